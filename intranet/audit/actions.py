@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .choices import Result
+from .models import AccessEvent
+
+
+def client_ip(request) -> str | None:
+    """The client address as seen by the first trusted hop (nginx sets X-Real-IP)."""
+    if request is None:
+        return None
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    request=None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    result: str = Result.SUCCESS,
+    actor_label: str = "",
+    extra: dict | None = None,
+) -> AccessEvent:
+    """Append one event to the access log. The only way events are written."""
+    if actor is None and request is not None and getattr(request, "user", None) is not None:
+        actor = request.user if request.user.is_authenticated else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    return AccessEvent.objects.create(
+        actor=actor,
+        actor_label=(actor_label or (actor.get_username() if actor is not None else ""))[:150],
+        action=action,
+        object_type=object_type[:64],
+        object_id=str(object_id)[:64],
+        result=result,
+        ip=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+        extra=extra or {},
+    )
+
+
+@transaction.atomic
+def audit_purge(*, days: int | None = None) -> int:
+    """Delete events older than the retention period and log the run itself.
+
+    The only deletion the append-only trigger lets through (migration 0002); document versions and
+    object history are administrative records with their own retention and are never touched here.
+    """
+    days = days or settings.AUDIT_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL intranet.audit_purge = 'on'")
+    deleted, _ = AccessEvent.objects.filter(created_at__lt=cutoff).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL intranet.audit_purge = 'off'")
+    audit_record(
+        action="audit.purge",
+        actor_label="audit_purge",
+        extra={"deleted": deleted, "cutoff": cutoff.isoformat(), "days": days},
+    )
+    return deleted

@@ -1,0 +1,40 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Identifiant"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    remember_me = forms.BooleanField(
+        label=_("Rester connecté·e sur cet appareil"),
+        required=False,
+        initial=False,
+        help_text=_("À ne cocher que sur un poste qui vous est personnel."),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "Identifiant ou mot de passe incorrect. Vérifiez la saisie (majuscules, clavier) et réessayez ; "
+            "après plusieurs échecs, le compte est bloqué quelques minutes."
+        ),
+        "inactive": _("Ce compte est désactivé. Adressez-vous au service Systèmes d'information."),
+    }
+
+
+class PersonalTokenForm(forms.Form):
+    name = forms.CharField(label=_("Nom du jeton"), max_length=100, help_text=_("Par exemple « export annuaire »."))
+    days = forms.TypedChoiceField(
+        label=_("Durée de validité"),
+        coerce=int,
+        choices=[(30, _("30 jours")), (90, _("90 jours")), (365, _("1 an")), (0, _("Sans expiration"))],
+        initial=90,
+    )

@@ -1,0 +1,218 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from .choices import DepartmentKind, OrganisationKind, Weekday
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def communes(self):
+        return self.filter(kind=OrganisationKind.COMMUNE)
+
+
+class Organisation(models.Model):
+    """An employer: the intercommunality itself or one of its member communes. Names are data, never code."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    short_name = models.CharField(_("nom court"), max_length=60, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=OrganisationKind.choices)
+    insee_code = models.CharField(_("code INSEE"), max_length=5, blank=True, null=True, unique=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+    is_host = models.BooleanField(
+        _("organisme hôte"),
+        default=False,
+        help_text=_("L'organisme qui héberge l'intranet ; son nom s'affiche dans l'en-tête."),
+    )
+    ldap_ou = models.CharField(
+        _("unité organisationnelle LDAP"), max_length=255, blank=True, null=True, unique=True
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisme")
+        verbose_name_plural = _("organismes")
+        ordering = ["-is_host", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_host"], condition=Q(is_host=True), name="one_host_organisation"),
+            models.CheckConstraint(
+                condition=Q(insee_code__isnull=True) | Q(insee_code__regex=r"^[0-9][0-9AB][0-9]{3}$"),
+                name="organisation_insee_code_format",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def roots(self):
+        return self.filter(parent__isnull=True)
+
+
+class Department(models.Model):
+    """A node of the organisation chart (direction → service), bound to a Django group for grants."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.SERVICE)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("rattaché à"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisme"), on_delete=models.PROTECT, related_name="departments"
+    )
+    group = models.OneToOneField(
+        Group, verbose_name=_("groupe"), on_delete=models.PROTECT, related_name="department", editable=False
+    )
+    head = models.ForeignKey(
+        "User", verbose_name=_("responsable"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="headed_departments",
+    )
+    description = models.TextField(_("missions"), blank=True)
+    email = models.EmailField(_("adresse de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    ldap_dn = models.CharField(_("DN LDAP"), max_length=500, blank=True, null=True, unique=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="department_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": _("Un service ne peut pas être rattaché à l'un de ses sous-services.")})
+            seen.add(node.pk)
+            node = node.parent
+
+    def ancestors(self) -> list["Department"]:
+        """From the root down to the parent; a handful of levels, one query each."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class User(AbstractUser):
+    """An agent. Directory-owned fields (names, e-mail, phone, title, department, manager, employer) are
+    overwritten by the LDAP sync when the account comes from the directory (`ldap_dn` set)."""
+
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    mobile = models.CharField(_("portable"), max_length=30, blank=True)
+    office = models.CharField(_("bureau / site"), max_length=200, blank=True)
+    employer = models.ForeignKey(
+        Organisation, verbose_name=_("employeur"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="agents",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("service"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    manager = models.ForeignKey(
+        "self", verbose_name=_("responsable hiérarchique"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    what_i_do = models.TextField(_("ce que je fais"), blank=True)
+    contact_me_for = models.TextField(_("me contacter pour"), blank=True)
+    skills = TaggableManager(verbose_name=_("compétences"), blank=True, help_text=_("Séparées par des virgules."))
+    office_days = models.JSONField(
+        _("jours de présence habituels"), default=list, blank=True,
+        help_text=_("Numéros des jours : 1 = lundi … 5 = vendredi."),
+    )
+    absent_until = models.DateField(_("absent·e jusqu'au"), null=True, blank=True)
+    backup_contact = models.ForeignKey(
+        "self", verbose_name=_("contact en mon absence"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="backing_up",
+    )
+    # Identity issue: the directory's immutable id (entryUUID / objectGUID) and DN. Null for local accounts.
+    ldap_guid = models.CharField(_("identifiant LDAP"), max_length=64, null=True, blank=True, unique=True)
+    ldap_dn = models.CharField(_("DN LDAP"), max_length=500, null=True, blank=True, unique=True)
+    ldap_synced_at = models.DateTimeField(_("dernière synchronisation LDAP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def from_directory(self) -> bool:
+        return bool(self.ldap_dn)
+
+    @property
+    def is_absent(self) -> bool:
+        return self.absent_until is not None and self.absent_until >= timezone.localdate()
+
+    def office_day_labels(self) -> list[str]:
+        return [str(Weekday(d).label) for d in sorted(self.office_days or []) if d in Weekday.values]
+
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        return "".join(p[0] for p in parts).upper() or self.username[:2].upper()
+
+
+class PersonalTokenQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class PersonalToken(models.Model):
+    """A personal access token for scripts. Only its SHA-256 is stored; the secret is shown once."""
+
+    PREFIX = "ccfi_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("début du jeton"), max_length=16, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    objects = PersonalTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jeton d'accès personnel")
+        verbose_name_plural = _("jetons d'accès personnels")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        # Tokens carry 256 random bits: a plain SHA-256 is enough, no slow hash needed.
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

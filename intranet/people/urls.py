@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("jetons/", views.api_tokens, name="api_tokens"),
+    path("jetons/<int:pk>/revoquer/", views.api_token_revoke_view, name="api_token_revoke"),
+]

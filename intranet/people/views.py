@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .actions import api_token_create, api_token_revoke
+from .forms import PersonalTokenForm, LoginForm
+from .models import PersonalToken
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Off by default: the session dies with the browser; "remember me" keeps it for REMEMBER_ME_AGE.
+        self.request.session.set_expiry(settings.REMEMBER_ME_AGE if form.cleaned_data.get("remember_me") else 0)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "registration/logged_out.html"
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The agent's personal access tokens: create (the secret is shown once) and list."""
+    form = PersonalTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = api_token_create(
+                user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"] or None,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = PersonalTokenForm()
+    tokens = PersonalToken.objects.active().filter(user=request.user)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "secret": secret}, status=status)
+
+
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = get_object_or_404(PersonalToken, pk=pk, user=request.user)
+    api_token_revoke(token=token, actor=request.user, request=request)
+    messages.success(request, _("Le jeton « %(name)s » est révoqué : il ne donne plus accès à rien.") % {"name": token.name})
+    return redirect("people:api_tokens")

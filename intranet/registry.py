@@ -1,0 +1,66 @@
+"""Registries that apps fill at start-up (AppConfig.ready), so that `intranet` never imports them.
+
+- navigation entries of the main menu;
+- dashboard panels of the home page;
+- demo seeders run by `manage.py seed_demo` after the people core.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: Any  # a lazy translation
+    url: Any  # a path or a reverse_lazy()
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the home page. `context(request)` returns the template context, or None to hide it.
+
+    Panels must not query per row: the home page pins its total query count (bench B9).
+    """
+
+    key: str
+    template: str
+    context: Callable[[Any], dict | None]
+    order: int = 100
+
+
+@dataclass
+class _Registry:
+    nav: dict[str, NavEntry] = field(default_factory=dict)
+    panels: dict[str, DashboardPanel] = field(default_factory=dict)
+    seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
+
+
+_registry = _Registry()
+
+
+def register_nav(*, key: str, label, url, order: int = 100) -> None:
+    _registry.nav[key] = NavEntry(key=key, label=label, url=url, order=order)
+
+
+def nav_entries() -> list[NavEntry]:
+    return sorted(_registry.nav.values(), key=lambda e: (e.order, e.key))
+
+
+def register_dashboard_panel(*, key: str, template: str, context: Callable, order: int = 100) -> None:
+    _registry.panels[key] = DashboardPanel(key=key, template=template, context=context, order=order)
+
+
+def dashboard_panels() -> list[DashboardPanel]:
+    return sorted(_registry.panels.values(), key=lambda p: (p.order, p.key))
+
+
+def register_demo_seeder(*, key: str, seeder: Callable, order: int = 100) -> None:
+    """`seeder(*, stdout, agents)` adds an app's demo data; it must be idempotent."""
+    _registry.seeders[key] = (order, seeder)
+
+
+def demo_seeders() -> list[tuple[str, Callable]]:
+    return [(key, fn) for key, (_, fn) in sorted(_registry.seeders.items(), key=lambda kv: (kv[1][0], kv[0]))]

@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+from intranet.api import api, api_urls
+from intranet.people import views as people_views
+from intranet.people.api import router as people_router
+
+from . import views
+
+api.add_router("/", people_router)
+
+
+
+def _it_only(request) -> bool:
+    """The Django admin is for IT (superusers) only; everyone else uses the Wagtail admin at /cms/."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _it_only
+admin.site.site_header = "Administration technique (service SI)"
+
+urlpatterns = [
+    path("connexion/", people_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", people_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("ping/", views.ping, name="ping"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", include("intranet.notifications.urls")),
+    path("compte/", include("intranet.people.urls")),
+    path("api/v1/", api_urls()),
+    path("django-admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+]
+
+# Wagtail's page tree last: it answers every remaining path, starting with "/" (the home page).
+urlpatterns.append(path("", include(wagtail_urls)))
+
+handler403 = "intranet.errors.permission_denied"
+handler404 = "intranet.errors.page_not_found"
+handler500 = "intranet.errors.server_error"
