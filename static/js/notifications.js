@@ -34,7 +34,7 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/notifications/");
-    socket.onopen = function () { retry = 1000; };
+    socket.onopen = function () { retry = 1000; document.body.dataset.live = "open"; };
     socket.onmessage = function (event) {
       var msg = JSON.parse(event.data);
       if (typeof msg.unread === "number") setCount(msg.unread);
@@ -44,6 +44,7 @@
       }
     };
     socket.onclose = function (event) {
+      document.body.dataset.live = "closed";
       if (event.code === 4401) return; // logged out: do not hammer the server
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 60000);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Debian packages the project needs beyond Python: build headers for python-ldap, slapd and ldap-utils for
+# the directory tests, Chromium for the browser tests. Installs them when run as root, otherwise prints the
+# exact command to run.
+set -euo pipefail
+
+packages=(gcc libldap2-dev libsasl2-dev slapd ldap-utils chromium fonts-dejavu-core)
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installation des paquets Debian manquants : ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Paquets Debian manquants pour les tests : ${missing[*]}" >&2
+  echo "Installez-les avec :  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,49 @@
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def host_org(db):
+    from intranet.people.choices import OrganisationKind
+    from intranet.people.models import Organisation
+
+    return Organisation.objects.create(
+        name="Communauté de communes de Flandre Intérieure", short_name="CCFI",
+        kind=OrganisationKind.INTERCOMMUNALITY, is_host=True, siren="200040947",
+    )
+
+
+@pytest.fixture
+def make_user(db):
+    """Users built the way the app builds them; `password` is always « pw-test-123456 »."""
+    from django.contrib.auth import get_user_model
+
+    counter = {"n": 0}
+
+    def factory(username=None, *, superuser=False, **fields):
+        counter["n"] += 1
+        username = username or f"agent{counter['n']}"
+        user = get_user_model()(
+            username=username, first_name=fields.pop("first_name", "Agent"),
+            last_name=fields.pop("last_name", f"N{counter['n']}"), email=f"{username}@ccfi.example",
+            is_superuser=superuser, is_staff=superuser, **fields,
+        )
+        user.set_password("pw-test-123456")
+        user.save()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("marie.dupont", first_name="Marie", last_name="Dupont")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
