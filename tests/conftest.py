@@ -5,6 +5,15 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(items):
+    """Browser journeys are marked `browser` and run last: Playwright's sync API keeps an event loop in the
+    main thread for the rest of the session, which async tests could not share."""
+    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in browser] + browser
+
+
 @pytest.fixture
 def host_org(db):
     from intranet.people.choices import OrganisationKind
@@ -29,7 +38,7 @@ def make_user(db):
         user = get_user_model()(
             username=username, first_name=fields.pop("first_name", "Agent"),
             last_name=fields.pop("last_name", f"N{counter['n']}"), email=f"{username}@ccfi.example",
-            is_superuser=superuser, is_staff=superuser, **fields,
+            is_superuser=superuser, is_staff=fields.pop("is_staff", superuser), **fields,
         )
         user.set_password("pw-test-123456")
         user.save()

@@ -1,8 +1,19 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from .models import AccessEvent
+
+
+class ReadOnlyForITPolicy(ModelPermissionPolicy):
+    """IT (superusers) may list and inspect events; nobody may add, change or delete them."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and user.is_active and user.is_superuser
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
 
 
 class AccessEventViewSet(ModelViewSet):
@@ -18,10 +29,7 @@ class AccessEventViewSet(ModelViewSet):
     search_fields = ["actor_label", "action", "object_id"]
     inspect_view_enabled = True
     exclude_form_fields = []
-
-    def get_urlpatterns(self):
-        # Only the listing and the inspect view: the log is append-only.
-        return [p for p in super().get_urlpatterns() if p.name in {"index", "index_results", "inspect"}]
+    permission_policy = ReadOnlyForITPolicy(AccessEvent)
 
 
 audit_viewset = AccessEventViewSet("journal")

@@ -35,7 +35,11 @@ def department_create(
 def department_update(*, department: Department, **fields) -> Department:
     for key, value in fields.items():
         setattr(department, key, value)
-    department.full_clean(exclude=["group"])
+    try:
+        department.full_clean(exclude=["group"])
+    except ValidationError:
+        department.refresh_from_db()  # leave no half-applied change on the caller's instance
+        raise
     department.save()
     name = _group_name(department)
     if department.group.name != name:

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from ninja import Router, Schema
 
 router = Router(tags=["agents"])
@@ -33,7 +34,7 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut, summary="L'agent connecté")
 def me(request):
     user = request.auth
-    user = type(user).objects.select_related("employer", "department").get(pk=user.pk)
+    user = get_user_model().objects.select_related("employer", "department").get(pk=user.pk)
     return {
         **{f: getattr(user, f) for f in ("id", "username", "first_name", "last_name", "email", "job_title", "phone", "office")},
         "employer": user.employer,

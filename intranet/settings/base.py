@@ -148,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = None  # show the « déconnecté·e » page
 
 # A working day by default; the session ends when the browser closes unless "remember me" is ticked.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 3600)

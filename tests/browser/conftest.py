@@ -16,12 +16,6 @@ LAUNCH_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,11 +72,15 @@ def _close_server_connections():
 
 
 @pytest.fixture
-def server_url(asgi_server, django_db_serialized_rollback, transactional_db):
+def server_url(asgi_server, transactional_db):
     """The server URL, with a committed (transactional) database the server thread can see.
 
-    Serialized rollback restores what migrations created (the Wagtail home page and site) after each flush.
+    Transactional tests empty every table when they end, the home page created by migrations included:
+    put it back, as a fresh installation has it.
     """
+    from intranet.news.actions import home_page_ensure
+
+    home_page_ensure()
     return asgi_server
 
 

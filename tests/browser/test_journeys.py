@@ -3,9 +3,13 @@
 import re
 import threading
 
+import pytest
+
 from playwright.sync_api import expect
 
 from .conftest import assert_accessible
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def notify_from_thread(**kwargs):

@@ -1,0 +1,41 @@
+"""`manage.py seed_demo` builds a living territory once and changes nothing the second time."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from intranet.people.models import Department, Organisation, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_the_territory_and_is_idempotent(capsys):
+    call_command("seed_demo", force=True)  # test settings run with DEBUG off
+    out = capsys.readouterr().out
+    assert Organisation.objects.communes().count() == 50
+    assert Organisation.objects.get(insee_code="59295").name == "Hazebrouck"
+    host = Organisation.objects.get(is_host=True)
+    assert host.siren == "200040947"
+    assert User.objects.count() >= 40
+    assert Department.objects.filter(name="Ressources humaines").exists()
+    assert User.objects.filter(employer__name="Bailleul").exists()
+    assert "admin.si" in out and "demo-ccfi-2026" in out
+    # Every agent with a department is in its group, and managers are set.
+    for user in User.objects.filter(department__isnull=False).select_related("department"):
+        assert user.groups.filter(pk=user.department.group_id).exists()
+    assert User.objects.filter(manager__isnull=False).count() >= 30
+
+    with CaptureQueriesContext(connection) as ctx:
+        call_command("seed_demo", force=True)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+
+
+def test_seed_demo_refuses_production_without_force(settings, capsys):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises((CommandError, SystemExit)):
+        call_command("seed_demo")
+    assert not User.objects.exists()
