@@ -45,7 +45,11 @@ api = NinjaAPI(
 def _unauthenticated(request, exc):
     return api.create_response(
         request,
-        {"detail": _("Authentification requise : connectez-vous ou envoyez un jeton d'accès personnel valide.")},
+        {
+            "detail": _(
+                "Authentification requise : connectez-vous ou envoyez un jeton d'accès personnel valide."
+            )
+        },
         status=401,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.http import HttpResponseServerError
 
 
 @login_not_required

@@ -24,7 +24,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            loose = request.path.startswith(ADMIN_PREFIXES) or (settings.DEBUG and "__debug__" in request.path)
+            loose = request.path.startswith(ADMIN_PREFIXES) or (
+                settings.DEBUG and "__debug__" in request.path
+            )
             response["Content-Security-Policy"] = ADMIN_CSP if loose else STRICT_CSP
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

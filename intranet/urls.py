@@ -12,7 +12,6 @@ from . import views
 api.add_router("/", people_router)
 
 
-
 def _it_only(request) -> bool:
     """The Django admin is for IT (superusers) only; everyone else uses the Wagtail admin at /cms/."""
     return request.user.is_active and request.user.is_superuser

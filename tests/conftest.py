@@ -20,8 +20,11 @@ def host_org(db):
     from intranet.people.models import Organisation
 
     return Organisation.objects.create(
-        name="Communauté de communes de Flandre Intérieure", short_name="CCFI",
-        kind=OrganisationKind.INTERCOMMUNALITY, is_host=True, siren="200040947",
+        name="Communauté de communes de Flandre Intérieure",
+        short_name="CCFI",
+        kind=OrganisationKind.INTERCOMMUNALITY,
+        is_host=True,
+        siren="200040947",
     )
 
 
@@ -36,9 +39,13 @@ def make_user(db):
         counter["n"] += 1
         username = username or f"agent{counter['n']}"
         user = get_user_model()(
-            username=username, first_name=fields.pop("first_name", "Agent"),
-            last_name=fields.pop("last_name", f"N{counter['n']}"), email=f"{username}@ccfi.example",
-            is_superuser=superuser, is_staff=fields.pop("is_staff", superuser), **fields,
+            username=username,
+            first_name=fields.pop("first_name", "Agent"),
+            last_name=fields.pop("last_name", f"N{counter['n']}"),
+            email=f"{username}@ccfi.example",
+            is_superuser=superuser,
+            is_staff=fields.pop("is_staff", superuser),
+            **fields,
         )
         user.set_password("pw-test-123456")
         user.save()

@@ -14,7 +14,12 @@ def _check(settings_module, **env):
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
     clean.update(env, DJANGO_SETTINGS_MODULE=settings_module)
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -41,10 +46,20 @@ def test_retention_outside_cnil_range_is_refused():
 
 
 def test_production_refuses_weak_secret_and_requires_redis():
-    weak = _check("intranet.settings.production", SECRET_KEY="court", ALLOWED_HOSTS="x", DATABASE_URL="sqlite:///:memory:")
+    weak = _check(
+        "intranet.settings.production",
+        SECRET_KEY="court",
+        ALLOWED_HOSTS="x",
+        DATABASE_URL="sqlite:///:memory:",
+    )
     assert weak.returncode != 0 and "SECRET_KEY" in weak.stderr
     strong = "k" * 20 + "Z9x-" * 10
-    no_redis = _check("intranet.settings.production", SECRET_KEY=strong, ALLOWED_HOSTS="x", DATABASE_URL="sqlite:///:memory:")
+    no_redis = _check(
+        "intranet.settings.production",
+        SECRET_KEY=strong,
+        ALLOWED_HOSTS="x",
+        DATABASE_URL="sqlite:///:memory:",
+    )
     assert no_redis.returncode != 0 and "REDIS_URL" in no_redis.stderr
 
 

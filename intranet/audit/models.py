@@ -12,8 +12,13 @@ class AccessEvent(models.Model):
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     # No database constraint and no cascade: deleting an account must never rewrite the log.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), null=True, blank=True,
-        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(_("identifiant de l'auteur"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from .models import AccessEvent
 
@@ -29,9 +30,9 @@ class AccessEventViewSet(ModelViewSet):
     search_fields = ["actor_label", "action", "object_id"]
     inspect_view_enabled = True
     exclude_form_fields = []
-    permission_policy = ReadOnlyForITPolicy(AccessEvent)
 
 
+register_permission_policy(AccessEvent, ReadOnlyForITPolicy(AccessEvent))
 audit_viewset = AccessEventViewSet("journal")
 
 

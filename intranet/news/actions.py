@@ -11,7 +11,9 @@ def home_page_ensure() -> HomePage:
     """The home page as the default site's root, created if missing (fresh or emptied database)."""
     home = HomePage.objects.first()
     if home is None:
-        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
         root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
         home = root.add_child(instance=HomePage(title="Accueil", slug="accueil"))
     Site.objects.update_or_create(

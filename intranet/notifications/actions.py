@@ -23,7 +23,9 @@ def _payload(notification: Notification, unread: int) -> dict:
     }
 
 
-def notify(*, recipients: Iterable, verb: str, text: str, url: str = "", email: bool = False) -> list[Notification]:
+def notify(
+    *, recipients: Iterable, verb: str, text: str, url: str = "", email: bool = False
+) -> list[Notification]:
     """Notify agents in-app (live on their open pages) and, if asked, by e-mail, once the transaction commits.
 
     `recipients` are users or user ids; inactive accounts and duplicates are skipped.

@@ -14,7 +14,9 @@ class NotificationQuerySet(models.QuerySet):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("destinataire"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinataire"),
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     verb = models.SlugField(_("type"), max_length=64, help_text=_("Par exemple booking_approved."))

@@ -17,7 +17,12 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     messages = []
     for n in rows:
         link = f"{settings.SITE_URL}{n.url}" if n.url.startswith("/") else n.url
-        body = n.text + (f"\n\n{link}" if link else "") + "\n\n-- \n" + _("Message envoyé par l'intranet des agents.")
+        body = (
+            n.text
+            + (f"\n\n{link}" if link else "")
+            + "\n\n-- \n"
+            + _("Message envoyé par l'intranet des agents.")
+        )
         messages.append((n.text[:120], body, settings.DEFAULT_FROM_EMAIL, [n.recipient.email]))
     sent = send_mass_mail(messages, fail_silently=False) if messages else 0
     Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from intranet.audit.actions import audit_record
 
-from .models import PersonalToken, Department, Organisation, User
+from .models import Department, Organisation, PersonalToken, User
 
 
 def _group_name(department: Department) -> str:
@@ -23,7 +23,9 @@ def department_create(
     *, name: str, organisation: Organisation, parent: Department | None = None, slug: str = "", **fields
 ) -> Department:
     """Create a department and the Django group through which rights are granted to all its members."""
-    department = Department(name=name, organisation=organisation, parent=parent, slug=slug or slugify(name)[:80], **fields)
+    department = Department(
+        name=name, organisation=organisation, parent=parent, slug=slug or slugify(name)[:80], **fields
+    )
     department.group = Group(name=_group_name(department))
     department.full_clean(exclude=["group"])
     department.group.save()
@@ -58,11 +60,15 @@ def department_member_sync(*, user: User) -> None:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, days: int | None = 90, request=None) -> tuple[PersonalToken, str]:
+def api_token_create(
+    *, user: User, name: str, days: int | None = 90, request=None
+) -> tuple[PersonalToken, str]:
     """Create a personal access token; returns it with its secret, which is never stored nor shown again."""
     name = name.strip()
     if not name:
-        raise ValidationError(_("Donnez un nom au jeton pour le reconnaître plus tard (par exemple « script export »)."))
+        raise ValidationError(
+            _("Donnez un nom au jeton pour le reconnaître plus tard (par exemple « script export »).")
+        )
     if PersonalToken.objects.active().filter(user=user).count() >= settings.API_TOKEN_MAX_PER_USER:
         raise ValidationError(
             _("Vous avez déjà %(max)s jetons actifs : révoquez-en un avant d'en créer un autre.")

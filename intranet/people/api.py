@@ -36,7 +36,10 @@ def me(request):
     user = request.auth
     user = get_user_model().objects.select_related("employer", "department").get(pk=user.pk)
     return {
-        **{f: getattr(user, f) for f in ("id", "username", "first_name", "last_name", "email", "job_title", "phone", "office")},
+        **{
+            f: getattr(user, f)
+            for f in ("id", "username", "first_name", "last_name", "email", "job_title", "phone", "office")
+        },
         "employer": user.employer,
         "department": user.department,
         "is_it_staff": user.is_superuser,

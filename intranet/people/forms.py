@@ -7,7 +7,9 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Identifiant"),
         max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     password = forms.CharField(
         label=_("Mot de passe"),
@@ -31,7 +33,9 @@ class LoginForm(AuthenticationForm):
 
 
 class PersonalTokenForm(forms.Form):
-    name = forms.CharField(label=_("Nom du jeton"), max_length=100, help_text=_("Par exemple « export annuaire »."))
+    name = forms.CharField(
+        label=_("Nom du jeton"), max_length=100, help_text=_("Par exemple « export annuaire ».")
+    )
     days = forms.TypedChoiceField(
         label=_("Durée de validité"),
         coerce=int,

@@ -42,7 +42,9 @@ class Organisation(models.Model):
         verbose_name_plural = _("organismes")
         ordering = ["-is_host", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_host"], condition=Q(is_host=True), name="one_host_organisation"),
+            models.UniqueConstraint(
+                fields=["is_host"], condition=Q(is_host=True), name="one_host_organisation"
+            ),
             models.CheckConstraint(
                 condition=Q(insee_code__isnull=True) | Q(insee_code__regex=r"^[0-9][0-9AB][0-9]{3}$"),
                 name="organisation_insee_code_format",
@@ -67,9 +69,15 @@ class Department(models.Model):
 
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
-    kind = models.CharField(_("type"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.SERVICE)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.SERVICE
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("rattaché à"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("rattaché à"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     organisation = models.ForeignKey(
@@ -79,7 +87,11 @@ class Department(models.Model):
         Group, verbose_name=_("groupe"), on_delete=models.PROTECT, related_name="department", editable=False
     )
     head = models.ForeignKey(
-        "User", verbose_name=_("responsable"), null=True, blank=True, on_delete=models.SET_NULL,
+        "User",
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="headed_departments",
     )
     description = models.TextField(_("missions"), blank=True)
@@ -104,7 +116,9 @@ class Department(models.Model):
         node, seen = self.parent, set()
         while node is not None:
             if node.pk == self.pk or node.pk in seen:
-                raise ValidationError({"parent": _("Un service ne peut pas être rattaché à l'un de ses sous-services.")})
+                raise ValidationError(
+                    {"parent": _("Un service ne peut pas être rattaché à l'un de ses sous-services.")}
+                )
             seen.add(node.pk)
             node = node.parent
 
@@ -126,27 +140,47 @@ class User(AbstractUser):
     mobile = models.CharField(_("portable"), max_length=30, blank=True)
     office = models.CharField(_("bureau / site"), max_length=200, blank=True)
     employer = models.ForeignKey(
-        Organisation, verbose_name=_("employeur"), null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("employeur"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="agents",
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("service"), null=True, blank=True, on_delete=models.SET_NULL,
+        Department,
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
     )
     manager = models.ForeignKey(
-        "self", verbose_name=_("responsable hiérarchique"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("responsable hiérarchique"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="reports",
     )
     what_i_do = models.TextField(_("ce que je fais"), blank=True)
     contact_me_for = models.TextField(_("me contacter pour"), blank=True)
-    skills = TaggableManager(verbose_name=_("compétences"), blank=True, help_text=_("Séparées par des virgules."))
+    skills = TaggableManager(
+        verbose_name=_("compétences"), blank=True, help_text=_("Séparées par des virgules.")
+    )
     office_days = models.JSONField(
-        _("jours de présence habituels"), default=list, blank=True,
+        _("jours de présence habituels"),
+        default=list,
+        blank=True,
         help_text=_("Numéros des jours : 1 = lundi … 5 = vendredi."),
     )
     absent_until = models.DateField(_("absent·e jusqu'au"), null=True, blank=True)
     backup_contact = models.ForeignKey(
-        "self", verbose_name=_("contact en mon absence"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("contact en mon absence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="backing_up",
     )
     # Identity issue: the directory's immutable id (entryUUID / objectGUID) and DN. Null for local accounts.

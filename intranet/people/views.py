@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .actions import api_token_create, api_token_revoke
-from .forms import PersonalTokenForm, LoginForm
+from .forms import LoginForm, PersonalTokenForm
 from .models import PersonalToken
 
 
@@ -22,7 +22,9 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # Off by default: the session dies with the browser; "remember me" keeps it for REMEMBER_ME_AGE.
-        self.request.session.set_expiry(settings.REMEMBER_ME_AGE if form.cleaned_data.get("remember_me") else 0)
+        self.request.session.set_expiry(
+            settings.REMEMBER_ME_AGE if form.cleaned_data.get("remember_me") else 0
+        )
         return response
 
 
@@ -38,7 +40,9 @@ def api_tokens(request):
     if request.method == "POST" and form.is_valid():
         try:
             _token, secret = api_token_create(
-                user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"] or None,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"] or None,
                 request=request,
             )
         except ValidationError as exc:
@@ -47,12 +51,17 @@ def api_tokens(request):
             form = PersonalTokenForm()
     tokens = PersonalToken.objects.active().filter(user=request.user)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "secret": secret}, status=status)
+    return render(
+        request, "people/api_tokens.html", {"form": form, "tokens": tokens, "secret": secret}, status=status
+    )
 
 
 @require_POST
 def api_token_revoke_view(request, pk):
     token = get_object_or_404(PersonalToken, pk=pk, user=request.user)
     api_token_revoke(token=token, actor=request.user, request=request)
-    messages.success(request, _("Le jeton « %(name)s » est révoqué : il ne donne plus accès à rien.") % {"name": token.name})
+    messages.success(
+        request,
+        _("Le jeton « %(name)s » est révoqué : il ne donne plus accès à rien.") % {"name": token.name},
+    )
     return redirect("people:api_tokens")

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import CreateView, EditView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .actions import department_create, department_member_sync, department_update
 from .choices import Weekday
@@ -21,7 +21,17 @@ class OrganisationViewSet(ModelViewSet):
     list_display = ["name", "kind", "insee_code", "postal_code", "is_host"]
     list_filter = ["kind"]
     search_fields = ["name", "insee_code"]
-    form_fields = ["name", "short_name", "kind", "insee_code", "siren", "postal_code", "population", "is_host", "ldap_ou"]
+    form_fields = [
+        "name",
+        "short_name",
+        "kind",
+        "insee_code",
+        "siren",
+        "postal_code",
+        "population",
+        "is_host",
+        "ldap_ou",
+    ]
 
 
 class DepartmentCreateView(CreateView):
@@ -46,12 +56,26 @@ class DepartmentViewSet(ModelViewSet):
     list_display = ["name", "kind", "parent", "organisation", "head"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name"]
-    form_fields = ["name", "slug", "kind", "parent", "organisation", "head", "description", "email", "phone", "ldap_dn"]
+    form_fields = [
+        "name",
+        "slug",
+        "kind",
+        "parent",
+        "organisation",
+        "head",
+        "description",
+        "email",
+        "phone",
+        "ldap_dn",
+    ]
 
 
 class AgentProfileForm(WagtailAdminModelForm):
     office_days = forms.TypedMultipleChoiceField(
-        label=_("Jours de présence habituels"), choices=Weekday.choices, coerce=int, required=False,
+        label=_("Jours de présence habituels"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -80,18 +104,31 @@ class AgentViewSet(ModelViewSet):
         FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
         FieldRowPanel([FieldPanel("email"), FieldPanel("phone"), FieldPanel("mobile")]),
         MultiFieldPanel(
-            [FieldPanel("job_title"), FieldPanel("employer"), FieldPanel("department"), FieldPanel("manager"),
-             FieldPanel("office")],
+            [
+                FieldPanel("job_title"),
+                FieldPanel("employer"),
+                FieldPanel("department"),
+                FieldPanel("manager"),
+                FieldPanel("office"),
+            ],
             heading=_("Poste"),
         ),
         MultiFieldPanel(
-            [FieldPanel("what_i_do"), FieldPanel("contact_me_for"), FieldPanel("skills"), FieldPanel("office_days")],
+            [
+                FieldPanel("what_i_do"),
+                FieldPanel("contact_me_for"),
+                FieldPanel("skills"),
+                FieldPanel("office_days"),
+            ],
             heading=_("Présentation"),
         ),
         MultiFieldPanel([FieldPanel("absent_until"), FieldPanel("backup_contact")], heading=_("Absence")),
         MultiFieldPanel(
-            [FieldPanel("ldap_dn", read_only=True), FieldPanel("ldap_guid", read_only=True),
-             FieldPanel("ldap_synced_at", read_only=True)],
+            [
+                FieldPanel("ldap_dn", read_only=True),
+                FieldPanel("ldap_guid", read_only=True),
+                FieldPanel("ldap_synced_at", read_only=True),
+            ],
             heading=_("Annuaire LDAP"),
         ),
     ]

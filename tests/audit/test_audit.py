@@ -18,7 +18,12 @@ def test_audit_record_keeps_who_what_where(agent):
     request = RequestFactory().get("/", HTTP_USER_AGENT="Firefox", REMOTE_ADDR="10.1.2.3")
     request.user = agent
     event = audit_record(action="document.download", request=request, obj=agent)
-    assert (event.actor, event.actor_label, event.ip, event.user_agent) == (agent, "marie.dupont", "10.1.2.3", "Firefox")
+    assert (event.actor, event.actor_label, event.ip, event.user_agent) == (
+        agent,
+        "marie.dupont",
+        "10.1.2.3",
+        "Firefox",
+    )
     assert (event.object_type, event.object_id, event.result) == ("people.user", str(agent.pk), "success")
 
 
@@ -30,7 +35,9 @@ def test_update_is_refused_by_the_database(agent):
     assert event.action == "auth.login"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE for the test runner's flush")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite keeps DELETE for the test runner's flush"
+)
 def test_delete_is_refused_by_the_database(agent):
     event = audit_record(action="auth.login", actor=agent)
     with pytest.raises(DatabaseError), transaction.atomic():

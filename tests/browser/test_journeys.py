@@ -4,7 +4,6 @@ import re
 import threading
 
 import pytest
-
 from playwright.sync_api import expect
 
 from .conftest import assert_accessible

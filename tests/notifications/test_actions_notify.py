@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_notify_skips_inactive_and_duplicate_recipients(agent, make_user):
     gone = make_user("ancien.agent", is_active=False)
-    created = notify(recipients=[agent, agent.pk, gone], verb="booking_approved", text="Réservation validée", url="/")
+    created = notify(
+        recipients=[agent, agent.pk, gone], verb="booking_approved", text="Réservation validée", url="/"
+    )
     assert len(created) == 1
     assert Notification.objects.get().recipient == agent
 
@@ -28,7 +30,13 @@ def test_notify_sends_email_only_when_asked(agent, django_capture_on_commit_call
         notify(recipients=[agent], verb="x", text="Sans courriel", url="/")
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[agent], verb="x", text="Votre demande de salle attend votre validation", url="/salles/", email=True)
+        notify(
+            recipients=[agent],
+            verb="x",
+            text="Votre demande de salle attend votre validation",
+            url="/salles/",
+            email=True,
+        )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [agent.email] and "attend votre validation" in message.subject

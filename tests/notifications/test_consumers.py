@@ -28,7 +28,9 @@ def redis_layer(settings):
 
 
 async def _communicator(client, origin=b"http://127.0.0.1"):
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode() if "sessionid" in client.cookies else b""
+    cookie = (
+        f"sessionid={client.cookies['sessionid'].value}".encode() if "sessionid" in client.cookies else b""
+    )
     headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
     if cookie:
         headers.append((b"cookie", cookie))

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_department_create_makes_its_group(host_org):
-    direction = department_create(name="Direction des ressources", organisation=host_org, kind=DepartmentKind.DIRECTION)
+    direction = department_create(
+        name="Direction des ressources", organisation=host_org, kind=DepartmentKind.DIRECTION
+    )
     service = department_create(name="Ressources humaines", organisation=host_org, parent=direction)
     assert service.group.name == "Ressources humaines [ressources-humaines]"
     assert service.ancestors() == [direction]

@@ -5,7 +5,9 @@ from intranet.audit.actions import audit_purge
 
 
 class Command(BaseCommand):
-    help = "Supprime les événements du journal d'accès plus anciens que AUDIT_RETENTION_DAYS (365 par défaut)."
+    help = (
+        "Supprime les événements du journal d'accès plus anciens que AUDIT_RETENTION_DAYS (365 par défaut)."
+    )
 
     def handle(self, *args, **options):
         deleted = audit_purge()
