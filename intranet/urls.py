@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
 from intranet.api import api, api_urls
+from intranet.news import views as news_views
 from intranet.people import views as people_views
 from intranet.people.api import router as people_router
 
@@ -33,8 +34,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
 ]
 
-# Wagtail's page tree last: it answers every remaining path, starting with "/" (the home page).
-urlpatterns.append(path("", include(wagtail_urls)))
+# The dashboard, then Wagtail's page tree, which answers every remaining path.
+urlpatterns += [path("", news_views.home, name="home"), path("", include(wagtail_urls))]
 
 handler403 = "intranet.errors.permission_denied"
 handler404 = "intranet.errors.page_not_found"

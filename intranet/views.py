@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -23,5 +23,5 @@ def healthz(request):
 
 @require_GET
 def ping(request):
-    """A trivial authenticated view: the baseline of bench/page_render.py."""
-    return HttpResponse(f"<p>{request.user.pk}</p>")
+    """A trivial authenticated view with a tiny template: the baseline of bench/page_render.py."""
+    return render(request, "ping.html")

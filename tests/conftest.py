@@ -14,6 +14,16 @@ def pytest_collection_modifyitems(items):
     items[:] = [item for item in items if item not in browser] + browser
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (host name, admin-link permission)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def host_org(db):
     from intranet.people.choices import OrganisationKind

@@ -9,10 +9,11 @@ from .models import AccessEvent
 
 
 def client_ip(request) -> str | None:
-    """The client address as seen by the first trusted hop (nginx sets X-Real-IP)."""
+    """The client address. Behind nginx, the ASGI server already put X-Real-IP into REMOTE_ADDR; reading the
+    header here would trust whatever a client sends when it reaches the server directly."""
     if request is None:
         return None
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -1,6 +1,7 @@
 """Admin screens of the people core, grouped under « Organisation » in the Wagtail admin (/cms/)."""
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -8,13 +9,34 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.views.generic.models import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from intranet.context_processors import HOST_NAME_CACHE_KEY
+
 from .actions import department_create, department_member_sync, department_update
 from .choices import Weekday
 from .models import Department, Organisation, User
 
 
+class ForgetHostNameMixin:
+    """Every page shows the host organisation's name from the cache: renaming it must show at once."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        cache.delete(HOST_NAME_CACHE_KEY)
+        return instance
+
+
+class OrganisationCreateView(ForgetHostNameMixin, CreateView):
+    pass
+
+
+class OrganisationEditView(ForgetHostNameMixin, EditView):
+    pass
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    add_view_class = OrganisationCreateView
+    edit_view_class = OrganisationEditView
     icon = "site"
     menu_label = _("Organismes")
     add_to_admin_menu = False
