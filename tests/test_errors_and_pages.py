@@ -111,3 +111,22 @@ def test_language_switch_to_english(agent_client):
     agent_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = agent_client.get(reverse("notifications:list")).content.decode()
     assert 'lang="en"' in page
+
+
+def test_french_even_when_the_browser_asks_for_english(agent_client):
+    """French first: Accept-Language is ignored; only the agent's own choice switches the language."""
+    page = agent_client.get(
+        reverse("notifications:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    ).content.decode()
+    assert 'lang="fr"' in page
+
+
+def test_permission_denied_page_is_french(rf):
+    from intranet.errors import permission_denied
+
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    response = permission_denied(request)
+    assert response.status_code == 403 and "Accès refusé" in response.content.decode()

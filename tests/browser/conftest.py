@@ -122,6 +122,11 @@ def page(browser, server_url):
     page.external_requests = external
     yield page
     context.close()
+    # Tests ran in Playwright's greenlet, whose context has its own database connections: close them, or
+    # PostgreSQL refuses to drop the test database at the end of the session.
+    from django.db import connections
+
+    connections.close_all()
     assert not external, f"requests tried to leave the machine: {external}"
 
 
