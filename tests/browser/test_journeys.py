@@ -84,3 +84,14 @@ def test_not_found_page_is_french_and_accessible(page, login, make_user):
     page.goto("/cette-page-n-existe-pas/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
     assert_accessible(page)
+
+
+def test_wagtail_admin_makes_no_request_outside_the_machine(page, login, make_user):
+    """Gravatar, release checks and the « what's new » banner are off: the page fixture fails on any
+    request that is not to 127.0.0.1."""
+    make_user("admin.si", superuser=True)
+    login("admin.si")
+    for path in ("/cms/", "/cms/pages/", "/cms/organisations/", "/cms/agents/", "/cms/journal/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("body")).not_to_contain_text("Server Error")
