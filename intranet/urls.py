@@ -29,6 +29,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", include("intranet.notifications.urls")),
     path("compte/", include("intranet.people.urls")),
+    path("annuaire/", include("intranet.people.directory_urls")),
+    path("o/", include("intranet.people.oidc_urls")),
     path("api/v1/", api_urls()),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),

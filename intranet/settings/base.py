@@ -6,6 +6,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import BASE_DIR, env
+from .ldap import *  # noqa: F403  (LDAP_* and AUTH_LDAP_* from the environment)
+from .oidc import *  # noqa: F403  (OIDC provider and REMOTE_USER from the environment)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    *REMOTE_USER_MIDDLEWARE,  # noqa: F405
     # Every route needs a logged-in agent unless its view says otherwise (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -133,7 +137,9 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *LDAP_BACKENDS,  # noqa: F405
+    *REMOTE_USER_BACKENDS,  # noqa: F405
+    "django.contrib.auth.backends.ModelBackend",  # local accounts (IT break-glass) always work
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
