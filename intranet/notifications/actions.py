@@ -41,11 +41,13 @@ def notify(
         created = Notification.objects.bulk_create(
             [Notification(recipient_id=uid, verb=verb[:64], text=text[:500], url=url[:500]) for uid in active]
         )
-        transaction.on_commit(lambda: _push_created(created))
+        # robust: a channel layer or queue outage must not turn a committed action into an error page; the
+        # notification is saved and shows on the agent's next page load.
+        transaction.on_commit(lambda: _push_created(created), robust=True)
         if email:
             # bulk_create fills primary keys on PostgreSQL and SQLite >= 3.35.
             ids_to_mail = [n.pk for n in created]
-            transaction.on_commit(lambda: send_notification_emails.enqueue(ids_to_mail))
+            transaction.on_commit(lambda: send_notification_emails.enqueue(ids_to_mail), robust=True)
     return created
 
 
@@ -75,7 +77,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-        transaction.on_commit(lambda: _push_counts(notification.recipient_id))
+        transaction.on_commit(lambda: _push_counts(notification.recipient_id), robust=True)
     return notification
 
 
@@ -83,5 +85,5 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 def notification_mark_all_read(*, user) -> int:
     updated = Notification.objects.for_user(user).unread().update(read_at=timezone.now())
     if updated:
-        transaction.on_commit(lambda: _push_counts(user.pk))
+        transaction.on_commit(lambda: _push_counts(user.pk), robust=True)
     return updated

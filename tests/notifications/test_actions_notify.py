@@ -97,3 +97,22 @@ def test_header_badge_shows_unread_count(agent_client, agent):
     notify(recipients=[agent], verb="x", text="Deux", url="/")
     page = agent_client.get(reverse("notifications:list")).content.decode()
     assert 'data-count="2"' in page
+
+
+def test_notify_survives_a_channel_layer_outage(agent, settings, django_capture_on_commit_callbacks):
+    """Redis down: the notification is still saved and the caller gets no error."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            notify(recipients=[agent], verb="x", text="Malgré la panne", url="/")
+    finally:
+        channel_layers.backends.clear()
+    assert Notification.objects.get().text == "Malgré la panne"
