@@ -110,7 +110,7 @@ def test_home_query_count_is_constant(agent_client, agent, django_assert_max_num
 def test_language_switch_to_english(agent_client):
     agent_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = agent_client.get(reverse("notifications:list")).content.decode()
-    assert 'lang="en"' in page
+    assert 'lang="en"' in page and "Skip to content" in page and "Main navigation" in page
 
 
 def test_french_even_when_the_browser_asks_for_english(agent_client):
