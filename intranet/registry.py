@@ -2,6 +2,7 @@
 
 - navigation entries of the main menu;
 - dashboard panels of the home page;
+- sections of an agent's directory profile (their spaces, salons, guides…);
 - demo seeders run by `manage.py seed_demo` after the people core.
 """
 
@@ -31,10 +32,25 @@ class DashboardPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ProfileSection:
+    """A section of an agent's profile page. `context(request, person)` returns the template context, or None
+    to hide it (nothing to show, or nothing the viewer may see).
+
+    Sections must not query per row: the profile page pins its query count.
+    """
+
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+    order: int = 100
+
+
 @dataclass
 class _Registry:
     nav: dict[str, NavEntry] = field(default_factory=dict)
     panels: dict[str, DashboardPanel] = field(default_factory=dict)
+    profile_sections: dict[str, ProfileSection] = field(default_factory=dict)
     seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
 
 
@@ -55,6 +71,14 @@ def register_dashboard_panel(*, key: str, template: str, context: Callable, orde
 
 def dashboard_panels() -> list[DashboardPanel]:
     return sorted(_registry.panels.values(), key=lambda p: (p.order, p.key))
+
+
+def register_profile_section(*, key: str, template: str, context: Callable, order: int = 100) -> None:
+    _registry.profile_sections[key] = ProfileSection(key=key, template=template, context=context, order=order)
+
+
+def profile_sections() -> list[ProfileSection]:
+    return sorted(_registry.profile_sections.values(), key=lambda s: (s.order, s.key))
 
 
 def register_demo_seeder(*, key: str, seeder: Callable, order: int = 100) -> None:

@@ -4,7 +4,11 @@ from .push import user_group
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    """Pushes an agent's new notifications and unread count to their open pages. Receives nothing."""
+    """Pushes an agent's new notifications and unread count to their open pages. Receives nothing.
+
+        Refuses inactive accounts at connect, and closes when a "user.force_close" event reaches the agent's
+    group (sent by intranet.people.leavers when the agent is deactivated).
+    """
 
     async def connect(self):
         user = self.scope.get("user")
@@ -25,3 +29,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_event(self, event):
         await self.send_json(event["payload"])
+
+    async def user_force_close(self, event):
+        """Sent when the agent is deactivated (intranet.people.leavers): an open page stops receiving."""
+        await self.close(code=4401)

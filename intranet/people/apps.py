@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,10 @@ class PeopleConfig(AppConfig):
     name = "intranet.people"
     label = "people"
     verbose_name = _("Agents et organisation")
+
+    def ready(self):
+        from intranet import registry
+
+        registry.register_nav(
+            key="directory", label=_("Annuaire"), url=reverse_lazy("directory:index"), order=70
+        )

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,7 +30,18 @@ class LoginForm(AuthenticationForm):
             "après plusieurs échecs, le compte est bloqué quelques minutes."
         ),
         "inactive": _("Ce compte est désactivé. Adressez-vous au service Systèmes d'information."),
+        "directory_unreachable": _(
+            "L'annuaire est injoignable : la connexion avec votre compte habituel est impossible pour "
+            "l'instant. Réessayez dans quelques minutes ; les comptes locaux fonctionnent."
+        ),
     }
+
+    def get_invalid_login_error(self):
+        # Set by intranet.people.ldap when the directory did not answer during this request: saying
+        # "wrong password" would send the agent hunting for a typo.
+        if getattr(self.request, "ldap_unreachable", False):
+            return ValidationError(self.error_messages["directory_unreachable"], code="directory_unreachable")
+        return super().get_invalid_login_error()
 
 
 class PersonalTokenForm(forms.Form):

@@ -250,3 +250,39 @@ class PersonalToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class UserSession(models.Model):
+    """Which session keys belong to which user, filled at login: the session table is not indexed by user,
+    and ending every session of a leaver must not scan it (ASVS 5.0 7.4.2)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_keys")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session ouverte")
+        verbose_name_plural = _("sessions ouvertes")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.session_key[:6]}…"
+
+
+class DirectoryGroup(models.Model):
+    """A Django group mirrored from a directory group, keyed by DN (and the immutable id when there is one),
+    because `Group.name` is unique and two directory groups may share a `cn` in different OUs."""
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="directory_group")
+    ldap_dn = models.CharField(_("DN LDAP"), max_length=500, unique=True)
+    ldap_guid = models.CharField(_("identifiant LDAP"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("groupe de l'annuaire")
+        verbose_name_plural = _("groupes de l'annuaire")
+
+    def __str__(self):
+        return self.ldap_dn
+
+
+# Receivers that keep UserSession filled; imported here so they are connected wherever models load.
+from . import signals  # noqa: E402, F401

@@ -1,13 +1,17 @@
-"""Admin screens of the people core, grouped under « Organisation » in the Wagtail admin (/cms/)."""
+"""Admin screens of the people core, grouped under « Organisation » in the Wagtail admin (/cms/), including
+the single sign-on client applications (IT only)."""
 
 from django import forms
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import get_application_model
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.views.generic.models import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from intranet.context_processors import HOST_NAME_CACHE_KEY
 
@@ -156,11 +160,117 @@ class AgentViewSet(ModelViewSet):
     ]
 
 
+Application = get_application_model()
+
+
+class SuperuserOnlyPermissionPolicy(BasePermissionPolicy):
+    """Single sign-on clients are IT's business: superusers only, whatever model permissions say."""
+
+    def user_has_permission(self, user, action):
+        return user.is_active and user.is_superuser
+
+    def user_has_any_permission(self, user, actions):
+        return self.user_has_permission(user, None)
+
+    def users_with_any_permission(self, actions):
+        from .models import User
+
+        return User.objects.filter(is_active=True, is_superuser=True)
+
+
+register_permission_policy(Application, SuperuserOnlyPermissionPolicy(Application), exact_class=True)
+
+
+class ApplicationForm(WagtailAdminModelForm):
+    """An OpenID Connect client (Element/Synapse, Nextcloud…): authorization code + PKCE, RS256 ID tokens."""
+
+    class Meta:
+        labels = {
+            "name": _("Nom"),
+            "client_id": _("Identifiant du client (client_id)"),
+            "client_secret": _("Secret du client (client_secret)"),
+            "client_type": _("Type de client"),
+            "authorization_grant_type": _("Type d'autorisation"),
+            "redirect_uris": _("Adresses de retour autorisées (redirect_uri)"),
+            "post_logout_redirect_uris": _("Adresses de retour après déconnexion"),
+            "skip_authorization": _("Application interne de confiance (pas d'écran de consentement)"),
+            "algorithm": _("Signature des jetons d'identité"),
+        }
+        help_texts = {
+            "client_secret": _(
+                "Copiez ce secret maintenant dans la configuration de l'application cliente : il est "
+                "enregistré chiffré (haché) et ne pourra plus être affiché."
+            ),
+            "redirect_uris": _(
+                "Séparées par des espaces, en https. Synapse : https://matrix.example/_synapse/client/oidc/callback"
+            ),
+            "client_type": _("« Confidentiel » pour un serveur qui garde un secret (Synapse, Nextcloud)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The only flow the provider offers; ID tokens signed with the provider's RSA key.
+        if "authorization_grant_type" in self.fields:
+            self.fields["authorization_grant_type"].choices = [
+                (Application.GRANT_AUTHORIZATION_CODE, _("Code d'autorisation (OpenID Connect)"))
+            ]
+            self.fields["authorization_grant_type"].initial = Application.GRANT_AUTHORIZATION_CODE
+        if "algorithm" in self.fields:
+            self.fields["algorithm"].choices = [
+                (Application.RS256_ALGORITHM, _("RS256 (clé RSA du fournisseur)"))
+            ]
+            self.fields["algorithm"].initial = Application.RS256_ALGORITHM
+        if "client_type" in self.fields:
+            self.fields["client_type"].choices = [
+                (Application.CLIENT_CONFIDENTIAL, _("Confidentiel (serveur)")),
+                (Application.CLIENT_PUBLIC, _("Public (application sans secret, PKCE seul)")),
+            ]
+            self.fields["client_type"].initial = Application.CLIENT_CONFIDENTIAL
+
+
+APPLICATION_FIELDS = [
+    "name",
+    "client_id",
+    "client_secret",
+    "client_type",
+    "authorization_grant_type",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "skip_authorization",
+    "algorithm",
+]
+
+
+class ApplicationViewSet(ModelViewSet):
+    """Client applications of the single sign-on, registered by IT (docs/sso.md)."""
+
+    model = Application
+    icon = "key"
+    menu_label = _("Applications (SSO)")
+    url_prefix = "applications-sso"
+    add_to_admin_menu = False
+    list_display = ["name", "client_id", "client_type", "skip_authorization", "created"]
+    search_fields = ["name", "client_id"]
+    form_fields = APPLICATION_FIELDS
+
+    def get_form_class(self, for_update=False):
+        # The stored secret is a hash: showing it on the edit form would only invite pasting it as a secret.
+        fields = [f for f in APPLICATION_FIELDS if not (for_update and f == "client_secret")]
+        return forms.modelform_factory(
+            Application, form=ApplicationForm, fields=fields, formfield_callback=self.formfield_for_dbfield
+        )
+
+
 class OrganisationGroup(ModelViewSetGroup):
     menu_label = _("Organisation")
     menu_icon = "group"
     menu_order = 200
-    items = (OrganisationViewSet("organisations"), DepartmentViewSet("services"), AgentViewSet("agents"))
+    items = (
+        OrganisationViewSet("organisations"),
+        DepartmentViewSet("services"),
+        AgentViewSet("agents"),
+        ApplicationViewSet("applications_sso"),
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -15,3 +15,10 @@ WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 AXES_ENABLED = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# OpenID Connect: a throwaway key per test run; loopback clients on plain http (the live server has no TLS).
+from .oidc import oauth2_provider_settings, rsa_private_key_generate  # noqa: E402
+
+OIDC_RSA_PRIVATE_KEY = rsa_private_key_generate()
+OIDC_ENABLED = True
+OAUTH2_PROVIDER = oauth2_provider_settings(OIDC_RSA_PRIVATE_KEY, redirect_schemes=("http", "https"))

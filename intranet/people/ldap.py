@@ -1,0 +1,359 @@
+"""The directory adapter (OpenLDAP or Active Directory): connection, paged search, mapping, login backend.
+
+Everything reads the LDAP_* settings (intranet/settings/ldap.py); using it while LDAP_SERVER_URI is empty
+raises ImproperlyConfigured. The sync lives in ldap_sync.py; this module only talks to the directory.
+"""
+
+import functools
+import logging
+import uuid
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import ldap
+import ldap.dn
+import ldap.filter
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django_auth_ldap.backend import LDAPBackend, ldap_error
+from django_auth_ldap.config import LDAPSearch, LDAPSettings
+from ldap.controls import SimplePagedResultsControl
+
+logger = logging.getLogger(__name__)
+
+# OpenLDAP ppolicy: this exact value means "locked by an administrator" (permanent); other values are
+# temporary lockouts after failed binds, which must not turn an agent into a leaver.
+OPENLDAP_ADMIN_LOCK = "000001010000Z"
+AD_ACCOUNTDISABLE = 0x2
+DISABLED_MARKERS = ("userAccountControl", "pwdAccountLockedTime", "msDS-UserAccountDisabled")
+UNREACHABLE_ERRORS = (ldap.SERVER_DOWN, ldap.TIMEOUT, ldap.CONNECT_ERROR)
+
+
+def require_settings() -> None:
+    if not getattr(settings, "LDAP_SERVER_URI", ""):
+        raise ImproperlyConfigured(
+            "L'annuaire LDAP n'est pas configuré : définissez LDAP_SERVER_URI, LDAP_BIND_DN, "
+            "LDAP_BIND_PASSWORD et LDAP_USER_BASE (voir docs/ldap.md)."
+        )
+
+
+def connection_options() -> dict:
+    """Per-connection options, TLS included. OPT_X_TLS_NEWCTX must come last: it applies the TLS options
+    set before it, which python-ldap otherwise ignores on an existing handle."""
+    options = {
+        ldap.OPT_PROTOCOL_VERSION: ldap.VERSION3,
+        ldap.OPT_REFERRALS: 0,  # Active Directory sends referrals the service account cannot follow
+        ldap.OPT_NETWORK_TIMEOUT: settings.LDAP_TIMEOUT,
+        ldap.OPT_TIMEOUT: settings.LDAP_TIMEOUT * 6,
+    }
+    if settings.LDAP_START_TLS or settings.LDAP_SERVER_URI.startswith("ldaps://"):
+        options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
+        if settings.LDAP_CA_FILE:
+            options[ldap.OPT_X_TLS_CACERTFILE] = settings.LDAP_CA_FILE
+        options[ldap.OPT_X_TLS_NEWCTX] = 0
+    return options
+
+
+def connect():
+    """A connection bound with the service account (LDAP_BIND_DN; anonymous when empty)."""
+    require_settings()
+    conn = ldap.initialize(settings.LDAP_SERVER_URI, bytes_mode=False)
+    for option, value in connection_options().items():
+        conn.set_option(option, value)
+    if settings.LDAP_START_TLS:
+        conn.start_tls_s()
+    conn.simple_bind_s(settings.LDAP_BIND_DN, settings.LDAP_BIND_PASSWORD)
+    return conn
+
+
+@dataclass
+class SearchResult:
+    entries: list[tuple[str, dict]] = field(default_factory=list)
+    complete: bool = True
+    problem: str = ""  # why the result is incomplete, in French, for the summary
+    pages: int = 0
+
+
+def paged_search(conn, base: str, filterstr: str, attrlist: list[str], page_size: int | None = None):
+    """All entries under `base` matching `filterstr`, page by page (RFC 2696).
+
+    Never raises for directory errors: the result says whether it is complete. Complete means every page
+    succeeded, no size or time limit was hit and the last page returned an empty cookie (or the server
+    ignored paging and still answered without a limit error).
+    """
+    page_size = page_size or settings.LDAP_PAGE_SIZE
+    result = SearchResult()
+    control = SimplePagedResultsControl(criticality=True, size=page_size, cookie="")
+    paging_seen = False
+    try:
+        while True:
+            msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, filterstr, attrlist, serverctrls=[control])
+            _rtype, rdata, _rmsgid, rctrls = conn.result3(
+                msgid, resp_ctrl_classes={SimplePagedResultsControl.controlType: SimplePagedResultsControl}
+            )
+            result.pages += 1
+            # Referrals come back with a None DN: not entries of ours.
+            result.entries.extend((dn, attrs) for dn, attrs in rdata if dn is not None)
+            paged = [c for c in rctrls if c.controlType == SimplePagedResultsControl.controlType]
+            if not paged:
+                if paging_seen:
+                    result.complete = False
+                    result.problem = "le serveur a cessé de paginer sans signaler la dernière page"
+                break
+            paging_seen = True
+            if not paged[0].cookie:
+                break
+            control.cookie = paged[0].cookie
+    except ldap.SIZELIMIT_EXCEEDED:
+        result.complete = False
+        result.problem = (
+            "limite de taille atteinte (sizelimit) : donnez au compte de synchronisation une limite "
+            "plus haute"
+        )
+    except ldap.TIMELIMIT_EXCEEDED:
+        result.complete = False
+        result.problem = "limite de temps atteinte (timelimit)"
+    except ldap.LDAPError as exc:
+        result.complete = False
+        result.problem = describe_error(exc)
+    return result
+
+
+def describe_error(exc: Exception) -> str:
+    if isinstance(exc, ldap.LDAPError) and exc.args and isinstance(exc.args[0], dict):
+        info = exc.args[0]
+        return " ".join(str(info.get(k, "")) for k in ("desc", "info") if info.get(k)) or type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
+def dn_key(parts) -> str:
+    """A comparable key for a DN already split by `ldap.dn.str2dn`: attribute types and values lower-cased,
+    escaping removed (control characters separate the parts, so no value can fake a boundary)."""
+    return "\x1f".join(["\x1e".join([t + "=" + v for t, v, _f in rdn]) for rdn in parts]).lower()
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize_dn(dn: str) -> str:
+    """A comparable form of a DN (see dn_key). Member and manager values repeat: cached."""
+    try:
+        return dn_key(ldap.dn.str2dn(dn))
+    except ldap.DECODING_ERROR:
+        return dn.strip().lower()
+
+
+def split_dn(dn: str) -> list:
+    return ldap.dn.str2dn(dn)
+
+
+def dn_parents(dn: str) -> list[str]:
+    """The DN's ancestors, nearest first, each as an original-case DN string."""
+    parts = ldap.dn.str2dn(dn)
+    return [ldap.dn.dn2str(parts[i:]) for i in range(1, len(parts))]
+
+
+def rdn_value(dn: str) -> str:
+    return ldap.dn.str2dn(dn)[0][0][1]
+
+
+def user_filter(username: str) -> str:
+    """The search filter for one login name, escaped (RFC 4515): `*)(uid=*` matches nobody."""
+    value = ldap.filter.escape_filter_chars(username)
+    return f"(&{settings.LDAP_USER_FILTER}({settings.LDAP_ATTR_USERNAME}={value}))"
+
+
+def user_attrlist() -> list[str]:
+    names = [
+        settings.LDAP_ATTR_USERNAME,
+        settings.LDAP_ATTR_FIRST_NAME,
+        settings.LDAP_ATTR_LAST_NAME,
+        settings.LDAP_ATTR_EMAIL,
+        settings.LDAP_ATTR_PHONE,
+        settings.LDAP_ATTR_MOBILE,
+        settings.LDAP_ATTR_TITLE,
+        settings.LDAP_ATTR_MANAGER,
+        settings.LDAP_ATTR_GUID,  # operational on OpenLDAP (entryUUID): only returned when asked for
+        *DISABLED_MARKERS,
+    ]
+    if settings.LDAP_DEPARTMENT_FROM == "attribute":
+        names.append(settings.LDAP_ATTR_DEPARTMENT)
+    if settings.LDAP_ATTR_EMPLOYER:
+        names.append(settings.LDAP_ATTR_EMPLOYER)
+    return sorted({n for n in names if n})
+
+
+def group_attrlist() -> list[str]:
+    return [settings.LDAP_ATTR_GROUP_NAME, settings.LDAP_ATTR_GROUP_MEMBER, settings.LDAP_ATTR_GUID]
+
+
+def _lower(attrs: dict) -> dict:
+    # Attribute names are case-insensitive; servers echo them in their own case.
+    return {k.lower(): v for k, v in attrs.items()}
+
+
+def _first(attrs: dict, name: str) -> str:
+    """First value of `name` in a dict made by `_lower`."""
+    raw = attrs.get(name.lower()) if name else None
+    if not raw:
+        return ""
+    value = raw[0]
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _values(attrs: dict, name: str) -> list[str]:
+    raw = attrs.get(name.lower(), ()) if name else ()
+    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in raw]
+
+
+def _guid(attrs: dict, name: str = "") -> str:
+    name = (name or settings.LDAP_ATTR_GUID).lower()
+    raw = attrs.get(name)
+    if not raw:
+        return ""
+    value = raw[0]
+    if isinstance(value, bytes) and len(value) == 16 and name == "objectguid":
+        return str(uuid.UUID(bytes_le=value))  # AD objectGUID: 16 binary bytes, little-endian fields
+    return (value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)).lower()
+
+
+def is_disabled(attrs: dict) -> bool:
+    """Disabled in the directory: AD ACCOUNTDISABLE bit, AD LDS flag, or an OpenLDAP administrator lock."""
+    attrs = _lower(attrs)
+    uac = _first(attrs, "userAccountControl")
+    if uac.lstrip("-").isdigit() and int(uac) & AD_ACCOUNTDISABLE:
+        return True
+    if _first(attrs, "msDS-UserAccountDisabled").upper() == "TRUE":
+        return True
+    return _first(attrs, "pwdAccountLockedTime") == OPENLDAP_ADMIN_LOCK
+
+
+def user_mapping() -> SimpleNamespace:
+    """The LDAP_ATTR_* settings read once: the sync maps thousands of entries with them."""
+    return SimpleNamespace(
+        **{name: getattr(settings, name) for name in dir(settings) if name.startswith("LDAP_")}
+    )
+
+
+def entry_to_user(dn: str, attrs: dict, mapping: SimpleNamespace | None = None) -> dict:
+    """Map one directory entry to the user fields the sync writes. `missing` lists the expected attributes
+    the entry lacks, so the run can report them instead of failing."""
+    s = mapping or user_mapping()
+    attrs = _lower(attrs)
+    data = {
+        "dn": dn,
+        "guid": _guid(attrs, s.LDAP_ATTR_GUID),
+        "username": _first(attrs, s.LDAP_ATTR_USERNAME).strip().lower()[:150],
+        "first_name": _first(attrs, s.LDAP_ATTR_FIRST_NAME)[:150],
+        "last_name": _first(attrs, s.LDAP_ATTR_LAST_NAME)[:150],
+        "email": _first(attrs, s.LDAP_ATTR_EMAIL)[:254],
+        "phone": _first(attrs, s.LDAP_ATTR_PHONE)[:30],
+        "mobile": _first(attrs, s.LDAP_ATTR_MOBILE)[:30],
+        "job_title": _first(attrs, s.LDAP_ATTR_TITLE)[:200],
+        "manager_dn": _first(attrs, s.LDAP_ATTR_MANAGER),
+        "department": _first(attrs, s.LDAP_ATTR_DEPARTMENT) if s.LDAP_DEPARTMENT_FROM == "attribute" else "",
+        "employer": _first(attrs, s.LDAP_ATTR_EMPLOYER) if s.LDAP_ATTR_EMPLOYER else "",
+        "disabled": is_disabled(attrs),
+    }
+    expected = {
+        s.LDAP_ATTR_USERNAME: "username",
+        s.LDAP_ATTR_GUID: "guid",
+        s.LDAP_ATTR_LAST_NAME: "last_name",
+        s.LDAP_ATTR_EMAIL: "email",
+    }
+    data["missing"] = [attr for attr, key in expected.items() if not data[key]]
+    return data
+
+
+def entry_to_group(dn: str, attrs: dict) -> dict:
+    attrs = _lower(attrs)
+    return {
+        "dn": dn,
+        "guid": _guid(attrs),
+        "name": _first(attrs, settings.LDAP_ATTR_GROUP_NAME) or rdn_value(dn),
+        "members": _values(attrs, settings.LDAP_ATTR_GROUP_MEMBER),
+    }
+
+
+# --- Login ------------------------------------------------------------------------------------------------
+
+
+def backend_settings() -> LDAPSettings:
+    """django-auth-ldap's settings built from LDAP_*, so one set of variables drives login and sync, and
+    override_settings on LDAP_* works in tests."""
+    require_settings()
+    s = settings
+    search_filter = "(&{}({}=%(user)s))".format(s.LDAP_USER_FILTER.replace("%", "%%"), s.LDAP_ATTR_USERNAME)
+    return LDAPSettings(
+        "AUTH_LDAP_",
+        {
+            "SERVER_URI": s.LDAP_SERVER_URI,
+            "BIND_DN": s.LDAP_BIND_DN,
+            "BIND_PASSWORD": s.LDAP_BIND_PASSWORD,
+            "START_TLS": s.LDAP_START_TLS,
+            "CONNECTION_OPTIONS": connection_options(),
+            # %(user)s is escaped by LDAPSearch (ldap.filter.escape_filter_chars).
+            "USER_SEARCH": LDAPSearch(s.LDAP_USER_BASE, ldap.SCOPE_SUBTREE, search_filter, user_attrlist()),
+            "USER_ATTR_MAP": {
+                "first_name": s.LDAP_ATTR_FIRST_NAME,
+                "last_name": s.LDAP_ATTR_LAST_NAME,
+                "email": s.LDAP_ATTR_EMAIL,
+                "phone": s.LDAP_ATTR_PHONE,
+                "job_title": s.LDAP_ATTR_TITLE,
+            },
+            "ALWAYS_UPDATE_USER": True,
+            "PERMIT_EMPTY_PASSWORD": False,
+            "MIRROR_GROUPS": None,  # groups come from `manage.py ldap_sync`, keyed by DN
+        },
+    )
+
+
+class DirectoryBackend(LDAPBackend):
+    """django-auth-ldap, keyed on the directory's immutable id, that never takes over a local account."""
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            self._settings = backend_settings()
+        return self._settings
+
+    @settings.setter
+    def settings(self, value):
+        self._settings = value
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # Refused before any bind: a simple bind with an empty password is an anonymous bind that succeeds.
+        if not password or not username or "\x00" in username or len(username) > 150:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_or_build_user(self, username, ldap_user):
+        entry = entry_to_user(ldap_user.dn, ldap_user.attrs or {})
+        if entry["disabled"]:
+            raise ldap_user.AuthenticationFailed("account disabled in the directory")
+        model = get_user_model()
+        user = model.objects.filter(ldap_guid=entry["guid"]).first() if entry["guid"] else None
+        if user is None:
+            user = model.objects.filter(ldap_dn=ldap_user.dn).first()
+        name = entry["username"] or username.lower()
+        if user is None:
+            clash = model.objects.filter(username__iexact=name).first()
+            if clash is not None:
+                # A local (break-glass) account or another directory entry already has this name: logging
+                # in with the directory password must not open it.
+                logger.warning("LDAP login refused for %s: the username belongs to another account", name)
+                raise ldap_user.AuthenticationFailed("username taken by another account")
+            user, built = model(username=name), True
+        else:
+            built = False
+        user.ldap_guid = entry["guid"] or user.ldap_guid
+        user.ldap_dn = ldap_user.dn
+        return user, built
+
+
+def _flag_unreachable(sender, context, user, request, exception, **kwargs):
+    """Remember on the request that the directory did not answer, so the login form can say so."""
+    if request is not None and isinstance(exception, UNREACHABLE_ERRORS):
+        request.ldap_unreachable = True
+
+
+ldap_error.connect(_flag_unreachable, dispatch_uid="people_ldap_unreachable")

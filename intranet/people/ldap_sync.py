@@ -1,0 +1,588 @@
+"""Full directory sync (`manage.py ldap_sync`): users, departments, groups, memberships, leavers.
+
+One paged search of users and one of groups, then set-based writes: existing rows are loaded once, compared
+field by field, and only the differences are written (bulk_create / bulk_update / one delete per group). A run
+with nothing changed writes nothing, not even its audit event. Leavers are handled only after a complete
+search, and never more than LDAP_MAX_LEAVER_RATIO of the active directory accounts at once.
+"""
+
+import contextlib
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+import ldap
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from intranet.audit.actions import audit_record
+from intranet.audit.choices import Result
+
+from . import ldap as directory
+from .actions import _group_name
+from .bulk import BATCH, bulk_update_values, insert_values
+from .choices import DepartmentKind
+from .leavers import users_deactivate
+from .models import Department, DirectoryGroup, Organisation, User
+
+logger = logging.getLogger(__name__)
+
+# Directory-owned user fields, compared on every run; anything else (what I do, skills…) belongs to the agent.
+USER_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "mobile",
+    "job_title",
+    "department_id",
+    "employer_id",
+    "manager_id",
+    "ldap_dn",
+    "ldap_guid",
+    "is_active",
+]
+
+
+@dataclass
+class SyncReport:
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+    departments_created: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
+    memberships_added: int = 0
+    memberships_removed: int = 0
+    entries: int = 0
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    leavers: list[str] = field(default_factory=list)
+    leavers_skipped: str = ""
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.created,
+                self.updated,
+                self.deactivated,
+                self.departments_created,
+                self.groups_created,
+                self.groups_updated,
+                self.memberships_added,
+                self.memberships_removed,
+            )
+        )
+
+    def summary(self) -> str:
+        prefix = "Simulation (--dry-run), rien n'est écrit. " if self.dry_run else ""
+        text = (
+            f"{prefix}Synchronisation LDAP : {self.entries} entrées lues ; {self.created} agents créés, "
+            f"{self.updated} mis à jour (dont {self.reactivated} réactivés), "
+            f"{self.deactivated} désactivés, {self.unchanged} inchangés ; "
+            f"{self.departments_created} services et {self.groups_created} groupes créés, "
+            f"{self.groups_updated} groupes mis à jour ; "
+            f"{self.memberships_added} appartenances ajoutées, {self.memberships_removed} retirées."
+        )
+        if self.dry_run and self.leavers:
+            text += f" Départs qui seraient traités : {len(self.leavers)}."
+        return text
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("details")
+        data["warnings"] = data["warnings"][:50]  # the audit row stays small; the console has them all
+        return data
+
+
+def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
+    """Read the whole directory and bring users, departments, groups and memberships in line with it."""
+    directory.require_settings()
+    report = SyncReport(dry_run=dry_run)
+    try:
+        conn = directory.connect()
+    except ldap.LDAPError as exc:
+        report.complete = False
+        report.problems.append(f"Connexion à l'annuaire impossible : {directory.describe_error(exc)}.")
+        report.leavers_skipped = "annuaire injoignable"
+        _audit(report)
+        return report
+    try:
+        users = directory.paged_search(
+            conn, settings.LDAP_USER_BASE, settings.LDAP_USER_FILTER, directory.user_attrlist()
+        )
+        if settings.LDAP_GROUP_BASE:
+            groups = directory.paged_search(
+                conn, settings.LDAP_GROUP_BASE, settings.LDAP_GROUP_FILTER, directory.group_attrlist()
+            )
+        else:
+            groups = directory.SearchResult()
+    finally:
+        with contextlib.suppress(ldap.LDAPError):
+            conn.unbind_s()
+    for name, result in (("agents", users), ("groupes", groups)):
+        if not result.complete:
+            report.complete = False
+            report.problems.append(f"Recherche des {name} incomplète : {result.problem}.")
+    with transaction.atomic():
+        _Sync(report, users, groups).run()
+    _audit(report)
+    return report
+
+
+def _audit(report: SyncReport) -> None:
+    # A no-change run leaves no row: the timer runs it often, and "nothing happened" is in the journal.
+    if report.dry_run or (not report.changed and not report.problems and not report.leavers_skipped):
+        return
+    audit_record(
+        action="ldap.sync",
+        actor_label="ldap_sync",
+        result=Result.SUCCESS if report.complete and not report.leavers_skipped else Result.FAILURE,
+        extra=report.as_dict(),
+    )
+
+
+class _Sync:
+    def __init__(self, report: SyncReport, users: directory.SearchResult, groups: directory.SearchResult):
+        self.report = report
+        self.dry = report.dry_run
+        self.users_result = users
+        self.groups_result = groups
+        self.now = timezone.now()
+        self.base = directory.normalize_dn(settings.LDAP_USER_BASE)
+        self._placeholder = 0
+        self.employer_cache: dict[str, int | None] = {}
+        self.chain_cache: dict[str, list[tuple[str, str]]] = {}
+
+    def placeholder(self) -> int:
+        """A negative id standing for a row a dry run would have created."""
+        self._placeholder -= 1
+        return self._placeholder
+
+    def run(self):
+        self.entries = self.map_entries()
+        self.load_organisations()
+        self.sync_departments()
+        self.sync_users()
+        self.sync_groups()
+        self.sync_memberships()
+        self.handle_leavers()
+
+    # --- Entries --------------------------------------------------------------------------------------------
+
+    def map_entries(self) -> list[dict]:
+        entries, seen = [], set()
+        mapping = directory.user_mapping()
+        for dn, attrs in self.users_result.entries:
+            entry = directory.entry_to_user(dn, attrs, mapping)
+            try:
+                entry["parts"] = directory.split_dn(dn)
+            except ldap.DECODING_ERROR:
+                self.report.warnings.append(f"{dn} : DN illisible, entrée ignorée.")
+                continue
+            entry["key"] = directory.dn_key(entry["parts"])
+            entry["parent"] = entry["key"].partition("\x1f")[2]
+            if entry["missing"]:
+                self.report.warnings.append(
+                    f"{dn} : attributs absents ({', '.join(entry['missing'])}), synchronisé avec le reste."
+                )
+            ident = entry["guid"] or entry["key"]
+            if ident in seen:
+                self.report.warnings.append(f"{dn} : identifiant en double, entrée ignorée.")
+                continue
+            seen.add(ident)
+            entries.append(entry)
+        self.report.entries = len(entries)
+        return entries
+
+    # --- Organisations (employers) --------------------------------------------------------------------------
+
+    def load_organisations(self):
+        self.org_by_key = {}
+        self.host_id = None
+        for org in Organisation.objects.only("pk", "name", "insee_code", "ldap_ou", "is_host"):
+            if org.is_host or self.host_id is None:
+                self.host_id = org.pk if org.is_host or self.host_id is None else self.host_id
+            if org.ldap_ou:
+                self.org_by_key[directory.normalize_dn(org.ldap_ou)] = org.pk
+                self.org_by_key.setdefault(org.ldap_ou.strip().lower(), org.pk)
+            if settings.LDAP_ATTR_EMPLOYER:
+                self.org_by_key.setdefault(org.name.lower(), org.pk)
+                if org.insee_code:
+                    self.org_by_key.setdefault(org.insee_code.lower(), org.pk)
+
+    def org_for_parts(self, parts) -> int | None:
+        """The employer mapped to the nearest OU of a split DN (Organisation.ldap_ou: an OU DN or name)."""
+        if not self.org_by_key:
+            return None
+        for i in range(len(parts)):
+            found = self.org_by_key.get(directory.dn_key(parts[i:])) or self.org_by_key.get(
+                parts[i][0][1].lower()
+            )
+            if found:
+                return found
+        return None
+
+    def employer_for(self, entry: dict) -> int | None:
+        if settings.LDAP_ATTR_EMPLOYER:
+            found = self.org_by_key.get(entry["employer"].strip().lower())
+        else:
+            parent = entry["parent"]
+            if parent not in self.employer_cache:
+                self.employer_cache[parent] = self.org_for_parts(entry["parts"][1:])
+            found = self.employer_cache[parent]
+        return found or self.host_id
+
+    # --- Departments ----------------------------------------------------------------------------------------
+
+    def department_chain(self, entry: dict) -> list[tuple[str, str]]:
+        """(key, DN) of the entry's departments from the top down: OUs between the user base and the entry,
+        or the single department named by the attribute."""
+        if settings.LDAP_DEPARTMENT_FROM == "attribute":
+            value = entry["department"].strip()
+            if not value:
+                return []
+            dn = f"{settings.LDAP_ATTR_DEPARTMENT}={ldap.dn.escape_dn_chars(value)}"
+            return [(directory.normalize_dn(dn), dn)]
+        parent = entry["parent"]
+        if parent not in self.chain_cache:
+            parts, chain = entry["parts"], []
+            for i in range(1, len(parts)):
+                key = directory.dn_key(parts[i:])
+                if key == self.base or not key.endswith("\x1f" + self.base):
+                    break
+                chain.append((key, ldap.dn.dn2str(parts[i:])))
+            self.chain_cache[parent] = list(reversed(chain))
+        return self.chain_cache[parent]
+
+    def sync_departments(self):
+        existing = {
+            directory.normalize_dn(d["ldap_dn"]): d["pk"]
+            for d in Department.objects.filter(ldap_dn__isnull=False).values("pk", "ldap_dn")
+        }
+        wanted: dict[str, tuple[str, str | None]] = {}  # key -> (dn, parent key)
+        for entry in self.entries:
+            chain = self.department_chain(entry)
+            entry["department_key"] = chain[-1][0] if chain else None
+            parent = None
+            for key, dn in chain:
+                wanted.setdefault(key, (dn, parent))
+                parent = key
+        missing = [k for k in wanted if k not in existing]
+        self.department_ids = dict(existing)
+        if not missing:
+            return
+        if self.host_id is None:
+            self.report.problems.append(
+                "Aucun organisme n'existe : créez l'organisme hôte dans l'administration, puis relancez ; "
+                "les services de l'annuaire ne sont pas créés."
+            )
+            return
+        self.report.departments_created = len(missing)
+        slugs = set(Department.objects.values_list("slug", flat=True))
+        by_depth = defaultdict(list)
+        for key in missing:
+            by_depth[key.count(",")].append(key)
+        for depth in sorted(by_depth):
+            departments = []
+            for key in by_depth[depth]:
+                dn, parent_key = wanted[key]
+                name = directory.rdn_value(dn)[:200]
+                slug = base_slug = slugify(name)[:70] or "service"
+                n = 1
+                while slug in slugs:
+                    n += 1
+                    slug = f"{base_slug}-{n}"
+                slugs.add(slug)
+                department = Department(
+                    name=name,
+                    slug=slug,
+                    kind=DepartmentKind.SERVICE if parent_key else DepartmentKind.DIRECTION,
+                    parent_id=self.department_ids.get(parent_key) if parent_key else None,
+                    organisation_id=self.org_for_parts(directory.split_dn(dn)) or self.host_id,
+                    ldap_dn=dn,
+                )
+                department.group = Group(name=_group_name(department))
+                departments.append((key, department))
+                self.report.details.append(f"Service créé : {name} ({dn})")
+            if self.dry:
+                for key, _department in departments:
+                    self.department_ids[key] = self.placeholder()
+                continue
+            Group.objects.bulk_create([d.group for _k, d in departments], batch_size=BATCH)
+            for _key, department in departments:
+                department.group_id = department.group.pk
+            Department.objects.bulk_create([d for _k, d in departments], batch_size=BATCH)
+            for key, department in departments:
+                self.department_ids[key] = department.pk
+
+    # --- Users ----------------------------------------------------------------------------------------------
+
+    def sync_users(self):
+        report = self.report
+        rows = [
+            dict(zip(["pk", *USER_FIELDS], values, strict=True))
+            for values in User.objects.filter(ldap_dn__isnull=False).values_list("pk", *USER_FIELDS)
+        ]
+        by_guid = {r["ldap_guid"]: r for r in rows if r["ldap_guid"]}
+        by_dn = {directory.normalize_dn(r["ldap_dn"]): r for r in rows}
+        taken = {name.lower() for name in User.objects.values_list("username", flat=True)}
+        self.existing = rows
+        self.matched: dict[int, dict] = {}  # user pk -> entry
+        pairs: list[tuple[dict, dict]] = []
+        new: list[tuple[User, dict]] = []
+        for entry in self.entries:
+            row = by_guid.get(entry["guid"]) if entry["guid"] else None
+            if row is None:
+                candidate = by_dn.get(entry["key"])
+                if candidate is not None and (not candidate["ldap_guid"] or not entry["guid"]):
+                    row = candidate
+            if row is not None:
+                if row["pk"] not in self.matched:
+                    self.matched[row["pk"]] = entry
+                    pairs.append((row, entry))
+                continue
+            if not entry["username"] or not entry["guid"]:
+                report.warnings.append(f"{entry['dn']} : sans identifiant ni nom de connexion, non créé.")
+                continue
+            if entry["username"] in taken:
+                report.warnings.append(
+                    f"{entry['dn']} : le nom « {entry['username']} » appartient déjà à un autre compte "
+                    "(compte local ou ancienne entrée), non créé."
+                )
+                continue
+            taken.add(entry["username"])
+            fields = self.desired(entry, None)
+            fields["is_active"] = not entry["disabled"]
+            # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper.
+            unusable = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+            new.append((User(password=unusable, ldap_synced_at=self.now, **fields), entry))
+        report.created = len(new)
+        report.details.extend(f"Agent créé : {u.username} ({e['dn']})" for u, e in new)
+        if self.dry:
+            for user, _entry in new:
+                user.pk = self.placeholder()
+        else:
+            User.objects.bulk_create([u for u, _e in new], batch_size=BATCH)
+        for user, entry in new:
+            self.matched[user.pk] = entry
+        # Managers are DNs: resolvable only once every agent of this run has an id.
+        self.pk_by_key = {entry["key"]: pk for pk, entry in self.matched.items()}
+        self.pk_by_username = {entry["username"]: pk for pk, entry in self.matched.items()}
+        managers = []
+        for user, entry in new:
+            manager_id = self.manager_for(entry, user.pk)
+            if manager_id is not None:
+                managers.append((user.pk, [manager_id]))
+        changed = []
+        for row, entry in pairs:
+            if entry["username"] != row["username"] and entry["username"] in taken:
+                report.warnings.append(
+                    f"{entry['dn']} : le nom « {entry['username']} » est déjà pris, l'ancien est gardé."
+                )
+                entry = {**entry, "username": row["username"]}
+            desired = self.desired(entry, row)
+            desired["manager_id"] = self.manager_for(entry, row["pk"])
+            if not row["is_active"] and not entry["disabled"]:
+                desired["is_active"] = True  # back in the directory and enabled: a normal update
+                report.reactivated += 1
+            diff = [f for f in USER_FIELDS if desired[f] != row[f]]
+            if not diff:
+                report.unchanged += 1
+                continue
+            taken.discard(row["username"].lower())
+            taken.add(desired["username"])
+            changed.append((row["pk"], [desired[f] for f in USER_FIELDS] + [self.now]))
+            report.updated += 1
+            report.details.append(f"Agent mis à jour : {desired['username']} ({', '.join(diff)})")
+        if not self.dry:
+            bulk_update_values(User, ["manager_id"], managers)
+            bulk_update_values(User, [*USER_FIELDS, "ldap_synced_at"], changed)
+
+    def desired(self, entry: dict, row: dict | None) -> dict:
+        """The directory-owned fields of one agent, as they should be after this run (manager aside)."""
+        return {
+            "username": entry["username"] or row["username"],
+            "first_name": entry["first_name"],
+            "last_name": entry["last_name"],
+            "email": entry["email"],
+            "phone": entry["phone"],
+            "mobile": entry["mobile"],
+            "job_title": entry["job_title"],
+            "department_id": self.department_ids.get(entry["department_key"]),
+            "employer_id": self.employer_for(entry),
+            "manager_id": None,
+            "ldap_dn": entry["dn"],
+            "ldap_guid": entry["guid"] or (row["ldap_guid"] if row else None),
+            "is_active": row["is_active"] if row else not entry["disabled"],
+        }
+
+    def manager_for(self, entry: dict, pk: int) -> int | None:
+        if not entry["manager_dn"]:
+            return None
+        manager_id = self.pk_by_key.get(directory.normalize_dn(entry["manager_dn"]))
+        if manager_id is None:
+            self.report.warnings.append(f"{entry['dn']} : responsable introuvable ({entry['manager_dn']}).")
+        return manager_id if manager_id != pk else None
+
+    # --- Directory groups -----------------------------------------------------------------------------------
+
+    def sync_groups(self):
+        report = self.report
+        existing = list(DirectoryGroup.objects.select_related("group"))
+        by_guid = {g.ldap_guid: g for g in existing if g.ldap_guid}
+        by_dn = {directory.normalize_dn(g.ldap_dn): g for g in existing}
+        names = set(Group.objects.values_list("name", flat=True))
+        self.group_members: dict[int, list[str]] = {}
+        self.group_ids = {g.group_id for g in existing}
+        new, moved, renamed = [], [], []
+        for dn, attrs in self.groups_result.entries:
+            data = directory.entry_to_group(dn, attrs)
+            key = directory.normalize_dn(dn)
+            found = by_guid.get(data["guid"]) if data["guid"] else None
+            found = found or by_dn.get(key)
+            if found is not None:
+                if found.ldap_dn != dn or (data["guid"] and found.ldap_guid != data["guid"]):
+                    found.ldap_dn, found.ldap_guid = dn, data["guid"] or found.ldap_guid
+                    moved.append(found)
+                name = self.unique_name(data["name"], dn, names - {found.group.name})
+                if name != found.group.name:
+                    names.discard(found.group.name)
+                    names.add(name)
+                    found.group.name = name
+                    renamed.append(found)
+                self.group_members[found.group_id] = data["members"]
+                continue
+            name = self.unique_name(data["name"], dn, names)
+            names.add(name)
+            new.append((DirectoryGroup(ldap_dn=dn, ldap_guid=data["guid"] or None), Group(name=name), data))
+            report.details.append(f"Groupe créé : {name} ({dn})")
+        report.groups_created = len(new)
+        report.groups_updated = len({g.pk for g in moved} | {g.pk for g in renamed})
+        if self.dry:
+            for _dg, group, data in new:
+                group.pk = self.placeholder()
+                self.group_members[group.pk] = data["members"]
+                self.group_ids.add(group.pk)
+            return
+        if new:
+            Group.objects.bulk_create([g for _dg, g, _d in new], batch_size=BATCH)
+            for dgroup, group, data in new:
+                dgroup.group_id = group.pk
+                self.group_members[group.pk] = data["members"]
+                self.group_ids.add(group.pk)
+            DirectoryGroup.objects.bulk_create([dg for dg, _g, _d in new], batch_size=BATCH)
+        if moved:
+            DirectoryGroup.objects.bulk_update(moved, ["ldap_dn", "ldap_guid"], batch_size=BATCH)
+        if renamed:
+            Group.objects.bulk_update([g.group for g in renamed], ["name"], batch_size=BATCH)
+
+    @staticmethod
+    def unique_name(name: str, dn: str, names: set[str]) -> str:
+        """Group.name is unique: a cn seen in two OUs gets its OU appended."""
+        name = name[:150]
+        if name not in names:
+            return name
+        parents = directory.dn_parents(dn)
+        candidate = f"{name} ({directory.rdn_value(parents[0])})"[:150] if parents else name
+        n = 1
+        while candidate in names:
+            n += 1
+            candidate = f"{name} ({n})"[:150]
+        return candidate
+
+    # --- Memberships ----------------------------------------------------------------------------------------
+
+    def sync_memberships(self):
+        """Department groups follow the department (department_member_sync semantics); directory groups
+        follow their member lists. Only agents present in this run are compared; local accounts never."""
+        report = self.report
+        through = User.groups.through
+        department_groups = dict(Department.objects.values_list("pk", "group_id"))
+        present = set(self.matched)
+        wanted = set()
+        for pk, entry in self.matched.items():
+            department_id = self.department_ids.get(entry["department_key"])
+            if department_id is not None and department_id in department_groups:
+                wanted.add((pk, department_groups[department_id]))
+        posix = settings.LDAP_ATTR_GROUP_MEMBER.lower() == "memberuid"
+        for group_id, members in self.group_members.items():
+            for member in members:
+                pk = (
+                    self.pk_by_username.get(member.strip().lower())
+                    if posix
+                    else self.pk_by_key.get(directory.normalize_dn(member))
+                )
+                if pk is not None:
+                    wanted.add((pk, group_id))
+        managed = set(department_groups.values()) | self.group_ids
+        existing = {
+            pair
+            for pair in through.objects.filter(group_id__in=[g for g in managed if g > 0]).values_list(
+                "user_id", "group_id"
+            )
+            if pair[0] in present
+        }
+        add = wanted - existing
+        remove = existing - wanted
+        if not self.groups_result.complete:
+            # A partial group search must not strip memberships it did not see.
+            remove = {pair for pair in remove if pair[1] not in self.group_ids}
+        report.memberships_added, report.memberships_removed = len(add), len(remove)
+        if self.dry:
+            return
+        if add:
+            insert_values(through, ["user_id", "group_id"], sorted(add))
+        by_group = defaultdict(list)
+        for user_id, group_id in remove:
+            by_group[group_id].append(user_id)
+        for group_id, user_ids in by_group.items():
+            through.objects.filter(group_id=group_id, user_id__in=user_ids).delete()
+
+    # --- Leavers --------------------------------------------------------------------------------------------
+
+    def handle_leavers(self):
+        report = self.report
+        if not self.users_result.complete:
+            report.leavers_skipped = "recherche incomplète"
+            report.problems.append(
+                "Départs non traités : la recherche des agents est incomplète, personne n'est désactivé."
+            )
+            return
+        active = [r for r in self.existing if r["is_active"]]
+        absent = [r for r in active if r["pk"] not in self.matched]
+        disabled = [r for r in active if r["pk"] in self.matched and self.matched[r["pk"]]["disabled"]]
+        leavers = absent + disabled
+        report.leavers = [r["username"] for r in leavers]
+        if not leavers:
+            return
+        ratio = len(leavers) / max(len(active), 1)
+        if ratio > settings.LDAP_MAX_LEAVER_RATIO:
+            report.leavers_skipped = "seuil de départs dépassé"
+            report.problems.append(
+                f"Départs non traités : {len(leavers)} comptes sur {len(active)} actifs ({ratio:.1%}) "
+                f"seraient désactivés, au-delà du seuil LDAP_MAX_LEAVER_RATIO "
+                f"({settings.LDAP_MAX_LEAVER_RATIO:.1%}). Vérifiez LDAP_USER_BASE et LDAP_USER_FILTER ; "
+                "si ces départs sont réels, relevez le seuil le temps d'une exécution."
+            )
+            return
+        report.details.extend(f"Départ : {r['username']} (absent de l'annuaire)" for r in absent)
+        report.details.extend(f"Départ : {r['username']} (désactivé dans l'annuaire)" for r in disabled)
+        report.deactivated = len(leavers)
+        if self.dry:
+            return
+        for reason, group in (("ldap_absent", absent), ("ldap_disabled", disabled)):
+            if group:
+                users_deactivate(users=User.objects.filter(pk__in=[r["pk"] for r in group]), reason=reason)

@@ -1,0 +1,39 @@
+"""Hooks of the people app, and the receivers that track which sessions belong to whom.
+
+`user_deactivated` is sent once per deactivated agent, **after the transaction commits**, with keyword
+arguments `user` (the User, already inactive), `reason` (a short English code: "ldap_absent",
+"ldap_disabled", "manual"…) and `actor` (the User who did it, or None for the sync). Other apps connect to it
+to react to a leaver, e.g. chat removes the agent from salons, the GED lists the spaces they managed to the
+department's managers:
+
+    from intranet.people.signals import user_deactivated
+
+    @receiver(user_deactivated, dispatch_uid="chat_leaver")
+    def _leave_salons(sender, user, reason, actor, **kwargs): ...
+
+Receivers run outside the deactivation's transaction: an exception in one does not undo the deactivation.
+"""
+
+from django.contrib.auth import signals as auth_signals
+from django.dispatch import Signal, receiver
+
+user_deactivated = Signal()
+
+
+@receiver(auth_signals.user_logged_in, dispatch_uid="people_track_session")
+def _track_session(sender, request, user, **kwargs):
+    from .models import UserSession
+
+    session = getattr(request, "session", None)
+    key = getattr(session, "session_key", None)
+    if key:
+        UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+
+
+@receiver(auth_signals.user_logged_out, dispatch_uid="people_untrack_session")
+def _untrack_session(sender, request, user, **kwargs):
+    from .models import UserSession
+
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
