@@ -5,9 +5,13 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .chat import *  # noqa: F403  (salons and the Matrix bridge)
 from .env import BASE_DIR, env
+from .ged import *  # noqa: F403  (document spaces, uploads, OnlyOffice)
 from .ldap import *  # noqa: F403  (LDAP_* and AUTH_LDAP_* from the environment)
 from .oidc import *  # noqa: F403  (OIDC provider and REMOTE_USER from the environment)
+from .portal import *  # noqa: F403  (news, must-read reminders, Kotje reviews, search)
+from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feeds)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -24,6 +28,11 @@ INSTALLED_APPS = [
     "intranet.audit",
     "intranet.notifications",
     "intranet.news",
+    "intranet.search",
+    "kotje",
+    "ged",
+    "rooms",
+    "chat",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +61,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "oauth2_provider",
+    "guardian",
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
@@ -140,6 +152,8 @@ AUTHENTICATION_BACKENDS = [
     *LDAP_BACKENDS,  # noqa: F405
     *REMOTE_USER_BACKENDS,  # noqa: F405
     "django.contrib.auth.backends.ModelBackend",  # local accounts (IT break-glass) always work
+    # Object permissions (GED role grants); listings never call it per row, see ged/permissions.py.
+    "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -226,6 +240,11 @@ if not 180 <= AUDIT_RETENTION_DAYS <= 365:
         "(recommandation CNIL sur la journalisation : 6 à 12 mois)."
     )
 NOTIFICATIONS_PAGE_SIZE = 20
+DIRECTORY_PAGE_SIZE = 20
+
+# django-guardian stores the GED's role grants; no anonymous user row (every route needs a logged-in agent).
+ANONYMOUS_USER_NAME = None
+GUARDIAN_MONKEY_PATCH_USER = False
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
 
 LOGGING = {
