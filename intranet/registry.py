@@ -3,7 +3,8 @@
 - navigation entries of the main menu;
 - dashboard panels of the home page;
 - sections of an agent's directory profile (their spaces, salons, guides…);
-- demo seeders run by `manage.py seed_demo` after the people core.
+- demo seeders run by `manage.py seed_demo` after the people core;
+- search sources (documents, rooms…) that the one search page queries beside pages and people.
 """
 
 from collections.abc import Callable
@@ -46,12 +47,34 @@ class ProfileSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of a search source. `snippet` is plain text: the search page escapes and highlights it."""
+
+    title: str
+    url: str
+    snippet: str = ""
+    meta: str = ""  # a short context line: a folder path, a site, a department…
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """`search(user, query, limit) -> (hits, total)`: at most `limit` hits that `user` may open, and the total
+    count of such hits (never counting what the user may not open). A constant number of queries."""
+
+    key: str
+    label: Any  # a lazy translation, e.g. "Documents"
+    search: Callable[[Any, str, int], tuple[list[SearchHit], int]]
+    order: int = 100
+
+
 @dataclass
 class _Registry:
     nav: dict[str, NavEntry] = field(default_factory=dict)
     panels: dict[str, DashboardPanel] = field(default_factory=dict)
     profile_sections: dict[str, ProfileSection] = field(default_factory=dict)
     seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
+    search_sources: dict[str, SearchSource] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -88,3 +111,11 @@ def register_demo_seeder(*, key: str, seeder: Callable, order: int = 100) -> Non
 
 def demo_seeders() -> list[tuple[str, Callable]]:
     return [(key, fn) for key, (_, fn) in sorted(_registry.seeders.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def register_search_source(*, key: str, label, search: Callable, order: int = 100) -> None:
+    _registry.search_sources[key] = SearchSource(key=key, label=label, search=search, order=order)
+
+
+def search_sources() -> list[SearchSource]:
+    return sorted(_registry.search_sources.values(), key=lambda s: (s.order, s.key))

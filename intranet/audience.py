@@ -1,0 +1,117 @@
+"""Who a page is addressed to: everyone, or chosen employers (the CCFI, given communes) and/or chosen
+departments (a department includes its sub-services). Shared by news (intranet.news) and guides (kotje).
+
+A concrete Wagtail page mixes in `AudienceMixin`, adds `AUDIENCE_PANELS` to its panels, and filters with
+`Model.objects.filter(audience_q(Model, user))` (two subqueries, no join duplicates, no per-row query) or
+checks one page with `page.is_for(user)`.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+
+class AudienceMixin(models.Model):
+    audience_everyone = models.BooleanField(
+        _("tous les agents"),
+        default=True,
+        help_text=_("Décochez pour choisir des employeurs et/ou des services."),
+    )
+    audience_organisations = ParentalManyToManyField(
+        "people.Organisation",
+        verbose_name=_("employeurs destinataires"),
+        blank=True,
+        related_name="+",
+    )
+    audience_departments = ParentalManyToManyField(
+        "people.Department",
+        verbose_name=_("services destinataires"),
+        blank=True,
+        related_name="+",
+        help_text=_("Un service inclut ses sous-services."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        # Parental M2M values are known on the instance before saving (modelcluster keeps them in memory).
+        chosen = self.audience_organisations.exists() or self.audience_departments.exists()
+        if self.audience_everyone and chosen:
+            raise ValidationError(
+                {
+                    "audience_everyone": _(
+                        "Choisissez soit « tous les agents », soit des employeurs et/ou des services, "
+                        "pas les deux."
+                    )
+                }
+            )
+        if not self.audience_everyone and not chosen:
+            raise ValidationError(
+                {
+                    "audience_everyone": _(
+                        "Choisissez au moins un employeur ou un service, ou cochez « tous les agents »."
+                    )
+                }
+            )
+
+    def is_for(self, user) -> bool:
+        if self.audience_everyone:
+            return True
+        employer_id, department_ids = audience_keys(user)
+        if employer_id and any(o.pk == employer_id for o in self.audience_organisations.all()):
+            return True
+        return any(d.pk in department_ids for d in self.audience_departments.all())
+
+
+AUDIENCE_PANELS = [
+    MultiFieldPanel(
+        [
+            FieldPanel("audience_everyone"),
+            FieldPanel("audience_organisations"),
+            FieldPanel("audience_departments"),
+        ],
+        heading=_("Destinataires"),
+    )
+]
+
+
+def audience_keys(user) -> tuple[int | None, frozenset[int]]:
+    """The user's employer id and the ids of their department and its ancestors; cached on the user object
+    (one query per request at most: the department tree is a handful of levels)."""
+    cached = getattr(user, "_audience_keys", None)
+    if cached is not None:
+        return cached
+    department_ids: set[int] = set()
+    if getattr(user, "department_id", None):
+        from intranet.people.models import Department
+
+        parents = dict(Department.objects.values_list("id", "parent_id"))
+        node = user.department_id
+        while node is not None and node not in department_ids:
+            department_ids.add(node)
+            node = parents.get(node)
+    keys = (getattr(user, "employer_id", None), frozenset(department_ids))
+    user._audience_keys = keys
+    return keys
+
+
+def audience_q(model, user) -> Q:
+    """A filter for `model` (a concrete AudienceMixin subclass) keeping what is addressed to `user`."""
+    employer_id, department_ids = audience_keys(user)
+    condition = Q(audience_everyone=True)
+    for field_name, values in (
+        ("audience_organisations", [employer_id] if employer_id else []),
+        ("audience_departments", list(department_ids)),
+    ):
+        if not values:
+            continue
+        field = model._meta.get_field(field_name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        condition |= Q(pk__in=through.objects.filter(**{f"{target}__in": values}).values(source))
+    return condition
