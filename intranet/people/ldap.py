@@ -6,9 +6,12 @@ raises ImproperlyConfigured. The sync lives in ldap_sync.py; this module only ta
 
 import functools
 import logging
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 import ldap
 import ldap.dn
@@ -75,8 +78,19 @@ class SearchResult:
     pages: int = 0
 
 
-def paged_search(conn, base: str, filterstr: str, attrlist: list[str], page_size: int | None = None):
+def paged_search(
+    conn,
+    base: str,
+    filterstr: str,
+    attrlist: list[str],
+    page_size: int | None = None,
+    transform: Callable[[str, dict], Any] | None = None,
+):
     """All entries under `base` matching `filterstr`, page by page (RFC 2696).
+
+    Entries are read one message at a time as the server sends them, and `transform(dn, attrs)` (when given)
+    runs on each while the next ones are on the wire: the result holds what it returns (None drops the
+    entry). Waiting for whole pages instead costs about twice the time of `ldapsearch` on 10,000 entries.
 
     Never raises for directory errors: the result says whether it is complete. Complete means every page
     succeeded, no size or time limit was hit and the last page returned an empty cookie (or the server
@@ -85,16 +99,30 @@ def paged_search(conn, base: str, filterstr: str, attrlist: list[str], page_size
     page_size = page_size or settings.LDAP_PAGE_SIZE
     result = SearchResult()
     control = SimplePagedResultsControl(criticality=True, size=page_size, cookie="")
+    response_controls = {SimplePagedResultsControl.controlType: SimplePagedResultsControl}
+    entries = result.entries
     paging_seen = False
     try:
         while True:
             msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, filterstr, attrlist, serverctrls=[control])
-            _rtype, rdata, _rmsgid, rctrls = conn.result3(
-                msgid, resp_ctrl_classes={SimplePagedResultsControl.controlType: SimplePagedResultsControl}
-            )
+            while True:
+                rtype, rdata, _rmsgid, rctrls = conn.result3(
+                    msgid, all=0, resp_ctrl_classes=response_controls
+                )
+                if rtype == ldap.RES_SEARCH_RESULT:
+                    break
+                if rtype != ldap.RES_SEARCH_ENTRY:
+                    continue  # search references: not entries of ours
+                for dn, attrs in rdata:
+                    if dn is None:
+                        continue
+                    if transform is None:
+                        entries.append((dn, attrs))
+                    else:
+                        item = transform(dn, attrs)
+                        if item is not None:
+                            entries.append(item)
             result.pages += 1
-            # Referrals come back with a None DN: not entries of ours.
-            result.entries.extend((dn, attrs) for dn, attrs in rdata if dn is not None)
             paged = [c for c in rctrls if c.controlType == SimplePagedResultsControl.controlType]
             if not paged:
                 if paging_seen:
@@ -133,13 +161,34 @@ def dn_key(parts) -> str:
     return "\x1f".join(["\x1e".join([t + "=" + v for t, v, _f in rdn]) for rdn in parts]).lower()
 
 
+# A DN without escapes, quoted or hex values, or multi-valued RDNs: split on "," and "=" gives the same key
+# as the full RFC 4514 parser, about ten times faster (directories are made of such DNs).
+_PLAIN_DN = re.compile(r"^[^\\\"+#<>;]+=[^\\\"+#<>;]*$")
+
+
 @functools.lru_cache(maxsize=65536)
-def normalize_dn(dn: str) -> str:
-    """A comparable form of a DN (see dn_key). Member and manager values repeat: cached."""
+def dn_key_of(dn: str) -> str | None:
+    """The comparable key of a DN string (see dn_key), or None when it cannot be parsed."""
+    if _PLAIN_DN.match(dn):
+        parts = []
+        for rdn in dn.split(","):
+            attr, sep, value = rdn.partition("=")
+            attr, value = attr.strip(), value.strip()
+            if not sep or not attr or not value:
+                break
+            parts.append(attr + "=" + value)
+        else:
+            return "\x1f".join(parts).lower()
     try:
         return dn_key(ldap.dn.str2dn(dn))
     except ldap.DECODING_ERROR:
-        return dn.strip().lower()
+        return None
+
+
+def normalize_dn(dn: str) -> str:
+    """A comparable form of a DN (see dn_key). Member and manager values repeat: cached."""
+    key = dn_key_of(dn)
+    return dn.strip().lower() if key is None else key
 
 
 def split_dn(dn: str) -> list:
@@ -216,9 +265,10 @@ def _guid(attrs: dict, name: str = "") -> str:
     return (value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)).lower()
 
 
-def is_disabled(attrs: dict) -> bool:
+def is_disabled(attrs: dict, *, lowered: bool = False) -> bool:
     """Disabled in the directory: AD ACCOUNTDISABLE bit, AD LDS flag, or an OpenLDAP administrator lock."""
-    attrs = _lower(attrs)
+    if not lowered:
+        attrs = _lower(attrs)
     uac = _first(attrs, "userAccountControl")
     if uac.lstrip("-").isdigit() and int(uac) & AD_ACCOUNTDISABLE:
         return True
@@ -252,7 +302,7 @@ def entry_to_user(dn: str, attrs: dict, mapping: SimpleNamespace | None = None) 
         "manager_dn": _first(attrs, s.LDAP_ATTR_MANAGER),
         "department": _first(attrs, s.LDAP_ATTR_DEPARTMENT) if s.LDAP_DEPARTMENT_FROM == "attribute" else "",
         "employer": _first(attrs, s.LDAP_ATTR_EMPLOYER) if s.LDAP_ATTR_EMPLOYER else "",
-        "disabled": is_disabled(attrs),
+        "disabled": is_disabled(attrs, lowered=True),
     }
     expected = {
         s.LDAP_ATTR_USERNAME: "username",

@@ -25,7 +25,7 @@ from intranet.audit.choices import Result
 
 from . import ldap as directory
 from .actions import _group_name
-from .bulk import BATCH, bulk_update_values, insert_values
+from .bulk import BATCH, allocate_ids, bulk_update_values, fetch_tuples, insert_values, model_rows
 from .choices import DepartmentKind
 from .leavers import users_deactivate
 from .models import Department, DirectoryGroup, Organisation, User
@@ -119,13 +119,23 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
         report.leavers_skipped = "annuaire injoignable"
         _audit(report)
         return report
+    sync = _Sync(report)
     try:
+        # Entries are mapped as they arrive, while the next ones are still on the wire.
         users = directory.paged_search(
-            conn, settings.LDAP_USER_BASE, settings.LDAP_USER_FILTER, directory.user_attrlist()
+            conn,
+            settings.LDAP_USER_BASE,
+            settings.LDAP_USER_FILTER,
+            directory.user_attrlist(),
+            transform=sync.map_entry,
         )
         if settings.LDAP_GROUP_BASE:
             groups = directory.paged_search(
-                conn, settings.LDAP_GROUP_BASE, settings.LDAP_GROUP_FILTER, directory.group_attrlist()
+                conn,
+                settings.LDAP_GROUP_BASE,
+                settings.LDAP_GROUP_FILTER,
+                directory.group_attrlist(),
+                transform=directory.entry_to_group,
             )
         else:
             groups = directory.SearchResult()
@@ -137,7 +147,7 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
             report.complete = False
             report.problems.append(f"Recherche des {name} incomplète : {result.problem}.")
     with transaction.atomic():
-        _Sync(report, users, groups).run()
+        sync.run(users, groups)
     _audit(report)
     return report
 
@@ -155,11 +165,11 @@ def _audit(report: SyncReport) -> None:
 
 
 class _Sync:
-    def __init__(self, report: SyncReport, users: directory.SearchResult, groups: directory.SearchResult):
+    def __init__(self, report: SyncReport):
         self.report = report
         self.dry = report.dry_run
-        self.users_result = users
-        self.groups_result = groups
+        self.mapping = directory.user_mapping()
+        self.seen: set[str] = set()
         self.now = timezone.now()
         self.base = directory.normalize_dn(settings.LDAP_USER_BASE)
         self._placeholder = 0
@@ -171,8 +181,11 @@ class _Sync:
         self._placeholder -= 1
         return self._placeholder
 
-    def run(self):
-        self.entries = self.map_entries()
+    def run(self, users: directory.SearchResult, groups: directory.SearchResult):
+        self.users_result = users
+        self.groups_result = groups
+        self.entries = users.entries
+        self.report.entries = len(self.entries)
         self.load_organisations()
         self.sync_departments()
         self.sync_users()
@@ -182,30 +195,25 @@ class _Sync:
 
     # --- Entries --------------------------------------------------------------------------------------------
 
-    def map_entries(self) -> list[dict]:
-        entries, seen = [], set()
-        mapping = directory.user_mapping()
-        for dn, attrs in self.users_result.entries:
-            entry = directory.entry_to_user(dn, attrs, mapping)
-            try:
-                entry["parts"] = directory.split_dn(dn)
-            except ldap.DECODING_ERROR:
-                self.report.warnings.append(f"{dn} : DN illisible, entrée ignorée.")
-                continue
-            entry["key"] = directory.dn_key(entry["parts"])
-            entry["parent"] = entry["key"].partition("\x1f")[2]
-            if entry["missing"]:
-                self.report.warnings.append(
-                    f"{dn} : attributs absents ({', '.join(entry['missing'])}), synchronisé avec le reste."
-                )
-            ident = entry["guid"] or entry["key"]
-            if ident in seen:
-                self.report.warnings.append(f"{dn} : identifiant en double, entrée ignorée.")
-                continue
-            seen.add(ident)
-            entries.append(entry)
-        self.report.entries = len(entries)
-        return entries
+    def map_entry(self, dn: str, attrs: dict) -> dict | None:
+        """One user entry as the sync needs it, or None (reported) when it cannot be used."""
+        key = directory.dn_key_of(dn)
+        if key is None:
+            self.report.warnings.append(f"{dn} : DN illisible, entrée ignorée.")
+            return None
+        entry = directory.entry_to_user(dn, attrs, self.mapping)
+        entry["key"] = key
+        entry["parent"] = key.partition("\x1f")[2]
+        if entry["missing"]:
+            self.report.warnings.append(
+                f"{dn} : attributs absents ({', '.join(entry['missing'])}), synchronisé avec le reste."
+            )
+        ident = entry["guid"] or key
+        if ident in self.seen:
+            self.report.warnings.append(f"{dn} : identifiant en double, entrée ignorée.")
+            return None
+        self.seen.add(ident)
+        return entry
 
     # --- Organisations (employers) --------------------------------------------------------------------------
 
@@ -241,7 +249,7 @@ class _Sync:
         else:
             parent = entry["parent"]
             if parent not in self.employer_cache:
-                self.employer_cache[parent] = self.org_for_parts(entry["parts"][1:])
+                self.employer_cache[parent] = self.org_for_parts(directory.split_dn(entry["dn"])[1:])
             found = self.employer_cache[parent]
         return found or self.host_id
 
@@ -258,7 +266,7 @@ class _Sync:
             return [(directory.normalize_dn(dn), dn)]
         parent = entry["parent"]
         if parent not in self.chain_cache:
-            parts, chain = entry["parts"], []
+            parts, chain = directory.split_dn(entry["dn"]), []
             for i in range(1, len(parts)):
                 key = directory.dn_key(parts[i:])
                 if key == self.base or not key.endswith("\x1f" + self.base):
@@ -332,13 +340,18 @@ class _Sync:
 
     def sync_users(self):
         report = self.report
+        names = ["pk", *USER_FIELDS]
         rows = [
-            dict(zip(["pk", *USER_FIELDS], values, strict=True))
-            for values in User.objects.filter(ldap_dn__isnull=False).values_list("pk", *USER_FIELDS)
+            dict(zip(names, values, strict=True))
+            for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
         ]
         by_guid = {r["ldap_guid"]: r for r in rows if r["ldap_guid"]}
         by_dn = {directory.normalize_dn(r["ldap_dn"]): r for r in rows}
-        taken = {name.lower() for name in User.objects.values_list("username", flat=True)}
+        taken = {r["username"].lower() for r in rows}
+        taken.update(
+            name.lower()
+            for name in User.objects.filter(ldap_dn__isnull=True).values_list("username", flat=True)
+        )
         self.existing = rows
         self.matched: dict[int, dict] = {}  # user pk -> entry
         pairs: list[tuple[dict, dict]] = []
@@ -366,26 +379,25 @@ class _Sync:
             taken.add(entry["username"])
             fields = self.desired(entry, None)
             fields["is_active"] = not entry["disabled"]
-            # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper.
-            unusable = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
-            new.append((User(password=unusable, ldap_synced_at=self.now, **fields), entry))
+            new.append((fields, entry))
         report.created = len(new)
-        report.details.extend(f"Agent créé : {u.username} ({e['dn']})" for u, e in new)
-        if self.dry:
-            for user, _entry in new:
-                user.pk = self.placeholder()
-        else:
-            User.objects.bulk_create([u for u, _e in new], batch_size=BATCH)
-        for user, entry in new:
-            self.matched[user.pk] = entry
-        # Managers are DNs: resolvable only once every agent of this run has an id.
+        report.details.extend(f"Agent créé : {f['username']} ({e['dn']})" for f, e in new)
+        # Ids first (allocated, or placeholders in a dry run), so that managers — DNs — resolve before the
+        # single insert: no second pass over the new rows.
+        ids = [self.placeholder() for _ in new] if self.dry else allocate_ids(User, len(new))
+        for (fields, entry), pk in zip(new, ids, strict=True):
+            fields["id"] = pk
+            self.matched[pk] = entry
         self.pk_by_key = {entry["key"]: pk for pk, entry in self.matched.items()}
         self.pk_by_username = {entry["username"]: pk for pk, entry in self.matched.items()}
-        managers = []
-        for user, entry in new:
-            manager_id = self.manager_for(entry, user.pk)
-            if manager_id is not None:
-                managers.append((user.pk, [manager_id]))
+        for fields, entry in new:
+            fields["manager_id"] = self.manager_for(entry, fields["id"])
+            # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper.
+            fields["password"] = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+            fields["ldap_synced_at"] = self.now
+            fields["date_joined"] = self.now
+        if not self.dry and new:
+            insert_values(User, *model_rows(User, [fields for fields, _e in new]))
         changed = []
         for row, entry in pairs:
             if entry["username"] != row["username"] and entry["username"] in taken:
@@ -408,7 +420,6 @@ class _Sync:
             report.updated += 1
             report.details.append(f"Agent mis à jour : {desired['username']} ({', '.join(diff)})")
         if not self.dry:
-            bulk_update_values(User, ["manager_id"], managers)
             bulk_update_values(User, [*USER_FIELDS, "ldap_synced_at"], changed)
 
     def desired(self, entry: dict, row: dict | None) -> dict:
@@ -448,8 +459,8 @@ class _Sync:
         self.group_members: dict[int, list[str]] = {}
         self.group_ids = {g.group_id for g in existing}
         new, moved, renamed = [], [], []
-        for dn, attrs in self.groups_result.entries:
-            data = directory.entry_to_group(dn, attrs)
+        for data in self.groups_result.entries:
+            dn = data["dn"]
             key = directory.normalize_dn(dn)
             found = by_guid.get(data["guid"]) if data["guid"] else None
             found = found or by_dn.get(key)
@@ -530,8 +541,10 @@ class _Sync:
         managed = set(department_groups.values()) | self.group_ids
         existing = {
             pair
-            for pair in through.objects.filter(group_id__in=[g for g in managed if g > 0]).values_list(
-                "user_id", "group_id"
+            for pair in fetch_tuples(
+                through.objects.filter(group_id__in=[g for g in managed if g > 0]).values_list(
+                    "user_id", "group_id"
+                )
             )
             if pair[0] in present
         }
