@@ -11,6 +11,8 @@ class PeopleConfig(AppConfig):
     def ready(self):
         from intranet import registry
 
+        from . import signals  # noqa: F401  (receivers that keep UserSession filled)
+
         registry.register_nav(
             key="directory", label=_("Annuaire"), url=reverse_lazy("directory:index"), order=70
         )

@@ -29,6 +29,7 @@ from .bulk import BATCH, allocate_ids, bulk_update_values, fetch_tuples, insert_
 from .choices import DepartmentKind
 from .leavers import users_deactivate
 from .models import Department, DirectoryGroup, Organisation, User
+from .signals import directory_synced
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,8 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
             report.problems.append(f"Recherche des {name} incomplète : {result.problem}.")
     with transaction.atomic():
         sync.run(users, groups)
+        if report.changed and not report.dry_run:
+            transaction.on_commit(lambda: directory_synced.send(sender=_Sync, report=report))
     _audit(report)
     return report
 

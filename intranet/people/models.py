@@ -282,7 +282,3 @@ class DirectoryGroup(models.Model):
 
     def __str__(self):
         return self.ldap_dn
-
-
-# Receivers that keep UserSession filled; imported here so they are connected wherever models load.
-from . import signals  # noqa: E402, F401

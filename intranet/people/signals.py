@@ -12,12 +12,17 @@ department's managers:
     def _leave_salons(sender, user, reason, actor, **kwargs): ...
 
 Receivers run outside the deactivation's transaction: an exception in one does not undo the deactivation.
+
+`directory_synced` is sent after an `ldap_sync` run that changed something has committed, with `report` (the
+SyncReport: created, updated, memberships added and removed…): apps that mirror departments (chat salons)
+bring themselves in line then, in one pass, rather than per agent.
 """
 
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import Signal, receiver
 
 user_deactivated = Signal()
+directory_synced = Signal()
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="people_track_session")

@@ -13,7 +13,7 @@ from intranet.people.actions import api_token_create
 from intranet.people.ldap import normalize_dn
 from intranet.people.ldap_sync import ldap_sync_run
 from intranet.people.models import Department, DirectoryGroup, Organisation, PersonalToken, User
-from intranet.people.signals import user_deactivated
+from intranet.people.signals import directory_synced, user_deactivated
 
 from .conftest import BULK_USERS, EAU, GROUPS, RH, SYNC_DN, SYNC_PW, VOIRIE
 
@@ -232,3 +232,21 @@ def test_department_from_attribute(directory, settings):
     head = User.objects.get(username="joel.hay")
     assert head.department.name == "Chef du service" and head.department.parent is None
     assert Department.objects.filter(ldap_dn="title=Chef du service").exists()
+
+
+def test_directory_synced_is_sent_once_after_a_changing_run_only(directory):
+    """Apps that mirror departments (chat salons) hear about a sync that changed something, once, after commit;
+    a no-change run stays silent."""
+    received = []
+
+    def receiver(sender, report, **kwargs):
+        received.append(report)
+
+    directory_synced.connect(receiver)
+    try:
+        first = ldap_sync_run()
+        assert received == [first] and first.created == BULK_USERS + NAMED
+        ldap_sync_run()
+        assert len(received) == 1
+    finally:
+        directory_synced.disconnect(receiver)
