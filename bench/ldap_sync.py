@@ -145,7 +145,8 @@ def main():
         report = ldap_sync_run()
         assert report.unchanged == USERS and not report.changed, report.summary()
 
-    with CaptureQueriesContext(connection) as ctx:
+    # Inside a transaction the state is read in this thread (see _StateLoader), so every query is counted.
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
         resync()
     writes = sum(
         q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for q in ctx.captured_queries

@@ -9,6 +9,7 @@ search, and never more than LDAP_MAX_LEAVER_RATIO of the active directory accoun
 import contextlib
 import logging
 import secrets
+import threading
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -16,7 +17,7 @@ import ldap
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -121,8 +122,10 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
         _audit(report)
         return report
     sync = _Sync(report)
+    loader = _StateLoader(sync)
     try:
-        # Entries are mapped as they arrive, while the next ones are still on the wire.
+        # Entries are mapped as they arrive, while the next ones are still on the wire; on PostgreSQL the
+        # database rows to compare them with are read meanwhile, by a worker thread.
         users = directory.paged_search(
             conn,
             settings.LDAP_USER_BASE,
@@ -143,6 +146,7 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
     finally:
         with contextlib.suppress(ldap.LDAPError):
             conn.unbind_s()
+        loader.wait()
     for name, result in (("agents", users), ("groupes", groups)):
         if not result.complete:
             report.complete = False
@@ -153,6 +157,37 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
             transaction.on_commit(lambda: directory_synced.send(sender=_Sync, report=report))
     _audit(report)
     return report
+
+
+class _StateLoader:
+    """Runs `_Sync.load_state` in a worker thread while the directory answers, when that is safe: on
+    PostgreSQL, outside any transaction (another connection could not see uncommitted rows). Elsewhere the
+    state is loaded in the calling thread by `wait()`. Both read under READ COMMITTED, as the sync always did.
+    """
+
+    def __init__(self, sync: "_Sync"):
+        self.sync = sync
+        self.error: BaseException | None = None
+        self.thread = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._load, name="ldap-sync-state", daemon=True)
+            self.thread.start()
+
+    def _load(self):
+        try:
+            self.sync.load_state()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the calling thread by wait())
+            self.error = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+    def wait(self):
+        if self.thread is None:
+            self.sync.load_state()
+            return
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _audit(report: SyncReport) -> None:
@@ -183,6 +218,28 @@ class _Sync:
         """A negative id standing for a row a dry run would have created."""
         self._placeholder -= 1
         return self._placeholder
+
+    def load_state(self):
+        """Every row the comparison needs, read once, before any write (see _StateLoader)."""
+        self.org_rows = list(
+            Organisation.objects.values_list("pk", "name", "insee_code", "ldap_ou", "is_host")
+        )
+        self.department_rows = fetch_tuples(Department.objects.values_list("pk", "ldap_dn", "group_id"))
+        names = ["pk", *USER_FIELDS]
+        self.user_rows = [
+            dict(zip(names, values, strict=True))
+            for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
+        ]
+        self.local_usernames = list(
+            User.objects.filter(ldap_dn__isnull=True).values_list("username", flat=True)
+        )
+        self.directory_groups = list(DirectoryGroup.objects.select_related("group"))
+        self.group_names = set(Group.objects.values_list("name", flat=True))
+        managed = {group_id for _pk, _dn, group_id in self.department_rows}
+        managed.update(g.group_id for g in self.directory_groups)
+        self.membership_pairs = fetch_tuples(
+            User.groups.through.objects.filter(group_id__in=managed).values_list("user_id", "group_id")
+        )
 
     def run(self, users: directory.SearchResult, groups: directory.SearchResult):
         self.users_result = users
@@ -223,16 +280,16 @@ class _Sync:
     def load_organisations(self):
         self.org_by_key = {}
         self.host_id = None
-        for org in Organisation.objects.only("pk", "name", "insee_code", "ldap_ou", "is_host"):
-            if org.is_host or self.host_id is None:
-                self.host_id = org.pk if org.is_host or self.host_id is None else self.host_id
-            if org.ldap_ou:
-                self.org_by_key[directory.normalize_dn(org.ldap_ou)] = org.pk
-                self.org_by_key.setdefault(org.ldap_ou.strip().lower(), org.pk)
+        for pk, name, insee_code, ldap_ou, is_host in self.org_rows:
+            if is_host or self.host_id is None:
+                self.host_id = pk
+            if ldap_ou:
+                self.org_by_key[directory.normalize_dn(ldap_ou)] = pk
+                self.org_by_key.setdefault(ldap_ou.strip().lower(), pk)
             if settings.LDAP_ATTR_EMPLOYER:
-                self.org_by_key.setdefault(org.name.lower(), org.pk)
-                if org.insee_code:
-                    self.org_by_key.setdefault(org.insee_code.lower(), org.pk)
+                self.org_by_key.setdefault(name.lower(), pk)
+                if insee_code:
+                    self.org_by_key.setdefault(insee_code.lower(), pk)
 
     def org_for_parts(self, parts) -> int | None:
         """The employer mapped to the nearest OU of a split DN (Organisation.ldap_ou: an OU DN or name)."""
@@ -279,9 +336,9 @@ class _Sync:
         return self.chain_cache[parent]
 
     def sync_departments(self):
+        self.department_groups = {pk: group_id for pk, _dn, group_id in self.department_rows}
         existing = {
-            directory.normalize_dn(d["ldap_dn"]): d["pk"]
-            for d in Department.objects.filter(ldap_dn__isnull=False).values("pk", "ldap_dn")
+            directory.normalize_dn(dn): pk for pk, dn, _group_id in self.department_rows if dn is not None
         }
         wanted: dict[str, tuple[str, str | None]] = {}  # key -> (dn, parent key)
         for entry in self.entries:
@@ -338,23 +395,17 @@ class _Sync:
             Department.objects.bulk_create([d for _k, d in departments], batch_size=BATCH)
             for key, department in departments:
                 self.department_ids[key] = department.pk
+                self.department_groups[department.pk] = department.group_id
 
     # --- Users ----------------------------------------------------------------------------------------------
 
     def sync_users(self):
         report = self.report
-        names = ["pk", *USER_FIELDS]
-        rows = [
-            dict(zip(names, values, strict=True))
-            for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
-        ]
+        rows = self.user_rows
         by_guid = {r["ldap_guid"]: r for r in rows if r["ldap_guid"]}
         by_dn = {directory.normalize_dn(r["ldap_dn"]): r for r in rows}
         taken = {r["username"].lower() for r in rows}
-        taken.update(
-            name.lower()
-            for name in User.objects.filter(ldap_dn__isnull=True).values_list("username", flat=True)
-        )
+        taken.update(name.lower() for name in self.local_usernames)
         self.existing = rows
         self.matched: dict[int, dict] = {}  # user pk -> entry
         pairs: list[tuple[dict, dict]] = []
@@ -455,10 +506,10 @@ class _Sync:
 
     def sync_groups(self):
         report = self.report
-        existing = list(DirectoryGroup.objects.select_related("group"))
+        existing = self.directory_groups
         by_guid = {g.ldap_guid: g for g in existing if g.ldap_guid}
         by_dn = {directory.normalize_dn(g.ldap_dn): g for g in existing}
-        names = set(Group.objects.values_list("name", flat=True))
+        names = self.group_names
         self.group_members: dict[int, list[str]] = {}
         self.group_ids = {g.group_id for g in existing}
         new, moved, renamed = [], [], []
@@ -524,7 +575,7 @@ class _Sync:
         follow their member lists. Only agents present in this run are compared; local accounts never."""
         report = self.report
         through = User.groups.through
-        department_groups = dict(Department.objects.values_list("pk", "group_id"))
+        department_groups = self.department_groups
         present = set(self.matched)
         wanted = set()
         for pk, entry in self.matched.items():
@@ -542,15 +593,7 @@ class _Sync:
                 if pk is not None:
                     wanted.add((pk, group_id))
         managed = set(department_groups.values()) | self.group_ids
-        existing = {
-            pair
-            for pair in fetch_tuples(
-                through.objects.filter(group_id__in=[g for g in managed if g > 0]).values_list(
-                    "user_id", "group_id"
-                )
-            )
-            if pair[0] in present
-        }
+        existing = {pair for pair in self.membership_pairs if pair[0] in present and pair[1] in managed}
         add = wanted - existing
         remove = existing - wanted
         if not self.groups_result.complete:
