@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from intranet.api import api, api_urls
 from intranet.news import views as news_views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("api/v1/", api_urls()),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
+    # Files attached to pages (news, guides), behind the login; Wagtail collection privacy applies.
+    path("pieces-jointes/", include(wagtaildocs_urls)),
 ]
 
 # The dashboard, then Wagtail's page tree, which answers every remaining path.
