@@ -11,7 +11,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+AUDIENCE_M2M_FIELDS = ("audience_organisations", "audience_departments")
+
+
+class AudiencePageForm(WagtailAdminPageForm):
+    """The admin form of audience pages. Parental M2M values reach the instance only when the form saves,
+    after validation: hand them over before the model's clean() runs, so that it judges what the editor
+    chose (a page that subclasses AudienceMixin and sets its own `base_form_class` must inherit this one)."""
+
+    def _post_clean(self):
+        for name in AUDIENCE_M2M_FIELDS:
+            if name in self.fields and name in self.cleaned_data:
+                self.instance._meta.get_field(name).save_form_data(self.instance, self.cleaned_data[name])
+        super()._post_clean()
 
 
 class AudienceMixin(models.Model):
@@ -33,6 +48,8 @@ class AudienceMixin(models.Model):
         related_name="+",
         help_text=_("Un service inclut ses sous-services."),
     )
+
+    base_form_class = AudiencePageForm
 
     class Meta:
         abstract = True
@@ -62,10 +79,25 @@ class AudienceMixin(models.Model):
     def is_for(self, user) -> bool:
         if self.audience_everyone:
             return True
+        if not getattr(user, "is_authenticated", False):
+            return False
         employer_id, department_ids = audience_keys(user)
-        if employer_id and any(o.pk == employer_id for o in self.audience_organisations.all()):
-            return True
-        return any(d.pk in department_ids for d in self.audience_departments.all())
+        organisation_ids, chosen_department_ids = self._audience_ids()
+        return bool(employer_id and employer_id in organisation_ids) or bool(
+            department_ids & chosen_department_ids
+        )
+
+    def _audience_ids(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The chosen employers' and departments' ids, read once per instance (a page checked twice in one
+        request, by its view and its template, costs its two small queries once)."""
+        cached = getattr(self, "_audience_ids_cache", None)
+        if cached is None:
+            cached = (
+                frozenset(o.pk for o in self.audience_organisations.all()),
+                frozenset(d.pk for d in self.audience_departments.all()),
+            )
+            self._audience_ids_cache = cached
+        return cached
 
 
 AUDIENCE_PANELS = [

@@ -1,11 +1,92 @@
-from django.db.models import Count, Q, Window
+"""Reads of the home dashboard, the news list and the must-read follow-up."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Window
 
 from intranet import registry
 from intranet.notifications.models import Notification
 
+from .models import Acknowledgement, NewsCategory, NewsIndexPage, NewsPage
+from .permissions import abilities
+
+NEWS_INDEX_CACHE_KEY = "news:index-url"
+LISTING_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "url_path",
+    "path",
+    "depth",
+    "locale_id",
+    "first_published_at",
+    "last_published_at",
+    "latest_revision_created_at",
+    "live",
+    "intro",
+    "category_id",
+    "category__name",
+    "category__slug",
+    "must_read",
+    "must_read_due",
+    "audience_everyone",
+)
+
+
+def news_index_url() -> str:
+    """The news list's URL, cached a few minutes: every dashboard links to it and it hardly ever moves."""
+    url = cache.get(NEWS_INDEX_CACHE_KEY)
+    if url is None:
+        index = NewsIndexPage.objects.live().only("id", "url_path", "path", "depth").first()
+        url = index.get_url() if index else ""
+        if url:
+            cache.set(NEWS_INDEX_CACHE_KEY, url, 300)
+    return url or ""
+
+
+def news_for(user):
+    return NewsPage.objects.for_user(user).select_related("category").only(*LISTING_FIELDS)
+
+
+def dashboard_news(user, *, must_read_limit: int = 10, latest_limit: int = 5):
+    """(my unacknowledged must-reads, the most urgent first; the latest news for me), from one query: the
+    latest items come first in the result, then the pending must-reads."""
+    latest_ids = news_for(user).order_by("-first_published_at", "-pk").values("pk")[:latest_limit]
+    acked = Acknowledgement.objects.filter(page=OuterRef("pk"), user=user)
+    rows = list(
+        news_for(user)
+        .annotate(
+            acknowledged=Exists(acked),
+            is_latest=ExpressionWrapper(Q(pk__in=latest_ids), output_field=BooleanField()),
+        )
+        .filter(Q(is_latest=True) | Q(must_read=True, acknowledged=False))
+        .order_by(
+            "-is_latest",
+            F("must_read_due").asc(nulls_last=True),
+            F("first_published_at").desc(nulls_last=True),
+            "-pk",
+        )[: latest_limit + must_read_limit]
+    )
+    latest = sorted(
+        (r for r in rows if r.is_latest),
+        key=lambda r: (r.first_published_at is not None, r.first_published_at, r.pk),
+        reverse=True,
+    )
+    must_reads = sorted(
+        (r for r in rows if r.must_read and not r.acknowledged),
+        key=lambda r: (r.must_read_due is None, r.must_read_due or date.min, -(r.pk)),
+    )
+    return must_reads, latest
+
 
 def dashboard_context(request) -> dict:
-    """What the home page shows: latest notifications and the panels other apps registered.
+    """What the home page shows: my unacknowledged must-reads, the latest news for me, my latest
+    notifications, quick links and the panels other apps registered.
 
     The unread total rides along with the latest notifications (a window over all of the agent's rows),
     which spares the header its own count query.
@@ -16,6 +97,7 @@ def dashboard_context(request) -> dict:
         .only("id", "text", "url", "created_at", "read_at")
         .annotate(unread_total=Window(Count("id", filter=Q(read_at__isnull=True))))[:5]
     )
+    must_reads, latest_news = dashboard_news(user)
     panels = []
     for panel in registry.dashboard_panels():
         ctx = panel.context(request)
@@ -24,5 +106,105 @@ def dashboard_context(request) -> dict:
     return {
         "latest_notifications": latest,
         "unread_count": latest[0].unread_total if latest else 0,
+        "must_reads": must_reads,
+        "latest_news": latest_news,
+        "news_index_url": news_index_url(),
         "panels": panels,
     }
+
+
+def news_listing(request, index: NewsIndexPage) -> dict:
+    """One page of the news addressed to the agent, optionally in one category: the categories, a COUNT and
+    a SELECT (plus the department chart)."""
+    qs = news_for(request.user).child_of(index)
+    # Only the categories of news addressed to the agent: a category never reveals a hidden item.
+    categories = list(NewsCategory.objects.filter(pk__in=qs.values("category")).order_by("name"))
+    slug = request.GET.get("categorie", "")[:80]
+    current = next((c for c in categories if c.slug == slug), None)
+    if current is not None:
+        qs = qs.filter(category=current)
+    elif slug:
+        qs = qs.none()  # an unknown category lists nothing rather than everything
+    qs = qs.annotate(
+        acknowledged=Exists(Acknowledgement.objects.filter(page=OuterRef("pk"), user=request.user))
+    ).order_by("-first_published_at", "-pk")
+    page = Paginator(qs, settings.NEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"categories": categories, "current_category": current, "category_slug": slug, "news_page": page}
+
+
+def news_detail_context(request, page: NewsPage) -> dict:
+    """A must-read's acknowledgement state and, for its followers, its reading rate."""
+    user = request.user
+    can = abilities(user, page)
+    context = {"abilities": can, "acknowledged": None, "readers": None}
+    if page.must_read and can["acknowledge"]:
+        context["acknowledged"] = Acknowledgement.objects.filter(page=page, user=user).first()
+    if can["follow_readers"]:
+        context["readers"] = readers_summary(page)
+    return context
+
+
+def _department_subtree(root_ids) -> set[int]:
+    """The chosen departments and all their sub-services, from the chart (one query)."""
+    from intranet.people.models import Department
+
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Department.objects.values_list("id", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    seen: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(children.get(node, []))
+    return seen
+
+
+def audience_members(page: NewsPage):
+    """Active agents the page is addressed to: everyone, agents of the chosen employers, or agents of the
+    chosen departments and their sub-services."""
+    users = get_user_model().objects.filter(is_active=True)
+    if page.audience_everyone:
+        return users
+    organisation_ids = [o.pk for o in page.audience_organisations.all()]
+    department_ids = _department_subtree(d.pk for d in page.audience_departments.all())
+    return users.filter(Q(employer_id__in=organisation_ids) | Q(department_id__in=department_ids))
+
+
+@dataclass
+class ReadersSummary:
+    total: int
+    acknowledged: int
+    missing: list  # the agents who have not acknowledged yet, by name
+
+    @property
+    def rate(self) -> int:
+        """Percentage of the audience who acknowledged, rounded down (100 only when nobody is missing)."""
+        return 100 if not self.total else self.acknowledged * 100 // self.total
+
+
+def readers_summary(page: NewsPage, *, with_missing: bool = False) -> ReadersSummary:
+    """Acknowledgement rate over the current audience; acknowledgements of agents who left it (or left the
+    organisation) do not count. A few queries whatever the audience size."""
+    members = audience_members(page)
+    acked = Acknowledgement.objects.filter(page=page, user=OuterRef("pk"))
+    counts = members.aggregate(total=Count("pk"), acknowledged=Count("pk", filter=Q(Exists(acked))))
+    missing = []
+    if with_missing:
+        missing = list(
+            members.filter(~Exists(acked))
+            .select_related("department", "employer")
+            .only(
+                "id",
+                "username",
+                "first_name",
+                "last_name",
+                "department__name",
+                "employer__name",
+                "employer__short_name",
+            )
+            .order_by("last_name", "first_name", "pk")
+        )
+    return ReadersSummary(total=counts["total"], acknowledged=counts["acknowledged"], missing=missing)

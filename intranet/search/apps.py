@@ -6,3 +6,10 @@ class SearchConfig(AppConfig):
     name = "intranet.search"
     label = "intranet_search"
     verbose_name = _("Recherche")
+
+    def ready(self):
+        from intranet.api import api
+
+        from .api import router
+
+        api.add_router("/", router)

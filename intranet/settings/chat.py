@@ -3,4 +3,26 @@
 Every tunable comes from the environment; each variable is documented in one line of .env.example.
 """
 
-from .env import env  # noqa: F401
+from .env import env
+
+# The Matrix bridge is on when the homeserver URL, the server name and a way to administer it (the
+# registration shared secret, or a server-admin access token) are all set.
+MATRIX_HOMESERVER_URL = env.str("MATRIX_HOMESERVER_URL", default="").rstrip("/")
+MATRIX_SERVER_NAME = env.str("MATRIX_SERVER_NAME", default="")
+MATRIX_REGISTRATION_SHARED_SECRET = env.str("MATRIX_REGISTRATION_SHARED_SECRET", default="")
+MATRIX_ADMIN_TOKEN = env.str("MATRIX_ADMIN_TOKEN", default="")
+# Localpart of the bridge bot (created as a server admin with the shared secret on first use).
+MATRIX_BOT_LOCALPART = env.str("MATRIX_BOT_LOCALPART", default="intranet-bot")
+# Synapse's name of the intranet OIDC provider ("oidc-" + idp_id), so Element logins land on the puppet.
+MATRIX_OIDC_AUTH_PROVIDER = env.str("MATRIX_OIDC_AUTH_PROVIDER", default="")
+# Lift Synapse's per-user message rate limit for the bot and the puppets (admin API).
+MATRIX_OVERRIDE_RATELIMIT = env.bool("MATRIX_OVERRIDE_RATELIMIT", default=True)
+# Seconds before a request to the homeserver is abandoned (it is retried later, never lost).
+MATRIX_REQUEST_TIMEOUT = env.float("MATRIX_REQUEST_TIMEOUT", default=20.0)
+# Key that encrypts the puppets' access tokens at rest (Fernet); derived from SECRET_KEY when empty.
+MATRIX_TOKEN_KEY = env.str("MATRIX_TOKEN_KEY", default="")
+
+# Longest chat message, in characters.
+CHAT_MESSAGE_MAX_LENGTH = 10_000
+# Messages shown per page of a salon's history.
+CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=50)

@@ -3,4 +3,29 @@
 Every tunable comes from the environment; each variable is documented in one line of .env.example.
 """
 
-from .env import env  # noqa: F401
+from .env import env
+
+# Where blobs and upload temp files live; empty = MEDIA_ROOT/ged (resolved at run time, see ged/storage.py).
+GED_STORAGE_ROOT = env.str("GED_STORAGE_ROOT", default="")
+# Name of an entry of STORAGES (e.g. an S3 backend) holding the blobs; empty = the local blob directory.
+GED_STORAGE_ALIAS = env.str("GED_STORAGE_ALIAS", default="")
+GED_MAX_UPLOAD_MB = env.int("GED_MAX_UPLOAD_MB", default=500)
+GED_TRASH_DAYS = env.int("GED_TRASH_DAYS", default=30)
+GED_LOCK_MINUTES = env.int("GED_LOCK_MINUTES", default=240)
+GED_PAGE_SIZE = env.int("GED_PAGE_SIZE", default=50)
+# Office files are zips: refuse too many entries or too much inflated data before anything parses them.
+GED_ZIP_MAX_ENTRIES = env.int("GED_ZIP_MAX_ENTRIES", default=10_000)
+GED_ZIP_MAX_UNCOMPRESSED_MB = env.int("GED_ZIP_MAX_UNCOMPRESSED_MB", default=1024)
+GED_ZIP_MAX_RATIO = env.int("GED_ZIP_MAX_RATIO", default=100)
+# Full-text extraction: files above this size are not indexed; extracted text is capped.
+GED_EXTRACT_MAX_MB = env.int("GED_EXTRACT_MAX_MB", default=50)
+GED_EXTRACT_TIMEOUT_S = env.int("GED_EXTRACT_TIMEOUT_S", default=20)
+# Temp files and unreferenced blobs older than this are removed by `manage.py ged_cleanup`.
+GED_TMP_TTL_HOURS = env.int("GED_TMP_TTL_HOURS", default=24)
+# Production: nginx serves the bytes from an `internal` location mapped to the blob directory.
+GED_ACCEL_REDIRECT_PREFIX = env.str("GED_ACCEL_REDIRECT_PREFIX", default="")
+GED_DOWNLOAD_CHUNK_KB = env.int("GED_DOWNLOAD_CHUNK_KB", default=512)
+# Optional antivirus: a clamd socket, or host + port. Unset = no scan.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)

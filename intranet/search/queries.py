@@ -1,0 +1,281 @@
+"""One permission-aware search over Wagtail pages, people and the sources other apps register.
+
+Nothing an agent may not open is returned or counted: pages are filtered in SQL before the full-text search
+(live, addressed to the agent when the page model uses `AudienceMixin`, outside view restrictions the agent
+does not pass), people are active agents, and each registered source promises the same for its own hits.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page, PageViewRestriction, get_page_models
+from wagtail.search.models import IndexEntry
+
+from intranet import registry
+from intranet.audience import AudienceMixin, audience_q
+from intranet.people.queries import DirectoryFilters, directory_queryset
+
+from .highlight import WORD, excerpt, highlight, stems
+
+PAGES, PEOPLE = "pages", "people"
+ALL_LIMIT = 5  # hits per group when every type is shown
+TYPE_LIMIT = 20  # hits per page of results when one type is chosen
+SOURCE_LIMIT = 50  # a source gives no offset: one type shows at most this many of its hits
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BODY_FIELD = "body_text" if hasattr(IndexEntry, "body_text") else "body"
+
+
+def clean_query(raw) -> str:
+    """The search input as the database gets it: at most SEARCH_MAX_QUERY_LENGTH characters, without control
+    characters (PostgreSQL refuses NUL) nor runs of spaces. Never raises."""
+    text = unicodedata.normalize("NFC", str(raw or "")[: settings.SEARCH_MAX_QUERY_LENGTH * 2])
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())[: settings.SEARCH_MAX_QUERY_LENGTH].strip()
+
+
+@dataclass
+class Hit:
+    type: str
+    title: str
+    url: str
+    snippet: str  # plain text
+    highlighted: SafeString  # the snippet, escaped, with <mark>
+    meta: str = ""
+    kind: str = ""  # « Actualité », « Guide »…, for pages
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    query: str
+    type: str
+    groups: list[Group]  # every type, with its count; hits only where they were asked for
+    page: int = 1
+    has_next: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.groups)
+
+    @property
+    def shown(self) -> list[Group]:
+        return [g for g in self.groups if g.hits]
+
+
+# --- Pages ------------------------------------------------------------------------------------------------
+
+
+def _audience_models():
+    return [m for m in get_page_models() if issubclass(m, AudienceMixin) and not m._meta.abstract]
+
+
+def _page_type_key(content_type) -> str:
+    return f"{content_type.app_label}-{content_type.model}"
+
+
+def visible_pages(user):
+    """Live pages `user` may open, as a queryset Wagtail's search can filter on (id, path, content_type)."""
+    qs = Page.objects.live().filter(depth__gt=1)
+    for model in _audience_models():
+        content_types = ContentType.objects.get_for_models(
+            model, *[m for m in get_page_models() if issubclass(m, model) and m is not model]
+        ).values()
+        hidden = Q(content_type__in=[ct.pk for ct in content_types]) & ~Q(
+            pk__in=model.objects.filter(audience_q(model, user)).values("pk")
+        )
+        qs = qs.exclude(hidden)
+    user_groups = None
+    for restriction in PageViewRestriction.objects.select_related("page").prefetch_related("groups"):
+        if restriction.restriction_type == PageViewRestriction.LOGIN:
+            continue
+        if restriction.restriction_type == PageViewRestriction.GROUPS:
+            if user_groups is None:
+                user_groups = set(user.groups.values_list("pk", flat=True))
+            if user_groups & {g.pk for g in restriction.groups.all()}:
+                continue
+        # A password (or a group the agent is not in): nothing below it shows.
+        qs = qs.exclude(path__startswith=restriction.page.path)
+    return qs
+
+
+def _page_snippets(pages) -> dict[int, str]:
+    """The indexed text of each page (what the search matched), in one query."""
+    if not pages:
+        return {}
+    rows = IndexEntry.objects.filter(
+        content_type_id__in={p.content_type_id for p in pages}, object_id__in=[str(p.pk) for p in pages]
+    ).values_list("content_type_id", "object_id", _BODY_FIELD)
+    by_key = {(ct, oid): body for ct, oid, body in rows}
+    return {p.pk: by_key.get((p.content_type_id, str(p.pk))) or "" for p in pages}
+
+
+def page_search(user, query: str, *, type_key: str, offset: int, limit: int):
+    """(one group per page type with its count, the asked hits): hits of every page type when `type_key` is
+    "" or "pages", of one page type when it is one, none otherwise. Counts come from one GROUP BY."""
+    # Words only: quotes and operators mean something to the full-text engines (FTS5 fails on a lone quote).
+    query = " ".join(WORD.findall(query))
+    if not query:
+        return [], []
+    qs = visible_pages(user)
+    results = qs.search(query, operator="and")
+    counts = results.facet("content_type_id")
+    content_types = {ct_id: ContentType.objects.get_for_id(ct_id) for ct_id in counts}
+    groups = []
+    for ct_id, count in counts.items():
+        model = content_types[ct_id].model_class()
+        label = model._meta.verbose_name_plural if model else content_types[ct_id].name
+        groups.append(Group(_page_type_key(content_types[ct_id]), str(label).capitalize(), count))
+    groups.sort(key=lambda g: (-g.total, g.label))
+    if not limit or not counts:
+        return groups, []
+    if type_key not in ("", PAGES):
+        chosen = [ct_id for ct_id, ct in content_types.items() if _page_type_key(ct) == type_key]
+        if not chosen:
+            return groups, []
+        results = qs.filter(content_type_id__in=chosen).search(query, operator="and")
+    return groups, list(results[offset : offset + limit])
+
+
+def _page_hits(request, pages, query_stems) -> list[Hit]:
+    bodies = _page_snippets(pages)
+    hits = []
+    for page in pages:
+        ct = ContentType.objects.get_for_id(page.content_type_id)
+        model = ct.model_class()
+        kind = str(model._meta.verbose_name).capitalize() if model else ""
+        text = excerpt(bodies.get(page.pk, "") or page.search_description or "", query_stems)
+        hits.append(
+            Hit(
+                type=_page_type_key(ct),
+                title=page.title,
+                url=page.get_url() or "",  # no request: spares the site lookup
+                snippet=text,
+                highlighted=highlight(text, query_stems),
+                kind=kind,
+            )
+        )
+    return hits
+
+
+# --- People -----------------------------------------------------------------------------------------------
+
+
+def people_search(query: str, *, offset: int, limit: int):
+    qs = directory_queryset(DirectoryFilters(q=query))
+    total = qs.count()
+    people = list(qs[offset : offset + limit]) if total and limit else []
+    return total, people
+
+
+def _person_hits(people, query_stems) -> list[Hit]:
+    hits = []
+    for person in people:
+        text = " · ".join(t for t in (person.job_title, person.what_i_do) if t)
+        meta = " · ".join(
+            t
+            for t in (
+                person.department.name if person.department_id else "",
+                person.employer.display_name if person.employer_id else "",
+            )
+            if t
+        )
+        hits.append(
+            Hit(
+                type=PEOPLE,
+                title=person.get_full_name() or person.username,
+                url=reverse("directory:profile", args=[person.username]),
+                snippet=text,
+                highlighted=highlight(text, query_stems),
+                meta=meta,
+            )
+        )
+    return hits
+
+
+# --- Everything -------------------------------------------------------------------------------------------
+
+
+def type_choices(results: Results) -> list[tuple[str, str, int]]:
+    return [(g.key, g.label, g.total) for g in results.groups]
+
+
+def search(request, raw_query, *, type_key: str = "", page: int = 1) -> Results:
+    """Search everything `request.user` may open. `type_key`: "" for every type, "pages", a page type
+    ("news-newspage"), "people" or a source key; `page` pages through one chosen type."""
+    user = request.user
+    query = clean_query(raw_query)
+    type_key = (type_key or "")[:100]
+    page = max(1, min(int(page or 1), 1000))
+    if not query:
+        return Results(query="", type=type_key, groups=[])
+    query_stems = stems(query)
+    one_type = bool(type_key)
+    limit = TYPE_LIMIT if one_type else ALL_LIMIT
+    offset = (page - 1) * limit if one_type else 0
+    groups: list[Group] = []
+    has_next = False
+
+    # Pages: a group of every page together, then one per page type (for the type filter).
+    page_groups, pages = page_search(user, query, type_key=type_key, offset=offset, limit=limit)
+    page_keys = {g.key for g in page_groups}
+    page_hits = _page_hits(request, pages, query_stems)
+    if page_groups:
+        pages_group = Group(PAGES, str(_("Pages")), sum(g.total for g in page_groups))
+        groups.append(pages_group)
+        if type_key in ("", PAGES):
+            pages_group.hits = page_hits  # every page type together, in relevance order
+        for g in page_groups:
+            if g.key == type_key:
+                g.hits = page_hits
+        if len(page_groups) > 1 or type_key in page_keys:
+            groups.extend(page_groups)
+        if type_key == PAGES or type_key in page_keys:
+            chosen_total = pages_group.total if type_key == PAGES else next(
+                g.total for g in page_groups if g.key == type_key
+            )
+            has_next = offset + limit < chosen_total
+
+    # People.
+    wants_people = not one_type or type_key == PEOPLE
+    total, people = people_search(query, offset=offset, limit=limit if wants_people else 0)
+    if total:
+        groups.append(Group(PEOPLE, str(_("Personnes")), total, _person_hits(people, query_stems)))
+        if type_key == PEOPLE:
+            has_next = offset + limit < total
+
+    # Registered sources (documents, rooms…): each filters and counts by permission itself.
+    for source in registry.search_sources():
+        wants = not one_type or type_key == source.key
+        hits, total = source.search(user, query, SOURCE_LIMIT if type_key == source.key else limit)
+        if not total:
+            continue
+        group = Group(source.key, str(source.label), total)
+        if wants:
+            group.hits = [
+                Hit(
+                    type=source.key,
+                    title=h.title,
+                    url=h.url,
+                    snippet=(text := excerpt(h.snippet, query_stems)),
+                    highlighted=highlight(text, query_stems),
+                    meta=h.meta,
+                )
+                for h in hits[: (SOURCE_LIMIT if type_key == source.key else limit)]
+            ]
+        groups.append(group)
+    return Results(query=query, type=type_key, groups=groups, page=page, has_next=has_next)
+

@@ -1,0 +1,28 @@
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from .queries import search
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, min(int(value), 1000))
+    except (TypeError, ValueError):
+        return 1
+
+
+@require_GET
+def index(request):
+    """The search page. htmx requests (the box, as you type) get the results fragment only."""
+    results = search(
+        request, request.GET.get("q", ""), type_key=request.GET.get("type", ""), page=_page_number(request.GET.get("page"))
+    )
+    context = {"results": results}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "search/_results.html", context)
+    else:
+        response = render(request, "search/index.html", context)
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
