@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,27 @@ class ChatConfig(AppConfig):
     verbose_name = _("Discussions")
 
     def ready(self):
-        pass
+        from intranet import registry
+        from intranet.api import api
+        from intranet.routing import register_websockets
+
+        from . import signals
+        from .api import router
+        from .demo import seed_chat_demo
+        from .queries import dashboard_context, profile_context
+        from .routing import websocket_urlpatterns
+
+        registry.register_nav(key="chat", label=_("Discussions"), url=reverse_lazy("chat:index"), order=40)
+        registry.register_dashboard_panel(
+            key="chat", template="chat/_dashboard_panel.html", context=dashboard_context, order=40
+        )
+        registry.register_profile_section(
+            key="chat",
+            template="people/directory/_profile_section_links.html",
+            context=profile_context,
+            order=60,
+        )
+        registry.register_demo_seeder(key="chat", seeder=seed_chat_demo, order=60)
+        register_websockets(websocket_urlpatterns)
+        api.add_router("/chat", router)
+        signals.connect_people_signals()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,23 @@ class GedConfig(AppConfig):
     verbose_name = _("Documents (GED)")
 
     def ready(self):
-        pass
+        from intranet import registry
+        from intranet.api import api
+
+        from . import hooks, receivers  # noqa: F401  (connects the leaver hook)
+        from .api import router
+        from .demo import seed_ged
+
+        registry.register_nav(key="ged", label=_("Documents"), url=reverse_lazy("ged:spaces"), order=30)
+        registry.register_dashboard_panel(
+            key="ged_recent", template="ged/panel_recent.html", context=hooks.dashboard_recent, order=40
+        )
+        registry.register_profile_section(
+            key="ged_spaces",
+            template="people/directory/_profile_section_links.html",
+            context=hooks.profile_spaces,
+            order=40,
+        )
+        registry.register_search_source(key="ged", label=_("Documents"), search=hooks.search, order=30)
+        registry.register_demo_seeder(key="ged", seeder=seed_ged, order=50)
+        api.add_router("/", router)

@@ -1,2 +1,40 @@
+from django.urls import path
+
+from .views import access, documents, folders, spaces
+
 app_name = "ged"
-urlpatterns: list = []
+urlpatterns = [
+    path("", spaces.spaces, name="spaces"),
+    path("nouvel-espace/", spaces.space_new, name="space_new"),
+    path("espace/<slug:slug>/", spaces.space, name="space"),
+    path("espace/<slug:slug>/corbeille/", spaces.trash, name="trash"),
+    path("espace/<slug:slug>/activite/", spaces.space_activity, name="space_activity"),
+    path("espace/<slug:slug>/recherche/", spaces.space_search, name="space_search"),
+    path("dossier/<int:pk>/", folders.folder, name="folder"),
+    path("dossier/<int:pk>/deposer/", folders.upload, name="upload"),
+    path("dossier/<int:pk>/nouveau-dossier/", folders.folder_new, name="folder_new"),
+    path("dossier/<int:pk>/renommer/", folders.folder_rename_view, name="folder_rename"),
+    path("dossier/<int:pk>/deplacer/", folders.folder_move_view, name="folder_move"),
+    path("dossier/<int:pk>/supprimer/", folders.folder_delete_view, name="folder_delete"),
+    path("dossier/<int:pk>/suivre/", folders.folder_follow, name="folder_follow"),
+    path("dossier/<int:pk>/acces/", access.folder_access_view, name="folder_access"),
+    path("dossier/<int:pk>/acces/donner/", access.grant, name="grant"),
+    path("dossier/<int:pk>/acces/apercu/", access.preview, name="grant_preview"),
+    path("dossier/<int:pk>/acces/retirer/", access.revoke, name="revoke"),
+    path("dossier/<int:pk>/acces/restreindre/", access.restrict, name="restrict"),
+    path("document/<int:pk>/", documents.document, name="document"),
+    path("document/<int:pk>/telecharger/", documents.download_current, name="download"),
+    path("document/<int:pk>/nouvelle-version/", documents.new_version, name="new_version"),
+    path("document/<int:pk>/reserver/", documents.lock, name="lock"),
+    path("document/<int:pk>/liberer/", documents.unlock, name="unlock"),
+    path("document/<int:pk>/modifier/", documents.edit, name="document_edit"),
+    path("document/<int:pk>/deplacer/", documents.move, name="document_move"),
+    path("document/<int:pk>/corbeille/", documents.trash, name="document_trash"),
+    path("document/<int:pk>/restaurer/", documents.restore, name="document_restore"),
+    path("document/<int:pk>/purger/", documents.purge, name="document_purge"),
+    path("document/<int:pk>/suivre/", documents.follow, name="document_follow"),
+    path("document/<int:pk>/acces/", access.document_access_view, name="document_access"),
+    path("version/<int:pk>/telecharger/", documents.download_version, name="download_version"),
+    path("version/<int:pk>/restaurer/", documents.restore_version, name="restore_version"),
+    path("version/<int:pk>/jalon/", documents.milestone, name="milestone"),
+]

@@ -1,2 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "kotje"
-urlpatterns: list = []
+# Kotje's pages live in Wagtail's tree under /kotje/ too: every route here has its own distinctive first
+# segment, so that Django falls through to Wagtail for the pages.
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("avis/<int:page_id>/", views.feedback, name="feedback"),
+    path("avis/<int:page_id>/statistiques/", views.feedback_report, name="feedback_report"),
+    path("pieces-jointes/<int:page_id>/<int:document_id>/", views.attachment, name="attachment"),
+    path("illustrations/<int:page_id>/<int:image_id>/", views.illustration, name="illustration"),
+]

@@ -1,0 +1,678 @@
+"""The Matrix bridge: puppeted agents, one room per salon, outbound after commit, inbound sync loop.
+
+On only when MATRIX_HOMESERVER_URL, MATRIX_SERVER_NAME and MATRIX_REGISTRATION_SHARED_SECRET (or
+MATRIX_ADMIN_TOKEN) are set; `MatrixBridge()` raises ImproperlyConfigured otherwise.
+
+- **Accounts**: each agent gets a Matrix user `@<username>:<server>` created through the Synapse admin API
+  (`PUT /_synapse/admin/v2/users/…`, linked to the intranet OIDC provider when configured, so Element logs in
+  with the intranet account) and a puppet access token from "login as user". Tokens are Fernet-encrypted in
+  the database and never leave the server.
+- **Bot**: a server-admin account that creates the rooms, invites members, kicks removed ones and syncs.
+- **Outbound**: the database is the queue. Web messages without a Matrix event id are sent, oldest first, as
+  their author, with the message uuid as transaction id: a retry (after a crash, a timeout, a 429, a
+  homeserver outage) is deduplicated by Synapse, so each message lands once and in order.
+- **Inbound**: `manage.py matrix_bridge` syncs as the bot from the saved token, stores new text messages
+  deduplicated by event id, skips its own echoes (the uuid travels in the event content) and pushes them live.
+"""
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import time
+from urllib.parse import quote
+
+import httpx
+from asgiref.sync import sync_to_async
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+
+logger = logging.getLogger(__name__)
+
+UUID_KEY = "fr.ccfi.intranet.uuid"
+SYNC_TOKEN_KEY = "sync_token"
+BOT_TOKEN_KEY = "bot_token"
+
+
+class MatrixError(Exception):
+    """A homeserver answer we cannot use. `retry_after` (seconds) is set for rate limits."""
+
+    def __init__(self, message: str, *, status: int | None = None, errcode: str = "", retry_after: float = 0):
+        super().__init__(message)
+        self.status, self.errcode, self.retry_after = status, errcode, retry_after
+
+
+def bridge_enabled() -> bool:
+    return bool(
+        settings.MATRIX_HOMESERVER_URL
+        and settings.MATRIX_SERVER_NAME
+        and (settings.MATRIX_REGISTRATION_SHARED_SECRET or settings.MATRIX_ADMIN_TOKEN)
+    )
+
+
+def localpart_for(username: str) -> str:
+    """Matrix localparts are lowercase `a-z 0-9 . _ = - /`; anything else becomes `=xx` (Matrix spec)."""
+    out = []
+    for char in username.lower():
+        if re.match(r"[a-z0-9._\-/]", char):
+            out.append(char)
+        else:
+            out.extend(f"={b:02x}" for b in char.encode())
+    return "".join(out)
+
+
+def _fernet() -> Fernet:
+    key = settings.MATRIX_TOKEN_KEY
+    if not key:
+        digest = hashlib.sha256((settings.SECRET_KEY + ":chat.matrix.tokens").encode()).digest()
+        key = base64.urlsafe_b64encode(digest).decode()
+    return Fernet(key.encode() if isinstance(key, str) else key)
+
+
+def encrypt_token(token: str) -> str:
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def decrypt_token(value: str) -> str:
+    try:
+        return _fernet().decrypt(value.encode()).decode()
+    except (InvalidToken, ValueError):
+        return ""
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Matrix replies start with "> <@sender> quoted" lines and a blank line: keep the answer only."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith("> "):
+        return body
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    if lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+# --- Database helpers (run in a worker thread from the async bridge) -----------------------------------------
+
+
+def _state_get(key: str) -> str:
+    from .models import BridgeState
+
+    return BridgeState.objects.filter(key=key).values_list("value", flat=True).first() or ""
+
+
+def _state_set(key: str, value: str) -> None:
+    from .models import BridgeState
+
+    BridgeState.objects.update_or_create(key=key, defaults={"value": value})
+
+
+class MatrixBridge:
+    """One bridge session. Use as `async with MatrixBridge() as bridge:` (closes its HTTP clients)."""
+
+    def __init__(self):
+        if not bridge_enabled():
+            raise ImproperlyConfigured(
+                "Le pont Matrix est désactivé : définissez MATRIX_HOMESERVER_URL, MATRIX_SERVER_NAME et "
+                "MATRIX_REGISTRATION_SHARED_SECRET (ou MATRIX_ADMIN_TOKEN)."
+            )
+        self.url = settings.MATRIX_HOMESERVER_URL.rstrip("/")
+        self.server_name = settings.MATRIX_SERVER_NAME
+        self.http = httpx.AsyncClient(base_url=self.url, timeout=settings.MATRIX_REQUEST_TIMEOUT)
+        self._bot_token = ""
+        self.bot_user_id = ""
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+    async def close(self):
+        await self.http.aclose()
+
+    # --- Raw HTTP with 429 handling ------------------------------------------------------------------------
+
+    async def request(self, method: str, path: str, *, token: str = "", json=None, retries: int = 8) -> dict:
+        """One client/admin API call; waits `retry_after_ms` on 429 and tries again with the same body."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for _attempt in range(retries + 1):
+            response = await self.http.request(method, path, json=json, headers=headers)
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            if response.status_code == 429:
+                wait = (body.get("retry_after_ms") or 1000) / 1000
+                logger.info("Matrix rate limit on %s, waiting %.2fs", path, wait)
+                await asyncio.sleep(wait)
+                continue
+            if response.status_code >= 400:
+                raise MatrixError(
+                    f"{method} {path}: {response.status_code} {body.get('errcode', '')} {body.get('error', '')}",
+                    status=response.status_code,
+                    errcode=body.get("errcode", ""),
+                )
+            return body
+        raise MatrixError(f"{method} {path}: still rate-limited", status=429, errcode="M_LIMIT_EXCEEDED")
+
+    def user_id(self, localpart: str) -> str:
+        return f"@{localpart}:{self.server_name}"
+
+    # --- The bot ---------------------------------------------------------------------------------------------
+
+    def _bot_password(self) -> str:
+        secret = settings.MATRIX_REGISTRATION_SHARED_SECRET or settings.SECRET_KEY
+        return hmac.new(secret.encode(), b"chat.matrix.bot", hashlib.sha256).hexdigest()
+
+    async def bot_token(self) -> str:
+        if self._bot_token:
+            return self._bot_token
+        if settings.MATRIX_ADMIN_TOKEN:
+            token = settings.MATRIX_ADMIN_TOKEN
+        else:
+            token = decrypt_token(await sync_to_async(_state_get)(BOT_TOKEN_KEY))
+            if token:
+                try:
+                    await self.request("GET", "/_matrix/client/v3/account/whoami", token=token)
+                except MatrixError as exc:
+                    if exc.status != 401:
+                        raise
+                    token = ""
+            if not token:
+                token = await self._bot_register_or_login()
+                await sync_to_async(_state_set)(BOT_TOKEN_KEY, encrypt_token(token))
+        whoami = await self.request("GET", "/_matrix/client/v3/account/whoami", token=token)
+        self._bot_token, self.bot_user_id = token, whoami["user_id"]
+        return token
+
+    async def _bot_register_or_login(self) -> str:
+        """Register the bot as a server admin with the shared secret; if it exists, log in (derived password)."""
+        localpart, password = settings.MATRIX_BOT_LOCALPART, self._bot_password()
+        nonce = (await self.request("GET", "/_synapse/admin/v1/register"))["nonce"]
+        mac = hmac.new(
+            settings.MATRIX_REGISTRATION_SHARED_SECRET.encode(),
+            b"\x00".join([nonce.encode(), localpart.encode(), password.encode(), b"admin"]),
+            hashlib.sha1,
+        ).hexdigest()
+        body = {
+            "nonce": nonce,
+            "username": localpart,
+            "password": password,
+            "displayname": "Intranet",
+            "admin": True,
+            "mac": mac,
+        }
+        try:
+            return (await self.request("POST", "/_synapse/admin/v1/register", json=body))["access_token"]
+        except MatrixError as exc:
+            if exc.errcode != "M_USER_IN_USE":
+                raise
+        login = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": localpart},
+            "password": password,
+            "initial_device_display_name": "Pont de l'intranet",
+        }
+        return (await self.request("POST", "/_matrix/client/v3/login", json=login))["access_token"]
+
+    async def admin(self, method: str, path: str, json=None) -> dict:
+        return await self.request(method, path, token=await self.bot_token(), json=json)
+
+    # --- Agents' puppets ---------------------------------------------------------------------------------------
+
+    async def ensure_account(self, user) -> tuple[str, str]:
+        """The agent's Matrix id and puppet token, provisioning the account on first use."""
+        from .models import MatrixAccount
+
+        account = await sync_to_async(MatrixAccount.objects.filter(user_id=user.pk).first)()
+        if account is not None and not account.deactivated:
+            token = decrypt_token(account.token_encrypted)
+            if token:
+                return account.matrix_user_id, token
+        user_id = self.user_id(localpart_for(user.get_username()))
+        quoted = quote(user_id)
+        profile = {"displayname": user.get_full_name() or user.get_username()}
+        if settings.MATRIX_OIDC_AUTH_PROVIDER:
+            profile["external_ids"] = [
+                {"auth_provider": settings.MATRIX_OIDC_AUTH_PROVIDER, "external_id": str(user.pk)}
+            ]
+        if user.email:
+            profile["threepids"] = [{"medium": "email", "address": user.email}]
+        await self.admin("PUT", f"/_synapse/admin/v2/users/{quoted}", json=profile)
+        if settings.MATRIX_OVERRIDE_RATELIMIT:
+            await self.admin(
+                "POST",
+                f"/_synapse/admin/v1/users/{quoted}/override_ratelimit",
+                json={"messages_per_second": 0, "burst_count": 0},
+            )
+        token = (await self.admin("POST", f"/_synapse/admin/v1/users/{quoted}/login", json={}))[
+            "access_token"
+        ]
+
+        def save():
+            MatrixAccount.objects.update_or_create(
+                user_id=user.pk,
+                defaults={
+                    "matrix_user_id": user_id,
+                    "token_encrypted": encrypt_token(token),
+                    "deactivated": False,
+                },
+            )
+
+        await sync_to_async(save)()
+        return user_id, token
+
+    async def deactivate_account(self, user_id_pk: int) -> bool:
+        """A leaver: deactivated on Matrix (tokens gone, every room left). True if there was an account."""
+        from .models import MatrixAccount, Membership
+
+        account = await sync_to_async(MatrixAccount.objects.filter(user_id=user_id_pk).first)()
+        if account is None or account.deactivated:
+            return False
+        try:
+            await self.admin(
+                "POST",
+                f"/_synapse/admin/v1/deactivate/{quote(account.matrix_user_id)}",
+                json={"erase": False},
+            )
+        except MatrixError as exc:
+            if exc.status != 404:
+                raise
+        await sync_to_async(MatrixAccount.objects.filter(pk=account.pk).update)(
+            deactivated=True, token_encrypted=""
+        )
+        await sync_to_async(Membership.objects.filter(user_id=user_id_pk).update)(matrix_joined=False)
+        return True
+
+    # --- Rooms ---------------------------------------------------------------------------------------------------
+
+    async def ensure_room(self, salon) -> str:
+        """The salon's room, created by the bot on first use (private, unencrypted, history shared)."""
+        from .models import Salon
+
+        if salon.matrix_room_id:
+            return salon.matrix_room_id
+        bot = await self.bot_token()
+        body = {
+            "visibility": "private",
+            "preset": "private_chat",
+            "name": salon.name,
+            "topic": salon.topic,
+            "initial_state": [
+                {
+                    "type": "m.room.history_visibility",
+                    "state_key": "",
+                    "content": {"history_visibility": "shared"},
+                },
+                {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+            ],
+            "power_level_override": {"users": {self.bot_user_id: 100}},
+        }
+        room_id = (await self.request("POST", "/_matrix/client/v3/createRoom", token=bot, json=body))[
+            "room_id"
+        ]
+        won = await sync_to_async(Salon.objects.filter(pk=salon.pk, matrix_room_id__isnull=True).update)(
+            matrix_room_id=room_id
+        )
+        if not won:  # another worker bridged it first: keep theirs
+            await self.request("POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", token=bot, json={})
+            salon.matrix_room_id = await sync_to_async(
+                Salon.objects.filter(pk=salon.pk).values_list("matrix_room_id", flat=True).get
+            )()
+        else:
+            salon.matrix_room_id = room_id
+        return salon.matrix_room_id
+
+    async def sync_members(self, salon_id: int) -> dict:
+        """Room membership follows the salon's: members invited and joined, moderators at power 50, others
+        kicked."""
+        from .models import MatrixAccount, Membership, Salon
+
+        salon = await sync_to_async(Salon.objects.get)(pk=salon_id)
+        room_id = await self.ensure_room(salon)
+        bot = await self.bot_token()
+        memberships = await sync_to_async(
+            lambda: list(
+                Membership.objects.filter(salon_id=salon_id, user__is_active=True).select_related("user")
+            )
+        )()
+        joined = await self.request(
+            "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members", token=bot
+        )
+        in_room = set(joined.get("joined", {}))
+        wanted, report = {}, {"joined": 0, "kicked": 0}
+        for membership in memberships:
+            user_id, token = await self.ensure_account(membership.user)
+            wanted[user_id] = membership
+            if user_id not in in_room:
+                try:
+                    await self.request(
+                        "POST",
+                        f"/_matrix/client/v3/rooms/{quote(room_id)}/invite",
+                        token=bot,
+                        json={"user_id": user_id},
+                    )
+                except MatrixError as exc:
+                    if exc.status != 403:  # 403: already invited or joined
+                        raise
+                await self.request("POST", f"/_matrix/client/v3/join/{quote(room_id)}", token=token, json={})
+                report["joined"] += 1
+            if not membership.matrix_joined:
+                await sync_to_async(Membership.objects.filter(pk=membership.pk).update)(matrix_joined=True)
+        # Kick the puppets of agents who are no longer members (intranet-managed accounts only).
+        puppets = set(
+            await sync_to_async(
+                lambda: list(MatrixAccount.objects.values_list("matrix_user_id", flat=True))
+            )()
+        )
+        for user_id in (in_room & puppets) - set(wanted):
+            await self.request(
+                "POST",
+                f"/_matrix/client/v3/rooms/{quote(room_id)}/kick",
+                token=bot,
+                json={"user_id": user_id, "reason": "Ne participe plus au salon sur l'intranet"},
+            )
+            report["kicked"] += 1
+        await self._power_levels(room_id, bot, {uid for uid, m in wanted.items() if m.is_moderator})
+        return report
+
+    async def _power_levels(self, room_id: str, bot: str, moderators: set[str]) -> None:
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.power_levels/"
+        levels = await self.request("GET", path, token=bot)
+        users = dict(levels.get("users", {}))
+        desired = {uid: lvl for uid, lvl in users.items() if lvl != 50}
+        desired.update(dict.fromkeys(moderators, 50))
+        if desired != users:
+            levels["users"] = desired
+            await self.request("PUT", path, token=bot, json=levels)
+
+    # --- Outbound ----------------------------------------------------------------------------------------------
+
+    async def send_pending(self, salon_id: int) -> int:
+        """Send the salon's unsent web messages, oldest first, each as its author with its uuid as txn id.
+
+        Stops at the first failure so order is kept; the next call resumes there. Returns how many were sent.
+        """
+        from .models import Membership, Message
+
+        pending = await sync_to_async(
+            lambda: list(
+                Message.objects.pending_outbound()
+                .filter(salon_id=salon_id)
+                .select_related("author", "reply_to", "salon")
+            )
+        )()
+        if not pending:
+            return 0
+        salon = pending[0].salon
+        room_id = await self.ensure_room(salon)
+        member_ids = await sync_to_async(
+            lambda: set(
+                Membership.objects.filter(salon_id=salon_id, matrix_joined=True).values_list(
+                    "user_id", flat=True
+                )
+            )
+        )()
+        if any(m.author_id and m.author_id not in member_ids and m.author.is_active for m in pending):
+            await self.sync_members(salon_id)
+            member_ids = await sync_to_async(
+                lambda: set(
+                    Membership.objects.filter(salon_id=salon_id, matrix_joined=True).values_list(
+                        "user_id", flat=True
+                    )
+                )
+            )()
+        sent = 0
+        for message in pending:
+            content = {
+                "msgtype": "m.text",
+                "body": message.text,
+                "format": "org.matrix.custom.html",
+                "formatted_body": message.html,
+                UUID_KEY: str(message.uuid),
+            }
+            if message.reply_to_id and message.reply_to and message.reply_to.matrix_event_id:
+                content["m.relates_to"] = {"m.in_reply_to": {"event_id": message.reply_to.matrix_event_id}}
+            if message.author and message.author.is_active and message.author_id in member_ids:
+                _uid, token = await self.ensure_account(message.author)
+            else:  # the author left before the message went out: the bot relays it, signed
+                token = await self.bot_token()
+                content["body"] = f"{message.display_author} : {message.text}"
+                content["formatted_body"] = f"<strong>{message.display_author}</strong> : {message.html}"
+            path = f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/{message.uuid}"
+            event_id = (await self.request("PUT", path, token=token, json=content))["event_id"]
+            try:
+                await sync_to_async(
+                    Message.objects.filter(pk=message.pk, matrix_event_id__isnull=True).update
+                )(matrix_event_id=event_id)
+            except IntegrityError:
+                logger.warning("Matrix event %s already stored for another message", event_id)
+            sent += 1
+        return sent
+
+    async def send_all_pending(self) -> int:
+        from .models import Message
+
+        salon_ids = await sync_to_async(
+            lambda: list(
+                Message.objects.pending_outbound()
+                .values_list("salon_id", flat=True)
+                .distinct()
+                .order_by("salon_id")
+            )
+        )()
+        total = 0
+        for salon_id in salon_ids:
+            try:
+                total += await self.send_pending(salon_id)
+            except (MatrixError, httpx.HTTPError) as exc:
+                logger.warning("Matrix outbound for salon %s postponed: %s", salon_id, exc)
+        return total
+
+    async def redact(self, message_pk: int) -> None:
+        from .models import Message
+
+        message = await sync_to_async(Message.objects.select_related("salon", "author").get)(pk=message_pk)
+        if not message.matrix_event_id or not message.salon.matrix_room_id:
+            return
+        token = await self.bot_token()
+        path = (
+            f"/_matrix/client/v3/rooms/{quote(message.salon.matrix_room_id)}/redact/"
+            f"{quote(message.matrix_event_id)}/{message.uuid}-redact"
+        )
+        await self.request("PUT", path, token=token, json={"reason": "Supprimé sur l'intranet"})
+
+    async def edit(self, message_pk: int) -> None:
+        from .models import Message
+
+        message = await sync_to_async(Message.objects.select_related("salon", "author").get)(pk=message_pk)
+        if not message.matrix_event_id or not message.author or not message.salon.matrix_room_id:
+            return
+        _uid, token = await self.ensure_account(message.author)
+        new = {
+            "msgtype": "m.text",
+            "body": message.text,
+            "format": "org.matrix.custom.html",
+            "formatted_body": message.html,
+        }
+        content = {
+            **new,
+            "body": f"* {message.text}",
+            "m.new_content": new,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": message.matrix_event_id},
+            UUID_KEY: str(message.uuid),
+        }
+        txn = f"{message.uuid}-edit-{int(message.edited_at.timestamp() * 1000)}"
+        path = f"/_matrix/client/v3/rooms/{quote(message.salon.matrix_room_id)}/send/m.room.message/{txn}"
+        await self.request("PUT", path, token=token, json=content)
+
+    # --- Inbound ------------------------------------------------------------------------------------------------
+
+    async def sync_once(self, *, timeout_ms: int = 0) -> int:
+        """One /sync from the saved token; stores new messages, then saves the next token. Returns stored count."""
+        bot = await self.bot_token()
+        since = await sync_to_async(_state_get)(SYNC_TOKEN_KEY)
+        params = {
+            "timeout": str(timeout_ms),
+            "filter": '{"room":{"timeline":{"limit":200}},"presence":{"not_types":["*"]}}',
+        }
+        if since:
+            params["since"] = since
+        response = await self.http.get(
+            "/_matrix/client/v3/sync",
+            params=params,
+            headers={"Authorization": f"Bearer {bot}"},
+            timeout=settings.MATRIX_REQUEST_TIMEOUT + timeout_ms / 1000,
+        )
+        body = response.json() if response.content else {}
+        if response.status_code == 429:
+            raise MatrixError(
+                "sync rate-limited", status=429, retry_after=(body.get("retry_after_ms") or 1000) / 1000
+            )
+        if response.status_code >= 400:
+            raise MatrixError(f"sync: {response.status_code} {body}", status=response.status_code)
+        stored = 0
+        for room_id, room in body.get("rooms", {}).get("join", {}).items():
+            events = room.get("timeline", {}).get("events", [])
+            stored += await sync_to_async(self._store_events)(room_id, events)
+        # Invitations to the bot (someone invited it from Element): accept, so the room can be linked later.
+        await sync_to_async(_state_set)(SYNC_TOKEN_KEY, body["next_batch"])
+        return stored
+
+    def _store_events(self, room_id: str, events: list[dict]) -> int:
+        from .actions import message_store_inbound
+        from .models import MatrixAccount, Membership, Message, Salon
+
+        salon = Salon.objects.filter(matrix_room_id=room_id).first()
+        if salon is None:
+            return 0
+        puppets = dict(
+            MatrixAccount.objects.filter(deactivated=False).values_list("matrix_user_id", "user_id")
+        )
+        stored = 0
+        for event in events:
+            sender, event_id = event.get("sender", ""), event.get("event_id", "")
+            if sender == self.bot_user_id or not event_id:
+                continue
+            if event.get("type") == "m.room.redaction":
+                self._inbound_redaction(salon, event, puppets)
+                continue
+            if event.get("type") != "m.room.message":
+                continue
+            content = event.get("content") or {}
+            relates = content.get("m.relates_to") or {}
+            if relates.get("rel_type") == "m.replace":
+                self._inbound_edit(salon, event, puppets)
+                continue
+            if content.get("msgtype") not in ("m.text", "m.notice", "m.emote"):
+                continue
+            echo = content.get(UUID_KEY)
+            if echo and Message.objects.filter(uuid=echo if _is_uuid(echo) else None, salon=salon).exists():
+                # Our own message coming back: remember its event id if the sender did not get it yet.
+                Message.objects.filter(uuid=echo, matrix_event_id__isnull=True).update(
+                    matrix_event_id=event_id
+                )
+                continue
+            author = None
+            user_pk = puppets.get(sender)
+            if (
+                user_pk is not None
+                and Membership.objects.filter(salon=salon, user_id=user_pk, user__is_active=True).exists()
+            ):
+                from django.contrib.auth import get_user_model
+
+                author = get_user_model().objects.get(pk=user_pk)
+            text = strip_reply_fallback(content.get("body", ""))
+            reply_event = (relates.get("m.in_reply_to") or {}).get("event_id", "")
+            with transaction.atomic():
+                message = message_store_inbound(
+                    salon=salon,
+                    event_id=event_id,
+                    text=text,
+                    author=author,
+                    matrix_sender=sender,
+                    sender_name=sender.split(":")[0].lstrip("@"),
+                    reply_to_event=reply_event,
+                )
+            stored += message is not None
+        return stored
+
+    def _inbound_edit(self, salon, event, puppets) -> None:
+        from .actions import _render
+        from .models import Message
+        from .push import push_to_salon
+        from .serializers import message_payload
+
+        content = event["content"]
+        target = Message.objects.filter(
+            salon=salon, matrix_event_id=content["m.relates_to"].get("event_id")
+        ).first()
+        new = content.get("m.new_content") or {}
+        if target is None or content.get(UUID_KEY) or not new.get("body"):
+            return
+        same_sender = (target.author_id and puppets.get(event["sender"]) == target.author_id) or (
+            not target.author_id and target.matrix_sender == event["sender"]
+        )
+        if not same_sender or target.deleted_at:
+            return
+        from django.utils import timezone
+
+        target.text = new["body"][: settings.CHAT_MESSAGE_MAX_LENGTH]
+        target.html, _mentions = _render(salon, target.text)
+        target.edited_at = timezone.now()
+        target.save(update_fields=["text", "html", "edited_at"])
+        push_to_salon(salon.pk, message_payload(target, "edit"))
+
+    def _inbound_redaction(self, salon, event, puppets) -> None:
+        from django.utils import timezone
+
+        from .models import Message
+        from .push import push_to_salon
+        from .serializers import message_payload
+
+        target = Message.objects.filter(salon=salon, matrix_event_id=event.get("redacts")).first()
+        if target is None or target.deleted_at:
+            return
+        target.deleted_at = timezone.now()
+        target.text, target.html = "", ""
+        target.save(update_fields=["deleted_at", "text", "html"])
+        push_to_salon(salon.pk, message_payload(target, "delete"))
+
+    async def run_forever(
+        self, *, timeout_ms: int = 30000, stop: asyncio.Event | None = None, max_backoff: float = 60
+    ) -> None:
+        """The inbound loop, also flushing the outbound queue: backs off on 429 and on connection errors."""
+        delay = 1.0
+        last_flush = 0.0
+        while stop is None or not stop.is_set():
+            try:
+                if time.monotonic() - last_flush > 10:
+                    await self.send_all_pending()
+                    last_flush = time.monotonic()
+                await self.sync_once(timeout_ms=timeout_ms)
+                delay = 1.0
+            except MatrixError as exc:
+                wait = exc.retry_after or delay
+                logger.warning("Matrix sync error (%s); retrying in %.1fs", exc, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, max_backoff)
+            except (httpx.HTTPError, OSError) as exc:
+                logger.warning("Matrix homeserver unreachable (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_backoff)
+                last_flush = 0.0  # flush as soon as it is back
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

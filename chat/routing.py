@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .consumers import SalonConsumer
+
+websocket_urlpatterns = [path("ws/chat/<int:salon_id>/", SalonConsumer.as_asgi())]

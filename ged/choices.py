@@ -1,0 +1,44 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Ordered roles: compare with `rank()`; the order of declaration is the order of power."""
+
+    READER = "reader", _("lecteur")
+    CONTRIBUTOR = "contributor", _("contributeur")
+    EDITOR = "editor", _("éditeur")
+    MANAGER = "manager", _("gestionnaire")
+
+    @classmethod
+    def rank(cls, role) -> int:
+        """0 for no role, then 1..4; `None` or "" rank lowest."""
+        return _RANK.get(role, 0)
+
+    @classmethod
+    def highest(cls, *roles):
+        best = None
+        for role in roles:
+            if cls.rank(role) > cls.rank(best):
+                best = role
+        return best
+
+    @property
+    def codename(self) -> str:
+        return f"role_{self.value}"
+
+
+_RANK = {Role.READER: 1, Role.CONTRIBUTOR: 2, Role.EDITOR: 3, Role.MANAGER: 4}
+ROLE_BY_CODENAME = {f"role_{r.value}": r for r in Role}
+
+
+class SpacePolicy(models.TextChoices):
+    OPEN = "open", _("ouvert : tous les agents lisent")
+    PRIVATE = "private", _("privé : membres seulement, visible dans la liste")
+    SECRET = "secret", _("secret : membres seulement, invisible pour les autres")
+
+
+class SortKey(models.TextChoices):
+    TITLE = "nom", _("nom")
+    UPDATED = "date", _("date de modification")
+    SIZE = "taille", _("taille")

@@ -1,0 +1,123 @@
+"""Serving a version's bytes: X-Accel-Redirect in production, otherwise a streaming response that reads in
+chunks (an async generator under ASGI, so nothing is buffered whole), with Range, ETag and safe headers."""
+
+import asyncio
+import re
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, StreamingHttpResponse
+
+from . import storage
+from .models import Version
+from .names import content_disposition
+
+INLINE_SAFE = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _parse_range(header: str, size: int):
+    """(start, end) inclusive, None for "whole file", or "invalid" for 416. Multiple ranges -> whole file."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return "invalid"
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return "invalid"
+    return start, min(end, size - 1)
+
+
+def _sync_chunks(sha: str, start: int, length: int, chunk: int):
+    with storage.blob_open(sha) as fh:
+        fh.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = fh.read(min(chunk, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+
+
+async def _async_chunks(sha: str, start: int, length: int, chunk: int):
+    fh = await asyncio.to_thread(storage.blob_open, sha)
+    try:
+        await asyncio.to_thread(fh.seek, start)
+        remaining = length
+        while remaining > 0:
+            data = await asyncio.to_thread(fh.read, min(chunk, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        await asyncio.to_thread(fh.close)
+
+
+def serve_version(request, version: Version, *, filename: str, inline: bool = False):
+    etag = f'"{version.blob_id}"'
+    safe_inline = inline and version.mime_type in INLINE_SAFE
+    headers = {
+        "ETag": etag,
+        "Content-Disposition": content_disposition(filename, inline=safe_inline),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+        "Cache-Control": "private, max-age=0, must-revalidate",
+        "Accept-Ranges": "bytes",
+    }
+    content_type = (
+        version.mime_type
+        if safe_inline or not version.mime_type.startswith("text/")
+        else "text/plain; charset=utf-8"
+    )
+    if version.mime_type.startswith("text/"):
+        content_type = f"{version.mime_type}; charset=utf-8"
+    if request.headers.get("If-None-Match") in {etag, "*"}:
+        response = HttpResponse(status=304)
+        for k in ("ETag", "Cache-Control"):
+            response[k] = headers[k]
+        return response
+    if settings.GED_ACCEL_REDIRECT_PREFIX and storage.local_path(version.blob_id) is not None:
+        response = HttpResponse(content_type=content_type)
+        for k, v in headers.items():
+            response[k] = v
+        response["X-Accel-Redirect"] = (
+            settings.GED_ACCEL_REDIRECT_PREFIX.rstrip("/")
+            + "/"
+            + storage.blob_name(version.blob_id).removeprefix("blobs/")
+        )
+        return response
+    size = version.size
+    rng = None
+    if_range = request.headers.get("If-Range")
+    if not if_range or if_range == etag:
+        rng = _parse_range(request.headers.get("Range", ""), size)
+    if rng == "invalid":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    start, end = rng if rng else (0, size - 1)
+    length = end - start + 1
+    chunk = settings.GED_DOWNLOAD_CHUNK_KB * 1024
+    if isinstance(request, ASGIRequest):
+        body = _async_chunks(version.blob_id, start, length, chunk)
+    else:
+        body = _sync_chunks(version.blob_id, start, length, chunk)
+    response = StreamingHttpResponse(body, content_type=content_type, status=206 if rng else 200)
+    for k, v in headers.items():
+        response[k] = v
+    response["Content-Length"] = str(length)
+    if rng:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response

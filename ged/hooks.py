@@ -1,0 +1,39 @@
+"""What the GED adds to the rest of the intranet: dashboard panel, profile section, search source."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from intranet.registry import SearchHit
+
+from .queries import recent_documents, search_documents, spaces_of_person
+
+
+def dashboard_recent(request):
+    return {"documents": recent_documents(request.user, limit=6)}
+
+
+def profile_spaces(request, person):
+    spaces = spaces_of_person(request.user, person)
+    if not spaces:
+        return None
+    return {
+        "title": _("Ses espaces documentaires"),
+        "items": [
+            {"label": s.name, "url": reverse("ged:space", args=[s.slug]), "meta": s.get_policy_display()}
+            for s in spaces
+        ],
+    }
+
+
+def search(user, query, limit):
+    rows, total = search_documents(user, query, limit=limit)
+    hits = [
+        SearchHit(
+            title=r["title"],
+            url=reverse("ged:document", args=[r["id"]]),
+            snippet=r["snippet"],
+            meta=f"{r['space__name']} › {r['folder__name']}",
+        )
+        for r in rows
+    ]
+    return hits, total

@@ -1,0 +1,262 @@
+"""Spaces, folders, documents and immutable versions; role grants on folders (django-guardian direct FK).
+
+Rules live in actions.py and permissions.py; this module only holds fields, constraints and QuerySet verbs.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+from .choices import Role, SpacePolicy
+
+
+class SpaceQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Space(models.Model):
+    """A document space: a root folder, a policy, an owning department."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    policy = models.CharField(
+        _("visibilité"), max_length=10, choices=SpacePolicy.choices, default=SpacePolicy.PRIVATE
+    )
+    department = models.ForeignKey(
+        "people.Department",
+        verbose_name=_("service propriétaire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ged_spaces",
+    )
+    root = models.OneToOneField(
+        "Folder", verbose_name=_("dossier racine"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = SpaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("espace documentaire")
+        verbose_name_plural = _("espaces documentaires")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Folder(MP_Node):
+    """A folder of a space's tree (materialized path). `restricted` stops the inheritance of grants from above."""
+
+    space = models.ForeignKey(
+        Space, verbose_name=_("espace"), on_delete=models.CASCADE, related_name="folders"
+    )
+    name = models.CharField(_("nom"), max_length=255)
+    restricted = models.BooleanField(
+        _("accès restreint"),
+        default=False,
+        help_text=_("Les droits donnés sur les dossiers parents ne s'appliquent plus ici."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    trashed_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["numchild"])
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        permissions = [(f"role_{role.value}", f"Role {role.value}") for role in Role]
+        indexes = [
+            # LIKE 'prefix%' on the path (readable folders, subtrees) uses this index on PostgreSQL.
+            models.Index(fields=["path"], name="ged_folder_path_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["space", "restricted"], name="ged_folder_space_restricted"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_root(self) -> bool:
+        return self.depth == 1
+
+
+class DocumentQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(trashed_at__isnull=True)
+
+    def trashed(self):
+        return self.filter(trashed_at__isnull=False)
+
+
+class Document(models.Model):
+    title = models.CharField(_("nom"), max_length=255)
+    space = models.ForeignKey(
+        Space, verbose_name=_("espace"), on_delete=models.CASCADE, related_name="documents"
+    )
+    folder = models.ForeignKey(
+        Folder, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="documents"
+    )
+    current_version = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = models.TextField(_("description"), blank=True)
+    tags = models.CharField(
+        _("mots-clés"), max_length=500, blank=True, help_text=_("Séparés par des virgules.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    lock_holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("réservé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lock_expires_at = models.DateTimeField(_("réservé jusqu'au"), null=True, blank=True)
+    trashed_at = models.DateTimeField(_("mis à la corbeille le"), null=True, blank=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Full text of the current version, filled by a background task (ged/tasks.py); not part of history.
+    text_content = models.TextField(blank=True, default="")
+    text_version = models.PositiveIntegerField(null=True, blank=True)
+    # Set by ged_import: the source path, so a re-run imports nothing twice.
+    import_key = models.CharField(max_length=1000, null=True, blank=True, unique=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["text_content", "text_version", "current_version", "import_key"]
+    )
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [
+            models.Index(fields=["folder", "trashed_at", "title"], name="ged_doc_folder_title"),
+            models.Index(fields=["space", "trashed_at"], name="ged_doc_space_trash"),
+            models.Index(fields=["updated_at"], name="ged_doc_updated"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def lock_active(self, now=None) -> bool:
+        return bool(
+            self.lock_holder_id and self.lock_expires_at and self.lock_expires_at > (now or timezone.now())
+        )
+
+
+class Blob(models.Model):
+    """Content-addressed bytes: stored once under their sha256, whatever the number of versions using them."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contenu")
+        verbose_name_plural = _("contenus")
+
+
+class Version(models.Model):
+    """An immutable version of a document. Only `milestone` (a label) may change after creation."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("numéro"))
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="versions")
+    size = models.BigIntegerField(_("taille"))
+    mime_type = models.CharField(_("type"), max_length=120)
+    original_name = models.CharField(_("nom d'origine"), max_length=255)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    comment = models.CharField(_("commentaire"), max_length=500, blank=True)
+    milestone = models.CharField(_("jalon"), max_length=100, blank=True)
+    restored_from = models.PositiveIntegerField(_("restaurée depuis la version"), null=True, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="ged_version_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="ged_version_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} v{self.number}"
+
+
+class Follow(models.Model):
+    """An agent follows a document or a folder to hear about new versions."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ged_follows")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document__isnull=False, folder__isnull=True)
+                | Q(document__isnull=True, folder__isnull=False),
+                name="ged_follow_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "document"], name="ged_follow_unique_document"),
+            models.UniqueConstraint(fields=["user", "folder"], name="ged_follow_unique_folder"),
+        ]
+
+
+class FolderUserObjectPermission(UserObjectPermissionBase):
+    """A role granted to an agent on a folder (guardian direct-FK table; one permission per role)."""
+
+    content_object = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="user_grants")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("droit d'un agent")
+        verbose_name_plural = _("droits des agents")
+
+
+class FolderGroupObjectPermission(GroupObjectPermissionBase):
+    """A role granted to a group (a department's group) on a folder."""
+
+    content_object = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="group_grants")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("droit d'un groupe")
+        verbose_name_plural = _("droits des groupes")

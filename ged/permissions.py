@@ -1,0 +1,347 @@
+"""Who may do what in the GED: the one source of truth for views, templates and the API.
+
+Effective role on a folder = the highest role among the grants (to the agent or one of their groups) on the
+folder and its ancestors, stopping at the nearest restricted folder; a manager of the space (manager grant on
+the root folder) keeps the manager role everywhere; an open space gives every agent the reader role from its
+root (stopped by restrictions too). Superusers (IT) manage everything.
+
+Cost per request, whatever the size of the space: one query for the agent's grants (cached on the user
+object), one for the folder (with its space), one for its ancestors; listings then decide in Python.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Value
+from django.http import Http404
+
+from .choices import ROLE_BY_CODENAME, Role, SpacePolicy
+from .models import Document, Folder, FolderGroupObjectPermission, FolderUserObjectPermission, Space, Version
+
+STEPLEN = Folder.steplen
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str  # "user" or "group"
+    folder_id: int
+    path: str
+    space_id: int
+    role: Role
+
+
+def user_grants(user) -> list[Grant]:
+    """The agent's grants, direct and through groups: one query, cached on the user object for the request."""
+    cached = getattr(user, "_ged_grants", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        grants = []
+    else:
+        cols = (
+            "kind",
+            "content_object_id",
+            "content_object__path",
+            "content_object__space_id",
+            "permission__codename",
+        )
+        direct = (
+            FolderUserObjectPermission.objects.filter(user_id=user.pk)
+            .annotate(kind=Value("user"))
+            .values_list(*cols)
+        )
+        via_groups = (
+            FolderGroupObjectPermission.objects.filter(group__user=user.pk)
+            .annotate(kind=Value("group"))
+            .values_list(*cols)
+        )
+        grants = [
+            Grant(kind, folder_id, path, space_id, ROLE_BY_CODENAME[codename])
+            for kind, folder_id, path, space_id, codename in direct.union(via_groups, all=True)
+            if codename in ROLE_BY_CODENAME
+        ]
+    user._ged_grants = grants
+    return grants
+
+
+def forget_grants(user) -> None:
+    """Call after changing grants or memberships within a request: revocation applies at once."""
+    if hasattr(user, "_ged_grants"):
+        del user._ged_grants
+
+
+def ancestor_paths(path: str) -> list[str]:
+    return [path[:i] for i in range(STEPLEN, len(path) + 1, STEPLEN)]
+
+
+def is_superuser(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
+def manages_space(user, space_id: int, root_path: str | None = None) -> bool:
+    if is_superuser(user):
+        return True
+    return any(
+        g.space_id == space_id and g.role == Role.MANAGER and len(g.path) == STEPLEN
+        for g in user_grants(user)
+    )
+
+
+def role_in_chain(user, space: Space, chain: list[Folder]) -> Role | None:
+    """Effective role on chain[-1], given the folders from the root down to it (restricted flags included)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if is_superuser(user) or manages_space(user, space.pk):
+        return Role.MANAGER
+    start = 0
+    for i, folder in enumerate(chain):
+        if folder.restricted:
+            start = i
+    paths = {f.path for f in chain[start:]}
+    roles = [g.role for g in user_grants(user) if g.space_id == space.pk and g.path in paths]
+    if space.policy == SpacePolicy.OPEN and start == 0:
+        roles.append(Role.READER)
+    return Role.highest(*roles)
+
+
+def child_role(user, space: Space, parent_role: Role | None, child: Folder) -> Role | None:
+    """Role on a child folder from its parent's role and its own grants: no query."""
+    if is_superuser(user) or manages_space(user, space.pk):
+        return Role.MANAGER
+    own = [g.role for g in user_grants(user) if g.path == child.path]
+    if child.restricted:
+        return Role.highest(*own)
+    return Role.highest(parent_role, *own)
+
+
+def has_grant_below(user, path: str) -> bool:
+    """A grant on a descendant: the agent may walk through this folder to reach it (names only)."""
+    return any(g.path.startswith(path) and g.path != path for g in user_grants(user))
+
+
+def at_least(role, minimum: Role) -> bool:
+    return Role.rank(role) >= Role.rank(minimum)
+
+
+def folder_abilities(role, folder: Folder, *, traversable: bool = False) -> dict[str, bool]:
+    root = folder.depth == 1
+    return {
+        "enter": at_least(role, Role.READER) or traversable,
+        "read": at_least(role, Role.READER),
+        "download": at_least(role, Role.READER),
+        "follow": at_least(role, Role.READER),
+        "view_access": at_least(role, Role.READER),
+        "upload": at_least(role, Role.CONTRIBUTOR),
+        "create_folder": at_least(role, Role.CONTRIBUTOR),
+        "rename": at_least(role, Role.EDITOR) and not root,
+        "move": at_least(role, Role.EDITOR) and not root,
+        "delete": at_least(role, Role.EDITOR) and not root,
+        "trash": at_least(role, Role.EDITOR),
+        "restore": at_least(role, Role.EDITOR),
+        "purge": at_least(role, Role.MANAGER),
+        "share": at_least(role, Role.MANAGER),
+        "restrict": at_least(role, Role.MANAGER) and not root,
+    }
+
+
+def document_abilities(user, role, document: Document, now=None) -> dict[str, bool]:
+    locked = document.lock_active(now)
+    mine = locked and document.lock_holder_id == user.pk
+    blocked = locked and not mine
+    live = document.trashed_at is None
+    return {
+        "read": at_least(role, Role.READER),
+        "download": at_least(role, Role.READER),
+        "follow": at_least(role, Role.READER) and live,
+        "view_access": at_least(role, Role.READER),
+        "upload_version": at_least(role, Role.CONTRIBUTOR) and live and not blocked,
+        "restore_version": at_least(role, Role.CONTRIBUTOR) and live and not blocked,
+        "lock": at_least(role, Role.CONTRIBUTOR) and live and not locked,
+        "unlock": live and locked and (mine or at_least(role, Role.MANAGER)),
+        "milestone": at_least(role, Role.EDITOR) and live,
+        "rename": at_least(role, Role.EDITOR) and live and not blocked,
+        "move": at_least(role, Role.EDITOR) and live and not blocked,
+        "trash": at_least(role, Role.EDITOR) and live and not blocked,
+        "restore": at_least(role, Role.EDITOR) and not live,
+        "purge": at_least(role, Role.MANAGER) and not live,
+        "share": at_least(role, Role.MANAGER),
+    }
+
+
+@dataclass
+class FolderAccess:
+    folder: Folder
+    space: Space
+    chain: list[Folder]  # root … folder
+    role: Role | None
+    traversable: bool
+    abilities: dict = field(default_factory=dict)
+
+
+@dataclass
+class DocumentAccess:
+    document: Document
+    folder_access: FolderAccess
+    role: Role | None
+    abilities: dict = field(default_factory=dict)
+
+
+def _chain(folder: Folder) -> list[Folder]:
+    paths = ancestor_paths(folder.path)[:-1]
+    ancestors = (
+        list(
+            Folder.objects.filter(path__in=paths)
+            .only("id", "path", "depth", "name", "restricted", "space_id", "trashed_at")
+            .order_by("path")
+        )
+        if paths
+        else []
+    )
+    return [*ancestors, folder]
+
+
+def folder_access(user, folder: Folder) -> FolderAccess:
+    chain = _chain(folder)
+    role = role_in_chain(user, folder.space, chain)
+    traversable = role is None and has_grant_below(user, folder.path)
+    return FolderAccess(
+        folder=folder,
+        space=folder.space,
+        chain=chain,
+        role=role,
+        traversable=traversable,
+        abilities=folder_abilities(role, folder, traversable=traversable),
+    )
+
+
+def access_folder(user, pk, *, need: str = "enter") -> FolderAccess:
+    """The folder and the agent's access to it, or 404 for missing, trashed and forbidden alike."""
+    try:
+        folder = Folder.objects.select_related("space").get(
+            pk=int(pk), trashed_at__isnull=True, space__archived_at__isnull=True
+        )
+    except (Folder.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    access = folder_access(user, folder)
+    if not access.abilities.get(need):
+        raise Http404
+    return access
+
+
+def access_space(user, slug: str) -> FolderAccess:
+    try:
+        space = Space.objects.live().select_related("root").get(slug=str(slug)[:80])
+    except Space.DoesNotExist:
+        raise Http404 from None
+    root = space.root
+    root.space = space
+    access = FolderAccess(
+        folder=root, space=space, chain=[root], role=role_in_chain(user, space, [root]), traversable=False
+    )
+    access.traversable = access.role is None and has_grant_below(user, root.path)
+    access.abilities = folder_abilities(access.role, root, traversable=access.traversable)
+    if not access.abilities["enter"]:
+        raise Http404
+    return access
+
+
+def document_access(user, document: Document, fa: FolderAccess | None = None) -> DocumentAccess:
+    fa = fa or folder_access(user, document.folder)
+    return DocumentAccess(
+        document=document,
+        folder_access=fa,
+        role=fa.role,
+        abilities=document_abilities(user, fa.role, document),
+    )
+
+
+def access_document(user, pk, *, need: str = "read", trashed: bool = False) -> DocumentAccess:
+    """A document (live, or trashed when `trashed`) the agent may `need`, or 404."""
+    try:
+        document = (
+            Document.objects.select_related("folder", "folder__space", "current_version", "lock_holder")
+            .filter(trashed_at__isnull=not trashed, space__archived_at__isnull=True)
+            .get(pk=int(pk))
+        )
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    document.folder.space = document.folder.space  # same object for chain and space
+    access = document_access(user, document)
+    if not access.abilities.get(need):
+        raise Http404
+    return access
+
+
+def access_version(user, pk, *, need: str = "download") -> tuple[Version, DocumentAccess]:
+    try:
+        version = (
+            Version.objects.select_related("document")
+            .only(
+                "id",
+                "document_id",
+                "blob_id",
+                "number",
+                "size",
+                "mime_type",
+                "original_name",
+                "created_at",
+                "document__trashed_at",
+            )
+            .get(pk=int(pk))
+        )
+    except (Version.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    access = access_document(user, version.document_id, need=need)
+    return version, access
+
+
+def abilities(user, obj) -> dict[str, bool]:
+    """The abilities of `user` on a Space, Folder or Document (a few queries; views reuse access_* results)."""
+    if isinstance(obj, Document):
+        return document_access(user, obj).abilities
+    if isinstance(obj, Folder):
+        return folder_access(user, obj).abilities
+    if isinstance(obj, Space):
+        root = obj.root
+        root.space = obj
+        role = role_in_chain(user, obj, [root])
+        return folder_abilities(role, root, traversable=role is None and has_grant_below(user, root.path))
+    raise TypeError(f"no abilities for {type(obj).__name__}")
+
+
+def readable_documents_q(user, prefix: str = "") -> Q | None:
+    """A filter on documents (or on anything through `prefix`, e.g. "document__") keeping those the agent may
+    read: path prefixes of readable folders, minus restricted subtrees. Costs the grants query (cached) and one
+    query for the restricted folders. None = nothing readable."""
+    if is_superuser(user):
+        return Q()
+    grants = user_grants(user)
+    restricted = list(
+        Folder.objects.filter(restricted=True, trashed_at__isnull=True).values_list("path", "space__policy")
+    )
+    managed = {g.space_id for g in grants if g.role == Role.MANAGER and len(g.path) == STEPLEN}
+    branches = []
+    if managed:
+        branches.append(Q(**{f"{prefix}space_id__in": sorted(managed)}))
+    for path in sorted({g.path for g in grants if g.space_id not in managed}):
+        q = Q(**{f"{prefix}folder__path__startswith": path})
+        for r_path, _policy in restricted:
+            if r_path.startswith(path) and r_path != path:
+                q &= ~Q(**{f"{prefix}folder__path__startswith": r_path})
+        branches.append(q)
+    q_open = Q(**{f"{prefix}space__policy": SpacePolicy.OPEN})
+    for r_path, policy in restricted:
+        if policy == SpacePolicy.OPEN:
+            q_open &= ~Q(**{f"{prefix}folder__path__startswith": r_path})
+    branches.append(q_open)
+    result = Q()
+    for i, branch in enumerate(branches):
+        result = branch if i == 0 else result | branch
+    return result
+
+
+def visible_spaces_q(user) -> Q:
+    """Spaces an agent sees in lists: open and private ones, and secret ones they hold a grant in."""
+    if is_superuser(user):
+        return Q()
+    member = {g.space_id for g in user_grants(user)}
+    return ~Q(policy=SpacePolicy.SECRET) | Q(pk__in=sorted(member))

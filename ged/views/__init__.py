@@ -1,0 +1,1 @@
+"""Thin views: parse, call one action or query, render. Split by use case."""

@@ -1,0 +1,199 @@
+"""/api/v1/rooms and /api/v1/bookings: the same actions as the pages, the same permission rules."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from . import actions
+from .permissions import access_booking, access_booking_as_manager, access_room, actor_for
+from .queries import FinderQuery, free_rooms, my_bookings, room_list
+from .recurrence import PARIS, expand, local_datetime, parse_rrule
+
+router = Router(tags=["salles"])
+
+
+class SiteOut(Schema):
+    id: int
+    name: str
+    address: str
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    site: SiteOut
+    floor: str
+    capacity: int
+    equipment: list[str]
+    requires_approval: bool
+    opens_at: time
+    closes_at: time
+
+    @staticmethod
+    def resolve_equipment(obj):
+        return [e.slug for e in obj.equipment.all()]
+
+
+class BookingOut(Schema):
+    id: int
+    room_id: int
+    title: str
+    start: datetime
+    end: datetime
+    attendees: int
+    status: str
+    series_id: int | None
+    decision_reason: str
+
+
+class BookingIn(Schema):
+    room: int
+    title: str
+    start: datetime
+    end: datetime
+    attendees: int = 1
+    rrule: str = ""
+
+
+class SeriesOut(Schema):
+    series_id: int
+    created: list[BookingOut]
+    skipped: list[date]
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def _aware(value: datetime) -> datetime:
+    if timezone.is_naive(value):
+        # Naive times are read as Paris wall-clock times, like the forms.
+        return local_datetime(value.date(), value.time())
+    return value
+
+
+@router.get("/rooms", response=list[RoomOut], summary="Les salles (filtrables)")
+def rooms_index(
+    request, site: int | None = None, q: str = "", capacity: int | None = None, equipment: str = ""
+):
+    slugs = [s for s in equipment.split(",") if s][:10]
+    return list(room_list(site=site, q=q[:100], capacity=capacity, equipment=slugs))
+
+
+@router.get("/rooms/availability", response=list[RoomOut], summary="Salles libres sur un créneau")
+def rooms_availability(
+    request, start: datetime, end: datetime, capacity: int = 1, equipment: str = "", site: int | None = None
+):
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        raise HttpError(400, _("L'heure de fin doit être postérieure à l'heure de début."))
+    if end - start > timedelta(days=1):
+        raise HttpError(400, _("Cherchez sur une journée au plus."))
+    query = FinderQuery(
+        start=start,
+        end=end,
+        capacity=max(1, capacity),
+        equipment=[s for s in equipment.split(",") if s][:10],
+        site=site,
+    )
+    return free_rooms(actor_for(request.auth), query)
+
+
+@router.get("/rooms/{room_id}", response=RoomOut, summary="Une salle")
+def rooms_detail(request, room_id: int):
+    room = access_room(request.auth, room_id)
+    return room
+
+
+@router.get("/bookings", response=list[BookingOut], summary="Mes réservations à venir")
+def bookings_index(request):
+    return my_bookings(request.auth)
+
+
+@router.post(
+    "/bookings",
+    response={201: BookingOut | SeriesOut, 400: dict, 409: dict},
+    summary="Réserver (une fois, ou en série avec rrule)",
+)
+def bookings_create(request, payload: BookingIn):
+    """A conflict answers 409 with the conflicting slot and free alternatives. With `rrule` (FREQ=DAILY,
+    WEEKLY or MONTHLY; INTERVAL; BYDAY; COUNT or UNTIL; one year and 200 occurrences at most), the free
+    occurrences are booked and the others listed in `skipped`."""
+    user = request.auth
+    room = access_room(user, payload.room)
+    try:
+        start, end = _aware(payload.start), _aware(payload.end)
+        if payload.rrule:
+            local_start = start.astimezone(PARIS)
+            rule = parse_rrule(payload.rrule, local_start.date())
+            series, created = actions.series_create(
+                room=room,
+                requester=user,
+                title=payload.title,
+                rule=rule,
+                start_time=local_start.time(),
+                end_time=end.astimezone(local_start.tzinfo).time(),
+                attendees=payload.attendees,
+                request=request,
+            )
+            done = {b.start.astimezone(PARIS).date() for b in created}
+            skipped = [d for d in expand(rule) if d not in done]
+            return 201, {"series_id": series.pk, "created": created, "skipped": skipped}
+        booking = actions.booking_request(
+            room=room,
+            requester=user,
+            title=payload.title,
+            start=start,
+            end=end,
+            attendees=payload.attendees,
+            request=request,
+        )
+    except actions.BookingConflict as exc:
+        return 409, exc.as_dict()
+    except actions.SeriesConflict as exc:
+        return 409, {"detail": str(exc)}
+    except ValidationError as exc:
+        return 400, {"detail": " ".join(exc.messages)}
+    return 201, booking
+
+
+@router.get(
+    "/bookings/{booking_id}", response=BookingOut, summary="Une réservation (demandeur ou gestionnaire)"
+)
+def bookings_detail(request, booking_id: int):
+    return access_booking(request.auth, booking_id)
+
+
+@router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, 400: dict}, summary="Annuler")
+def bookings_cancel(request, booking_id: int, payload: ReasonIn):
+    booking = access_booking(request.auth, booking_id)
+    try:
+        return 200, actions.booking_cancel(
+            booking=booking, actor=request.auth, reason=payload.reason, request=request
+        )
+    except ValidationError as exc:
+        return 400, {"detail": " ".join(exc.messages)}
+
+
+@router.post("/bookings/{booking_id}/approve", response={200: BookingOut, 400: dict}, summary="Valider")
+def bookings_approve(request, booking_id: int):
+    booking = access_booking_as_manager(request.auth, booking_id)
+    try:
+        return 200, actions.booking_approve(booking=booking, approver=request.auth, request=request)
+    except ValidationError as exc:
+        return 400, {"detail": " ".join(exc.messages)}
+
+
+@router.post("/bookings/{booking_id}/reject", response={200: BookingOut, 400: dict}, summary="Refuser")
+def bookings_reject(request, booking_id: int, payload: ReasonIn):
+    booking = access_booking_as_manager(request.auth, booking_id)
+    try:
+        return 200, actions.booking_reject(
+            booking=booking, approver=request.auth, reason=payload.reason, request=request
+        )
+    except ValidationError as exc:
+        return 400, {"detail": " ".join(exc.messages)}

@@ -1,0 +1,436 @@
+"""Room booking pages: thin views that parse, call one action or query, render."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import actions, ical
+from .choices import BLOCKING_STATUSES
+from .forms import BookingForm, EditForm, FinderForm, ReasonForm
+from .models import Booking, Room, Site
+from .permissions import (
+    abilities,
+    access_booking,
+    access_booking_as_manager,
+    access_room,
+    actor_for,
+    managed_room_ids,
+)
+from .queries import (
+    FinderQuery,
+    day_view,
+    feed_bookings,
+    free_rooms,
+    my_bookings,
+    next_free_slots,
+    pending_approvals,
+    room_list,
+    rooms_with_gap,
+    today_local,
+    week_start,
+    week_view,
+)
+from .recurrence import to_local
+
+
+def _parse_day(raw: str, default: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _partial(request, full: str, fragment: str, context: dict, status: int = 200):
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, fragment, context, status=status)
+    else:
+        response = render(request, full, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+def index(request):
+    site = request.GET.get("site", "")
+    site_id = int(site) if site.isdigit() and len(site) < 10 else None
+    rooms = room_list(site=site_id)
+    return render(
+        request,
+        "rooms/index.html",
+        {"rooms": rooms, "sites": Site.objects.all(), "site_id": site_id, "today": today_local()},
+    )
+
+
+@require_GET
+def room_detail(request, pk):
+    room = access_room(request.user, pk)
+    monday = week_start(_parse_day(request.GET.get("semaine", ""), today_local()))
+    context = {
+        "room": room,
+        "equipment": list(room.equipment.order_by("name")),
+        "week": week_view(request.user, room, monday),
+        "previous": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+    }
+    return _partial(request, "rooms/room_detail.html", "rooms/_week.html", context)
+
+
+@require_GET
+def site_day(request, slug):
+    site = get_object_or_404(Site, slug=slug)
+    day = _parse_day(request.GET.get("jour", ""), today_local())
+    context = {
+        "view": day_view(request.user, site, day),
+        "previous": day - timedelta(days=1),
+        "next": day + timedelta(days=1),
+        "sites": Site.objects.all(),
+    }
+    return _partial(request, "rooms/site_day.html", "rooms/_day.html", context)
+
+
+@require_GET
+def finder(request):
+    """Free rooms for a window; the form's GET is shareable; htmx requests get the results only."""
+    form = FinderForm(request.GET or None, initial={"date": today_local() + timedelta(days=1), "capacity": 1})
+    context = {"form": form, "searched": False}
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        duration = timedelta(minutes=data["duration"]) if data.get("duration") else None
+        query = FinderQuery(
+            start=data["start"],
+            end=data["end"],
+            duration=duration,
+            capacity=data["capacity"],
+            equipment=[e.slug for e in data["equipment"]],
+            site=data["site"].pk if data.get("site") else None,
+        )
+        actor = actor_for(request.user)
+        free = free_rooms(actor, query)
+        partial = []
+        if duration and duration < query.end - query.start:
+            partial = rooms_with_gap(actor, query, exclude={r.pk for r in free})
+        context.update(searched=True, free=free, partial=partial, query=query, data=data)
+    return _partial(request, "rooms/finder.html", "rooms/_finder_results.html", context)
+
+
+def _book_initial(request, room: Room) -> dict:
+    initial = {"attendees": 1, "date": today_local() + timedelta(days=1), "interval": 1}
+    for key in ("date", "start_time", "end_time", "attendees"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key][:10]
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, pk):
+    """Book a room. A single booking is created at once; a series is first previewed occurrence by
+    occurrence, then confirmed (conflicting dates skipped or moved to another room)."""
+    room = access_room(request.user, pk)
+    form = BookingForm(request.POST or None, initial=_book_initial(request, room))
+    context = {"room": room, "form": form}
+    if request.method == "GET" or not form.is_valid():
+        return render(request, "rooms/book.html", context, status=400 if request.method == "POST" else 200)
+    data = form.cleaned_data
+    try:
+        if data.get("rule"):
+            return _book_series(request, room, form, data)
+        booking = actions.booking_request(
+            room=room,
+            requester=request.user,
+            title=data["title"],
+            start=data["start"],
+            end=data["end"],
+            attendees=data["attendees"],
+            request=request,
+        )
+    except actions.BookingConflict as exc:
+        context["conflict"] = exc
+        return render(request, "rooms/book.html", context, status=409)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return render(request, "rooms/book.html", context, status=400)
+    if booking.status == "pending":
+        messages.success(
+            request, _("Demande envoyée : le créneau vous est réservé en attendant la validation.")
+        )
+    else:
+        messages.success(request, _("Réservation confirmée."))
+    return redirect("rooms:booking", pk=booking.pk)
+
+
+def _book_series(request, room, form, data):
+    rule = data["rule"]
+    kwargs = {
+        "room": room,
+        "requester": request.user,
+        "rule": rule,
+        "start_time": data["start_time"],
+        "end_time": data["end_time"],
+        "attendees": data["attendees"],
+    }
+    if request.POST.get("confirm") == "1":
+        other = {}
+        for key, value in request.POST.items():
+            if key.startswith("room-") and value.isdigit():
+                try:
+                    other[date.fromisoformat(key[5:])] = int(value)
+                except ValueError:
+                    continue
+        try:
+            series, created = actions.series_create(
+                title=data["title"], other_rooms=other, request=request, **kwargs
+            )
+        except actions.SeriesConflict as exc:
+            return render(
+                request,
+                "rooms/series_preview.html",
+                {"room": room, "form": form, "occurrences": exc.occurrences, "error": str(exc)},
+                status=409,
+            )
+        messages.success(
+            request,
+            _("Série enregistrée : %(n)s réservation(s) créée(s).") % {"n": len(created)},
+        )
+        return redirect("rooms:mine")
+    occurrences = actions.series_preview(**kwargs)
+    return render(
+        request,
+        "rooms/series_preview.html",
+        {
+            "room": room,
+            "form": form,
+            "occurrences": occurrences,
+            "free_count": sum(o.free for o in occurrences),
+        },
+    )
+
+
+@require_GET
+def booking_detail(request, pk):
+    booking = access_booking(request.user, pk)
+    return render(
+        request,
+        "rooms/booking_detail.html",
+        {"booking": booking, "abilities": abilities(request.user, booking), "reason_form": ReasonForm()},
+    )
+
+
+def _decide(request, pk, fn):
+    booking = access_booking_as_manager(request.user, pk)
+    try:
+        fn(booking)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    nxt = request.POST.get("next", "")
+    if nxt == "approvals":
+        return redirect("rooms:approvals")
+    return redirect("rooms:booking", pk=booking.pk)
+
+
+@require_POST
+def booking_approve(request, pk):
+    def run(booking):
+        actions.booking_approve(booking=booking, approver=request.user, request=request)
+        messages.success(request, _("Réservation validée : le demandeur est prévenu."))
+
+    return _decide(request, pk, run)
+
+
+@require_POST
+def booking_reject(request, pk):
+    def run(booking):
+        actions.booking_reject(
+            booking=booking, approver=request.user, reason=request.POST.get("reason", ""), request=request
+        )
+        messages.success(request, _("Demande refusée : le demandeur est prévenu."))
+
+    return _decide(request, pk, run)
+
+
+@require_POST
+def booking_cancel(request, pk):
+    booking = access_booking(request.user, pk)
+    scope = request.POST.get("scope", "one")
+    try:
+        if scope == "following" and booking.series_id:
+            n = actions.series_cancel_following(booking=booking, actor=request.user, request=request)
+            messages.success(request, _("%(n)s réservation(s) de la série annulée(s).") % {"n": n})
+        else:
+            actions.booking_cancel(
+                booking=booking, actor=request.user, reason=request.POST.get("reason", ""), request=request
+            )
+            messages.success(request, _("Réservation annulée : le créneau est libéré."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("rooms:booking", pk=booking.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_edit(request, pk):
+    booking = access_booking(request.user, pk)
+    if not abilities(request.user, booking)["edit"]:
+        raise Http404
+    start = to_local(booking.start)
+    initial = {
+        "title": booking.title,
+        "date": start.date(),
+        "start_time": start.time(),
+        "end_time": to_local(booking.end).time(),
+        "attendees": booking.attendees,
+        "scope": "one",
+    }
+    form = EditForm(request.POST or None, initial=initial)
+    context = {"booking": booking, "form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data.get("scope") == "following" and booking.series_id:
+                n = actions.series_update_following(
+                    booking=booking,
+                    actor=request.user,
+                    start_time=data["start_time"],
+                    end_time=data["end_time"],
+                    request=request,
+                )
+                messages.success(request, _("%(n)s réservation(s) déplacée(s).") % {"n": n})
+            else:
+                actions.booking_update(
+                    booking=booking,
+                    actor=request.user,
+                    title=data["title"],
+                    start=data["start"],
+                    end=data["end"],
+                    attendees=data["attendees"],
+                    request=request,
+                )
+                messages.success(request, _("Réservation modifiée."))
+            return redirect("rooms:booking", pk=booking.pk)
+        except actions.BookingConflict as exc:
+            context["conflict"] = exc
+            return render(request, "rooms/booking_edit.html", context, status=409)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rooms/booking_edit.html", context, status=status)
+
+
+@require_GET
+def mine(request):
+    return render(
+        request,
+        "rooms/mine.html",
+        {"upcoming": my_bookings(request.user), "past": my_bookings(request.user, past=True, limit=20)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def approvals(request):
+    """« Mes validations »: pending requests of the rooms I manage, approve one or several at once."""
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("booking") if v.isdigit() and len(v) < 12]
+        if not ids:
+            messages.error(request, _("Cochez au moins une demande à valider."))
+        else:
+            approved, errors = actions.bookings_approve_batch(ids=ids, approver=request.user, request=request)
+            if approved:
+                messages.success(request, _("%(n)s demande(s) validée(s).") % {"n": approved})
+            for err in errors:
+                messages.error(request, err)
+            if not approved and not errors:
+                raise Http404
+        return redirect("rooms:approvals")
+    return render(request, "rooms/approvals.html", {"pending": pending_approvals(request.user)})
+
+
+# --- iCalendar feeds ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def feeds(request):
+    """The agent's secret feed address: create (replacing the old one) or revoke."""
+    secret = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            actions.feed_token_revoke(user=request.user, request=request)
+            messages.success(
+                request, _("Adresse d'abonnement révoquée : les agendas abonnés ne se mettent plus à jour.")
+            )
+            return redirect("rooms:feeds")
+        secret = actions.feed_token_create(user=request.user, request=request)
+    has_token = request.user.room_feed_tokens.exists()
+    base = request.build_absolute_uri("/")[:-1]
+    return render(
+        request,
+        "rooms/feeds.html",
+        {
+            "secret": secret,
+            "has_token": has_token,
+            "my_url": f"{base}{reverse('rooms:feed_mine', args=[secret])}" if secret else "",
+            "room_url": f"{base}{reverse('rooms:feed_room', args=[secret, 0])}".replace("/0.ics", "/<n°>.ics")
+            if secret
+            else "",
+            "rooms": Room.objects.active().select_related("site") if secret else [],
+            "base": base,
+        },
+    )
+
+
+def _ics(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_not_required
+@require_GET
+def feed_mine(request, secret):
+    """My bookings (all statuses, for STATUS:CANCELLED to reach the calendar) behind my secret."""
+    user = actions.feed_token_user(secret)
+    if user is None:
+        raise Http404
+    rows = feed_bookings(Booking.objects.filter(requester=user))
+    return _ics(ical.feed(_("Mes réservations de salles"), rows, can_see=lambda b: True), "mes-reservations")
+
+
+@login_not_required
+@require_GET
+def feed_room(request, secret, pk):
+    """A room's live bookings behind the agent's secret; titles only where the agent may see them."""
+    user = actions.feed_token_user(secret)
+    if user is None:
+        raise Http404
+    room = Room.objects.active().select_related("site").filter(pk=pk).first()
+    if room is None:
+        raise Http404
+    managed = managed_room_ids(user)
+    rows = feed_bookings(Booking.objects.filter(room=room, status__in=BLOCKING_STATUSES))
+
+    def can_see(b):
+        return user.is_superuser or b.requester_id == user.pk or b.room_id in managed
+
+    return _ics(ical.feed(room.name, rows, can_see=can_see), f"salle-{room.pk}")
+
+
+@require_GET
+def next_slots(request, pk):
+    """« Prochain créneau libre » of one room (htmx fragment or page)."""
+    room = access_room(request.user, pk)
+    raw = request.GET.get("duree", "60")
+    minutes = int(raw) if raw.isdigit() and 5 <= int(raw) <= 1440 else 60
+    slots = next_free_slots(room, datetime.now().astimezone(), timedelta(minutes=minutes), count=5)
+    return _partial(
+        request,
+        "rooms/next_slots.html",
+        "rooms/_next_slots.html",
+        {"room": room, "slots": slots, "minutes": minutes},
+    )

@@ -1,0 +1,208 @@
+// Live salon: a websocket per salon page. Without it (no JS, socket closed) the page still reads and posts.
+(function () {
+  "use strict";
+  var room = document.getElementById("chat-room");
+  if (!room || !("WebSocket" in window)) return;
+  var list = document.getElementById("chat-messages");
+  var form = document.getElementById("composer");
+  var textarea = form ? form.querySelector("textarea") : null;
+  var replyInput = document.getElementById("id_reply_to");
+  var replyBanner = document.getElementById("reply-banner");
+  var replyLabel = document.getElementById("reply-label");
+  var errorBox = document.getElementById("composer-error");
+  var live = document.getElementById("live-region");
+  var salon = room.dataset.salon;
+  var me = room.dataset.user;
+  var L = room.dataset;
+  var socket = null;
+  var retry = 1000;
+  var counter = 0;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+  }
+
+  function scrollDown() { window.scrollTo(0, document.body.scrollHeight); }
+
+  function render(msg) {
+    var li = el("li", "chat-msg" + (msg.deleted ? " is-deleted" : "") + (String(msg.author_id) === me ? " is-own" : ""));
+    li.id = "m-" + msg.id;
+    li.dataset.id = msg.id;
+    li.dataset.uuid = msg.uuid;
+    li.dataset.authorId = msg.author_id || "";
+    if (String(msg.author_id) === me && !msg.deleted) li.dataset.text = msg.text;
+    var head = el("p", "chat-msg__head");
+    head.appendChild(el("span", "chat-msg__author", msg.author));
+    head.appendChild(document.createTextNode(" "));
+    var time = el("time", "", msg.time);
+    time.setAttribute("datetime", msg.created);
+    head.appendChild(time);
+    if (msg.edited && !msg.deleted) head.appendChild(el("span", "meta", " (" + L.labelEdited + ")"));
+    li.appendChild(head);
+    if (msg.reply_to) {
+      var reply = el("p", "chat-msg__reply");
+      var link = el("a", "", L.labelReplying + " " + msg.reply_to.author);
+      link.href = "#m-" + msg.reply_to.id;
+      reply.appendChild(link);
+      if (msg.reply_to.excerpt) reply.appendChild(document.createTextNode(" : " + msg.reply_to.excerpt.slice(0, 100)));
+      li.appendChild(reply);
+    }
+    if (msg.deleted) {
+      li.appendChild(el("p", "chat-msg__body meta", L.labelDeleted));
+    } else {
+      var body = el("div", "chat-msg__body");
+      body.innerHTML = msg.html; // sanitised on the server (markdown-it + nh3 allow-list)
+      li.appendChild(body);
+      if (room.dataset.canPost === "1") {
+        var actions = el("div", "chat-msg__actions");
+        actions.appendChild(button(L.labelReply, "reply"));
+        if (String(msg.author_id) === me) {
+          actions.appendChild(button(L.labelEdit, "edit"));
+          actions.appendChild(button(L.labelDelete, "delete"));
+        }
+        li.appendChild(actions);
+      }
+    }
+    return li;
+  }
+
+  function button(label, action) {
+    var b = el("button", "link-button", label);
+    b.type = "button";
+    b.dataset.action = action;
+    return b;
+  }
+
+  function show(msg) {
+    var empty = document.getElementById("chat-empty");
+    if (empty) empty.remove();
+    var existing = document.getElementById("m-" + msg.id);
+    var node = render(msg);
+    if (existing) {
+      existing.replaceWith(node);
+      return;
+    }
+    var follow = nearBottom() || String(msg.author_id) === me;
+    list.appendChild(node);
+    if (follow) scrollDown();
+    if (String(msg.author_id) !== me && live) live.textContent = L.labelNew + " " + msg.author;
+    if (document.visibilityState === "visible") send({ type: "read", id: msg.id });
+  }
+
+  function send(data) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(data));
+      return true;
+    }
+    return false;
+  }
+
+  function setError(text) {
+    if (!errorBox) return;
+    errorBox.textContent = text || "";
+    errorBox.hidden = !text;
+  }
+
+  function setReply(li) {
+    if (!replyInput) return;
+    replyInput.value = li ? li.dataset.uuid : "";
+    if (replyBanner) replyBanner.hidden = !li;
+    if (li && replyLabel) replyLabel.textContent = L.labelReplying + " " + li.querySelector(".chat-msg__author").textContent;
+    if (li && textarea) textarea.focus();
+  }
+
+  function startEdit(li) {
+    if (li.querySelector(".chat-edit")) return;
+    var body = li.querySelector(".chat-msg__body");
+    var box = el("div", "chat-edit");
+    var area = document.createElement("textarea");
+    area.rows = 3;
+    area.setAttribute("aria-label", L.labelEdit);
+    area.value = li.dataset.text || (body ? body.textContent.trim() : "");
+    var save = button(L.labelSave, "save-edit");
+    var cancel = button(L.labelCancel, "cancel-edit");
+    box.appendChild(area);
+    box.appendChild(save);
+    box.appendChild(cancel);
+    li.appendChild(box);
+    area.focus();
+  }
+
+  list.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-action]");
+    if (!target) return;
+    var li = target.closest(".chat-msg");
+    var action = target.dataset.action;
+    if (action === "reply") { event.preventDefault(); setReply(li); }
+    else if (action === "edit") { if (socket && socket.readyState === 1) { event.preventDefault(); startEdit(li); } }
+    else if (action === "cancel-edit") { li.querySelector(".chat-edit").remove(); }
+    else if (action === "save-edit") {
+      var text = li.querySelector(".chat-edit textarea").value;
+      if (send({ type: "edit", uuid: li.dataset.uuid, text: text })) li.querySelector(".chat-edit").remove();
+    } else if (action === "delete" && target.tagName === "BUTTON" && target.type === "button") {
+      if (window.confirm(L.labelConfirm)) send({ type: "delete", uuid: li.dataset.uuid });
+    }
+  });
+
+  list.addEventListener("submit", function (event) {
+    var li = event.target.closest(".chat-msg");
+    if (!li || event.target.dataset.action !== "delete" || !socket || socket.readyState !== 1) return;
+    event.preventDefault();
+    if (window.confirm(L.labelConfirm)) send({ type: "delete", uuid: li.dataset.uuid });
+  });
+
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return; // the plain form posts
+      event.preventDefault();
+      var text = textarea.value;
+      if (!text.trim()) { setError(textarea.dataset.emptyLabel || form.dataset.emptyLabel || ""); textarea.focus(); return; }
+      counter += 1;
+      send({ type: "post", text: text, reply_to: replyInput.value || null, client_id: counter });
+    });
+    if (textarea) {
+      textarea.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+    }
+    var cancelReply = document.getElementById("reply-cancel");
+    if (cancelReply) cancelReply.addEventListener("click", function (event) { event.preventDefault(); setReply(null); });
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + salon + "/");
+    socket.onopen = function () { retry = 1000; room.dataset.live = "open"; };
+    socket.onmessage = function (event) {
+      var msg = JSON.parse(event.data);
+      if (msg.type === "message" || msg.type === "edit" || msg.type === "delete") show(msg);
+      else if (msg.type === "posted") { textarea.value = ""; setReply(null); setError(""); }
+      else if (msg.type === "error") setError(msg.message);
+      else if (msg.type === "archived") window.location.reload();
+    };
+    socket.onclose = function (event) {
+      room.dataset.live = "closed";
+      if (event.code === 4403) {
+        setError(L.labelClosed);
+        if (form) form.querySelectorAll("textarea, button").forEach(function (n) { n.disabled = true; });
+        return;
+      }
+      if (event.code === 4401) return;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 60000);
+    };
+  }
+
+  if (window.location.hash === "" || window.location.hash === "#composer") scrollDown();
+  connect();
+})();

@@ -1,0 +1,72 @@
+"""Chat fixtures: departments, salons built through the actions, the Redis channel layer, and a real Synapse."""
+
+import os
+
+import pytest
+
+REDIS_LAYER = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")]},
+    }
+}
+
+
+@pytest.fixture
+def redis_layer(settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = REDIS_LAYER
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def department(db, host_org):
+    from intranet.people.actions import department_create
+
+    def factory(name="Service informatique", slug="informatique", **fields):
+        return department_create(name=name, slug=slug, organisation=host_org, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def colleague(make_user):
+    return make_user("paul.dewitte", first_name="Paul", last_name="Dewitte")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("jeanne.verstraete", first_name="Jeanne", last_name="Verstraete")
+
+
+@pytest.fixture
+def project_salon(agent, colleague):
+    from chat.actions import salon_create
+
+    return salon_create(
+        name="Projet PLUi", creator=agent, members=[colleague], topic="Plan local d'urbanisme"
+    )
+
+
+@pytest.fixture(scope="session")
+def synapse():
+    """One homeserver for the whole session, with relaxed rate limits."""
+    from .synapse import Synapse
+
+    server = Synapse().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def matrix_on(settings, synapse):
+    settings.MATRIX_HOMESERVER_URL = synapse.url
+    settings.MATRIX_SERVER_NAME = synapse.server_name
+    settings.MATRIX_REGISTRATION_SHARED_SECRET = synapse.shared_secret
+    settings.MATRIX_ADMIN_TOKEN = ""
+    settings.MATRIX_OVERRIDE_RATELIMIT = True
+    settings.MATRIX_REQUEST_TIMEOUT = 10
+    return synapse
