@@ -100,7 +100,12 @@ def main():
     # A large data set: hundreds of notifications and news items, a dozen pending must-reads.
     colleagues = list(User.objects.all())
     for i in range(500):
-        notify(recipients=random.sample(colleagues, 10) + [agent], verb="bench", text=f"Notification {i}", url="/")
+        notify(
+            recipients=random.sample(colleagues, 10) + [agent],
+            verb="bench",
+            text=f"Notification {i}",
+            url="/",
+        )
     index = news_index_ensure()
     for i in range(200):
         page = index.add_child(

@@ -165,7 +165,7 @@ def salon_archive(*, salon: Salon, actor, archived: bool = True) -> Salon:
     return salon
 
 
-# --- Memberships --------------------------------------------------------------------------------------------
+# --- Memberships ------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -242,9 +242,12 @@ def membership_set_role(*, salon: Salon, user, actor, role: str) -> Membership:
     membership = Membership.objects.select_for_update().filter(salon=salon, user=user).first()
     if membership is None:
         raise ValidationError(_("Cette personne ne participe pas au salon."))
-    if role == MemberRole.MEMBER and membership.is_moderator:
-        if Membership.objects.filter(salon=salon, role=MemberRole.MODERATOR).count() == 1:
-            raise ValidationError(_("Un salon garde au moins un modérateur ou une modératrice."))
+    if (
+        role == MemberRole.MEMBER
+        and membership.is_moderator
+        and Membership.objects.filter(salon=salon, role=MemberRole.MODERATOR).count() == 1
+    ):
+        raise ValidationError(_("Un salon garde au moins un modérateur ou une modératrice."))
     membership.role = role
     membership.save(update_fields=["role"])
     audit_record(action="chat.member_role", actor=actor, obj=salon, extra={"user": user.pk, "role": role})
@@ -453,7 +456,7 @@ def message_store_inbound(
     return message
 
 
-# --- Department salons, leavers, retention -------------------------------------------------------------------
+# --- Department salons, leavers, retention ----------------------------------------------------------------
 
 
 def _department_members(departments) -> dict[int, set[int]]:

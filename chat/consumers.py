@@ -2,8 +2,9 @@
 
 Session auth (AuthMiddlewareStack) behind AllowedHostsOriginValidator (intranet.asgi). Membership is checked
 when the socket connects (no history, no group otherwise) and again on every message the client sends.
-Removing a member sends "chat.revoke" to the salon group: their sockets leave the group and close at once.
-Events arrive pre-serialised (push.py) and are forwarded as they are: no query per recipient.
+Removing a member sends "chat.revoke" to the salon group: their sockets leave the fan-out and close at once.
+Events arrive pre-serialised (push.py) and are written by the process's fan-out (fanout.py) straight to the
+salon's sockets: no query and no task wake-up per recipient.
 """
 
 from channels.db import database_sync_to_async
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from intranet.notifications.push import user_group
 
+from .fanout import fanout
 from .push import salon_group
 
 CLOSE_FORBIDDEN = 4403
@@ -92,15 +94,24 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
-        self.groups_joined = [salon_group(self.salon_id), user_group(user.pk)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        # Salon events come through this process's fan-out; the per-user group carries force_close.
+        self.salon_group = salon_group(self.salon_id)
+        self.groups_joined = [user_group(user.pk)]
+        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
+        await fanout().join(self.salon_group, self)
         await self.accept()
 
     async def disconnect(self, code):
+        if getattr(self, "salon_group", None):
+            await fanout().leave(self.salon_group, self)
+            self.salon_group = None
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
+
+    async def revoke(self):
+        """Called by the fan-out when this agent was removed from the salon."""
+        await self._revoked()
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
@@ -126,13 +137,6 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
     async def _revoked(self):
         await self.disconnect(CLOSE_FORBIDDEN)
         await self.close(code=CLOSE_FORBIDDEN)
-
-    async def chat_event(self, event):
-        await self.send(text_data=event["text"])
-
-    async def chat_revoke(self, event):
-        if self.user_id in event["user_ids"]:
-            await self._revoked()
 
     async def user_force_close(self, event):
         """The agent was deactivated (intranet.people.leavers)."""

@@ -16,22 +16,26 @@ _OPEN_HISTORY = {
     "Entraide informatique": [
         (
             0,
-            "Bonjour à tous ! Quelqu'un sait comment ajouter l'imprimante du 2e étage sur un poste Windows 11 ?",
+            "Bonjour à tous ! Quelqu'un sait comment ajouter l'imprimante du 2e étage "
+            "sur un poste Windows 11 ?",
         ),
         (
             1,
-            "Oui : **Paramètres › Bluetooth et appareils › Imprimantes**, puis « Ajouter ». Elle s'appelle `IMP-ETAGE2`.",
+            "Oui : **Paramètres › Bluetooth et appareils › Imprimantes**, puis « Ajouter ». "
+            "Elle s'appelle `IMP-ETAGE2`.",
         ),
         (0, "Merci, ça marche parfaitement 👍"),
         (
             2,
-            "Petit rappel : la mise à jour du logiciel de paie a lieu jeudi soir, pensez à fermer vos sessions.",
+            "Petit rappel : la mise à jour du logiciel de paie a lieu jeudi soir, "
+            "pensez à fermer vos sessions.",
         ),
     ],
     "Covoiturage": [
         (
             3,
-            "Je monte à Hazebrouck demain pour la réunion de 9 h, départ de Bailleul à 8 h 15. Deux places libres !",
+            "Je monte à Hazebrouck demain pour la réunion de 9 h, départ de Bailleul à 8 h 15. "
+            "Deux places libres !",
         ),
         (4, "Je suis preneuse pour l'aller, merci ! Rendez-vous devant la mairie ?"),
         (3, "Parfait, devant la mairie à 8 h 10."),
@@ -96,6 +100,7 @@ def seed_chat_demo(*, stdout, agents: dict) -> None:
         lines = [(members[i % len(members)].user, text) for i, text in enumerate(_DEPARTMENT_HISTORY)]
         count += _add_history(salon, lines, start + timedelta(hours=5))
     stdout.write(
-        f"  salons de service : {report['salons_created']} créé(s), {report['members_added']} participation(s) ; "
+        f"  salons de service : {report['salons_created']} créé(s), "
+        f"{report['members_added']} participation(s) ; "
         f"salons ouverts : {len(opened)} ; messages de démonstration : {count}"
     )

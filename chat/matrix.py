@@ -25,6 +25,7 @@ import time
 from urllib.parse import quote
 
 import httpx
+import nio
 from asgiref.sync import sync_to_async
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -96,7 +97,7 @@ def strip_reply_fallback(body: str) -> str:
     return "\n".join(lines)
 
 
-# --- Database helpers (run in a worker thread from the async bridge) -----------------------------------------
+# --- Database helpers (run in a worker thread from the async bridge) --------------------------------------
 
 
 def _state_get(key: str) -> str:
@@ -153,7 +154,8 @@ class MatrixBridge:
                 continue
             if response.status_code >= 400:
                 raise MatrixError(
-                    f"{method} {path}: {response.status_code} {body.get('errcode', '')} {body.get('error', '')}",
+                    f"{method} {path}: {response.status_code} "
+                    f"{body.get('errcode', '')} {body.get('error', '')}",
                     status=response.status_code,
                     errcode=body.get("errcode", ""),
                 )
@@ -163,7 +165,36 @@ class MatrixBridge:
     def user_id(self, localpart: str) -> str:
         return f"@{localpart}:{self.server_name}"
 
-    # --- The bot ---------------------------------------------------------------------------------------------
+    def nio_client(
+        self, user_id: str, token: str, *, request_timeout: float | None = None
+    ) -> nio.AsyncClient:
+        """A matrix-nio client on an admin-issued token. Bounded retries: nio's default retries forever."""
+        config = nio.AsyncClientConfig(
+            max_limit_exceeded=20,
+            max_timeouts=2,
+            request_timeout=request_timeout or settings.MATRIX_REQUEST_TIMEOUT,
+        )
+        client = nio.AsyncClient(self.url, user_id, config=config)
+        client.restore_login(user_id, "INTRANET", token)
+        return client
+
+    async def send_as(self, token: str, room_id: str, content: dict, *, txn_id: str) -> str:
+        """Send one event with matrix-nio. On 429 nio waits `retry_after_ms` and resends with the **same**
+        transaction id, so Synapse stores it once; other failures raise MatrixError (the message stays
+        queued)."""
+        whoami = token == self._bot_token and self.bot_user_id or ""
+        client = self.nio_client(whoami or "@puppet:" + self.server_name, token)
+        try:
+            response = await client.room_send(room_id, "m.room.message", content, tx_id=txn_id)
+        finally:
+            await client.close()
+        if isinstance(response, nio.RoomSendError):
+            raise MatrixError(
+                f"send {txn_id}: {response.status_code} {response.message}", errcode=str(response.status_code)
+            )
+        return response.event_id
+
+    # --- The bot -------------------------------------------------------------------------------------------
 
     def _bot_password(self) -> str:
         secret = settings.MATRIX_REGISTRATION_SHARED_SECRET or settings.SECRET_KEY
@@ -191,7 +222,8 @@ class MatrixBridge:
         return token
 
     async def _bot_register_or_login(self) -> str:
-        """Register the bot as a server admin with the shared secret; if it exists, log in (derived password)."""
+        """Register the bot as a server admin with the shared secret; if it exists, log in (its password is
+        derived from the secret, so no state is needed)."""
         localpart, password = settings.MATRIX_BOT_LOCALPART, self._bot_password()
         nonce = (await self.request("GET", "/_synapse/admin/v1/register"))["nonce"]
         mac = hmac.new(
@@ -223,7 +255,7 @@ class MatrixBridge:
     async def admin(self, method: str, path: str, json=None) -> dict:
         return await self.request(method, path, token=await self.bot_token(), json=json)
 
-    # --- Agents' puppets ---------------------------------------------------------------------------------------
+    # --- Agents' puppets -----------------------------------------------------------------------------------
 
     async def ensure_account(self, user) -> tuple[str, str]:
         """The agent's Matrix id and puppet token, provisioning the account on first use."""
@@ -289,7 +321,7 @@ class MatrixBridge:
         await sync_to_async(Membership.objects.filter(user_id=user_id_pk).update)(matrix_joined=False)
         return True
 
-    # --- Rooms ---------------------------------------------------------------------------------------------------
+    # --- Rooms ---------------------------------------------------------------------------------------------
 
     async def ensure_room(self, salon) -> str:
         """The salon's room, created by the bot on first use (private, unencrypted, history shared)."""
@@ -391,7 +423,7 @@ class MatrixBridge:
             levels["users"] = desired
             await self.request("PUT", path, token=bot, json=levels)
 
-    # --- Outbound ----------------------------------------------------------------------------------------------
+    # --- Outbound ------------------------------------------------------------------------------------------
 
     async def send_pending(self, salon_id: int) -> int:
         """Send the salon's unsent web messages, oldest first, each as its author with its uuid as txn id.
@@ -444,8 +476,7 @@ class MatrixBridge:
                 token = await self.bot_token()
                 content["body"] = f"{message.display_author} : {message.text}"
                 content["formatted_body"] = f"<strong>{message.display_author}</strong> : {message.html}"
-            path = f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/{message.uuid}"
-            event_id = (await self.request("PUT", path, token=token, json=content))["event_id"]
+            event_id = await self.send_as(token, room_id, content, txn_id=str(message.uuid))
             try:
                 await sync_to_async(
                     Message.objects.filter(pk=message.pk, matrix_event_id__isnull=True).update
@@ -511,37 +542,37 @@ class MatrixBridge:
         path = f"/_matrix/client/v3/rooms/{quote(message.salon.matrix_room_id)}/send/m.room.message/{txn}"
         await self.request("PUT", path, token=token, json=content)
 
-    # --- Inbound ------------------------------------------------------------------------------------------------
+    # --- Inbound -------------------------------------------------------------------------------------------
 
     async def sync_once(self, *, timeout_ms: int = 0) -> int:
-        """One /sync from the saved token; stores new messages, then saves the next token. Returns stored count."""
+        """One /sync from the saved token; stores new messages, then saves the next token. Returns how many
+        messages were stored."""
         bot = await self.bot_token()
         since = await sync_to_async(_state_get)(SYNC_TOKEN_KEY)
-        params = {
-            "timeout": str(timeout_ms),
-            "filter": '{"room":{"timeline":{"limit":200}},"presence":{"not_types":["*"]}}',
-        }
-        if since:
-            params["since"] = since
-        response = await self.http.get(
-            "/_matrix/client/v3/sync",
-            params=params,
-            headers={"Authorization": f"Bearer {bot}"},
-            timeout=settings.MATRIX_REQUEST_TIMEOUT + timeout_ms / 1000,
+        client = self.nio_client(
+            self.bot_user_id, bot, request_timeout=settings.MATRIX_REQUEST_TIMEOUT + timeout_ms / 1000
         )
-        body = response.json() if response.content else {}
-        if response.status_code == 429:
-            raise MatrixError(
-                "sync rate-limited", status=429, retry_after=(body.get("retry_after_ms") or 1000) / 1000
+        try:
+            response = await client.sync(
+                timeout=timeout_ms,
+                since=since or None,
+                sync_filter={"room": {"timeline": {"limit": 200}}, "presence": {"not_types": ["*"]}},
             )
-        if response.status_code >= 400:
-            raise MatrixError(f"sync: {response.status_code} {body}", status=response.status_code)
+        finally:
+            await client.close()
+        if isinstance(response, nio.SyncError):
+            retry = (getattr(response, "retry_after_ms", None) or 0) / 1000
+            raise MatrixError(
+                f"sync: {response.status_code} {response.message}",
+                errcode=str(response.status_code),
+                retry_after=retry,
+            )
         stored = 0
-        for room_id, room in body.get("rooms", {}).get("join", {}).items():
-            events = room.get("timeline", {}).get("events", [])
+        for room_id, room in response.rooms.join.items():
+            # The raw events (`source`): edits, redactions and our uuid marker are read from them.
+            events = [event.source for event in room.timeline.events]
             stored += await sync_to_async(self._store_events)(room_id, events)
-        # Invitations to the bot (someone invited it from Element): accept, so the room can be linked later.
-        await sync_to_async(_state_set)(SYNC_TOKEN_KEY, body["next_batch"])
+        await sync_to_async(_state_set)(SYNC_TOKEN_KEY, response.next_batch)
         return stored
 
     def _store_events(self, room_id: str, events: list[dict]) -> int:

@@ -19,7 +19,8 @@ def push_to_salon(salon_id: int, payload: dict) -> None:
     if layer is None:
         return
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    async_to_sync(layer.group_send)(salon_group(salon_id), {"type": "chat.event", "text": text})
+    group = salon_group(salon_id)
+    async_to_sync(layer.group_send)(group, {"type": "chat.event", "group": group, "text": text})
 
 
 def cut_delivery(salon_id: int, user_ids: list[int]) -> None:
@@ -27,6 +28,7 @@ def cut_delivery(salon_id: int, user_ids: list[int]) -> None:
     layer = get_channel_layer()
     if layer is None or not user_ids:
         return
+    group = salon_group(salon_id)
     async_to_sync(layer.group_send)(
-        salon_group(salon_id), {"type": "chat.revoke", "user_ids": list(user_ids)}
+        group, {"type": "chat.revoke", "group": group, "user_ids": list(user_ids)}
     )

@@ -79,7 +79,7 @@ class HistoryPage:
 
 
 def history_page(salon: Salon, *, before: int | None = None, limit: int | None = None) -> HistoryPage:
-    """The latest messages (or those before `before`), oldest first: one query (authors and replies joined)."""
+    """The latest messages (or those before `before`), oldest first: one query, authors and replies joined."""
     limit = limit or settings.CHAT_PAGE_SIZE
     qs = Message.objects.filter(salon=salon).select_related("author", "reply_to", "reply_to__author")
     if before:

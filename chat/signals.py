@@ -25,8 +25,8 @@ def _department_saved(sender, instance, created, **kwargs):
 
 
 def _user_saved(sender, instance, created, update_fields=None, **kwargs):
-    """An agent saved one by one (admin, profile form, a department change): the department salons they are in
-    and the one of their department follow. Bulk writes (the LDAP sync) call `salon_department_sync` instead."""
+    """An agent saved one by one (admin, profile form, a department change): the department salons they are
+    in and the one of their department follow. Bulk writes (the LDAP sync) need `salon_department_sync`."""
     from django.db import transaction
 
     from .actions import salon_department_sync

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,7 +147,8 @@ def folder_move(*, folder: Folder, target: Folder, actor) -> Folder:
             _("Un dossier « %(name)s » existe déjà dans la destination.") % {"name": folder.name}
         )
     old_space = folder.space_id
-    Folder.objects.select_for_update().filter(pk__in=[folder.pk, target.pk]).exists()
+    target = Folder.objects.get(pk=target.pk)  # fresh numchild/path: treebeard computes the new path from them
+    list(Folder.objects.select_for_update().filter(pk__in=[folder.pk, target.pk]).values_list("pk", flat=True))
     folder.move(target, pos="last-child")
     folder.refresh_from_db()
     if target.space_id != old_space:
@@ -259,9 +261,9 @@ def grant_set(
 @transaction.atomic
 def grant_revoke(*, folder: Folder, actor, user=None, group=None, request=None) -> int:
     if user is not None:
-        deleted, _ = FolderUserObjectPermission.objects.filter(content_object=folder, user=user).delete()
+        deleted, _rows = FolderUserObjectPermission.objects.filter(content_object=folder, user=user).delete()
     else:
-        deleted, _ = FolderGroupObjectPermission.objects.filter(content_object=folder, group=group).delete()
+        deleted, _rows = FolderGroupObjectPermission.objects.filter(content_object=folder, group=group).delete()
     if folder.depth == 1 and not _has_manager(folder):
         raise ValidationError(
             _("L'espace doit garder au moins un gestionnaire : nommez-en un autre avant de retirer celui-ci.")
@@ -331,8 +333,10 @@ def _add_version(
     restored_from: int | None = None,
 ) -> Version:
     """Call inside a transaction. Locks the document row, checks the base version, numbers the version."""
-    locked = Document.objects.select_for_update(of=("self",)).select_related("current_version", "lock_holder").get(pk=document.pk)
-    current = locked.current_version.number if locked.current_version_id else 0
+    # Lock the row alone, then read the latest number in a new statement: under READ COMMITTED, a join
+    # evaluated while waiting for the lock could miss the version another transaction just committed.
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    current = Version.objects.filter(document_id=locked.pk).aggregate(m=Max("number"))["m"] or 0
     if base_version is not None and int(base_version) != current:
         raise StaleVersion(current)
     if locked.lock_active() and (author is None or locked.lock_holder_id != author.pk):
@@ -357,9 +361,10 @@ def _add_version(
         created_at=created_at or timezone.now(),
         restored_from=restored_from,
     )
-    locked.current_version = version
-    locked.updated_at = max(version.created_at, locked.updated_at) if created_at else timezone.now()
-    locked.save(update_fields=["current_version", "updated_at"])
+    # A plain UPDATE: the version table is the history of contents; no Document history row per version.
+    updated_at = max(version.created_at, locked.updated_at) if created_at else timezone.now()
+    Document.objects.filter(pk=locked.pk).update(current_version=version, updated_at=updated_at)
+    locked.current_version, locked.updated_at = version, updated_at
     document.current_version = version
     document.updated_at = locked.updated_at
     from .tasks import extract_text

@@ -44,7 +44,7 @@ def _xml_text(stream, deadline: Deadline) -> str:
         for _event, elem in parser.read_events():
             tag = elem.tag.rsplit("}", 1)[-1]
             if tag in {"t", "v"} and elem.text:
-                out.append(elem.text)
+                out.append(elem.text + " ")
             elif tag in {"p", "h", "si", "row"}:
                 out.append("\n")
             elem.clear()

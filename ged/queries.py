@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intranet.audit.models import AccessEvent
@@ -93,12 +94,15 @@ def folder_listing(
     result = None
     if access.abilities["read"]:
         sort = sort if sort in SORTS else SortKey.TITLE
-        qs = (
-            Document.objects.filter(folder_id=access.folder.pk, trashed_at__isnull=True)
-            .order_by(*SORTS[sort])
-            .values(*LISTING_FIELDS)
-        )
-        result = Paginator(qs, settings.GED_PAGE_SIZE).get_page(page)
+        live = Document.objects.filter(folder_id=access.folder.pk, trashed_at__isnull=True)
+        paginator = Paginator(live.order_by(*SORTS[sort]).values(*LISTING_FIELDS), settings.GED_PAGE_SIZE)
+        # The count on the bare filter: no joins, no ORDER BY (the page query carries the joins).
+        paginator.__dict__["count"] = live.count()
+        result = paginator.get_page(page)
+        now = timezone.now()
+        result.object_list = list(result.object_list)
+        for row in result.object_list:
+            row["locked"] = bool(row["lock_holder_id"] and row["lock_expires_at"] and row["lock_expires_at"] > now)
     return Listing(access=access, children=children, page=result, sort=sort)
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from . import actions
@@ -35,6 +35,9 @@ class RoomOut(Schema):
 
     @staticmethod
     def resolve_equipment(obj):
+        listed = getattr(obj, "equipment_list", None)
+        if listed is not None:
+            return [slug for slug, _name in listed]
         return [e.slug for e in obj.equipment.all()]
 
 
@@ -142,7 +145,7 @@ def bookings_create(request, payload: BookingIn):
             )
             done = {b.start.astimezone(PARIS).date() for b in created}
             skipped = [d for d in expand(rule) if d not in done]
-            return 201, {"series_id": series.pk, "created": created, "skipped": skipped}
+            return Status(201, {"series_id": series.pk, "created": created, "skipped": skipped})
         booking = actions.booking_request(
             room=room,
             requester=user,
@@ -153,12 +156,12 @@ def bookings_create(request, payload: BookingIn):
             request=request,
         )
     except actions.BookingConflict as exc:
-        return 409, exc.as_dict()
+        return Status(409, exc.as_dict())
     except actions.SeriesConflict as exc:
-        return 409, {"detail": str(exc)}
+        return Status(409, {"detail": str(exc)})
     except ValidationError as exc:
-        return 400, {"detail": " ".join(exc.messages)}
-    return 201, booking
+        return Status(400, {"detail": " ".join(exc.messages)})
+    return Status(201, booking)
 
 
 @router.get(
@@ -172,28 +175,34 @@ def bookings_detail(request, booking_id: int):
 def bookings_cancel(request, booking_id: int, payload: ReasonIn):
     booking = access_booking(request.auth, booking_id)
     try:
-        return 200, actions.booking_cancel(
-            booking=booking, actor=request.auth, reason=payload.reason, request=request
+        return Status(
+            200,
+            actions.booking_cancel(
+                booking=booking, actor=request.auth, reason=payload.reason, request=request
+            ),
         )
     except ValidationError as exc:
-        return 400, {"detail": " ".join(exc.messages)}
+        return Status(400, {"detail": " ".join(exc.messages)})
 
 
 @router.post("/bookings/{booking_id}/approve", response={200: BookingOut, 400: dict}, summary="Valider")
 def bookings_approve(request, booking_id: int):
     booking = access_booking_as_manager(request.auth, booking_id)
     try:
-        return 200, actions.booking_approve(booking=booking, approver=request.auth, request=request)
+        return Status(200, actions.booking_approve(booking=booking, approver=request.auth, request=request))
     except ValidationError as exc:
-        return 400, {"detail": " ".join(exc.messages)}
+        return Status(400, {"detail": " ".join(exc.messages)})
 
 
 @router.post("/bookings/{booking_id}/reject", response={200: BookingOut, 400: dict}, summary="Refuser")
 def bookings_reject(request, booking_id: int, payload: ReasonIn):
     booking = access_booking_as_manager(request.auth, booking_id)
     try:
-        return 200, actions.booking_reject(
-            booking=booking, approver=request.auth, reason=payload.reason, request=request
+        return Status(
+            200,
+            actions.booking_reject(
+                booking=booking, approver=request.auth, reason=payload.reason, request=request
+            ),
         )
     except ValidationError as exc:
-        return 400, {"detail": " ".join(exc.messages)}
+        return Status(400, {"detail": " ".join(exc.messages)})

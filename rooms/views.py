@@ -374,9 +374,6 @@ def feeds(request):
             "secret": secret,
             "has_token": has_token,
             "my_url": f"{base}{reverse('rooms:feed_mine', args=[secret])}" if secret else "",
-            "room_url": f"{base}{reverse('rooms:feed_room', args=[secret, 0])}".replace("/0.ics", "/<n°>.ics")
-            if secret
-            else "",
             "rooms": Room.objects.active().select_related("site") if secret else [],
             "base": base,
         },

@@ -81,9 +81,9 @@ def news_moderation_ensure(*, index: NewsIndexPage) -> Workflow:
         )
     )
     category_perms = list(
-        Permission.objects.filter(
-            content_type__app_label="news", content_type__model="newscategory"
-        ).exclude(codename__startswith="view")
+        Permission.objects.filter(content_type__app_label="news", content_type__model="newscategory").exclude(
+            codename__startswith="view"
+        )
     )
     root_collection = Collection.get_first_root_node()
     grants = {
@@ -96,7 +96,9 @@ def news_moderation_ensure(*, index: NewsIndexPage) -> Workflow:
         groups[name] = group
         group.permissions.add(admin_access)
         for codename in codenames:
-            GroupPagePermission.objects.get_or_create(group=group, page=index, permission=page_perms[codename])
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=index, permission=page_perms[codename]
+            )
         if root_collection is not None:
             for permission in media_perms:
                 GroupCollectionPermission.objects.get_or_create(
@@ -157,7 +159,9 @@ def must_read_reminders_send(*, today: date | None = None, stdout=None) -> int:
                 ignore_conflicts=True,
             )
             if page.must_read_due:
-                text = _("À lire avant le %(due)s : « %(title)s ». Confirmez votre lecture avec « J'ai lu ».") % {
+                text = _(
+                    "À lire avant le %(due)s : « %(title)s ». Confirmez votre lecture avec « J'ai lu »."
+                ) % {
                     "due": page.must_read_due.strftime("%d/%m/%Y"),
                     "title": page.title,
                 }

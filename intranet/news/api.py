@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from .actions import acknowledgement_record
-from .models import Acknowledgement, NewsPage
+from .models import Acknowledgement
 from .queries import news_for
 
 router = Router(tags=["actualités"])
@@ -52,7 +52,7 @@ def news_list(request, must_read: bool = False, unread: bool = False):
 
 
 class _LazyOut:
-    """Feeds the paginator a sliceable sequence, resolving acknowledgements for the page slice in one query."""
+    """A sliceable sequence for the paginator: acknowledgements of the page slice come in one query."""
 
     def __init__(self, qs, user, request):
         self.qs, self.user, self.request = qs, user, request

@@ -55,9 +55,11 @@ NEWS = (
         days_ago=6, must_read_due_in=14,
     ),
     NewsSpec(
-        "conges-fin-annee", "Congés de fin d'année : posez vos demandes avant le 1er décembre", "ressources-humaines",
-        "Les demandes de congé pour la période des fêtes doivent être saisies dans le guide « Poser un congé » "
-        "et validées par votre responsable.",
+        "conges-fin-annee",
+        "Congés de fin d'année : posez vos demandes avant le 1er décembre",
+        "ressources-humaines",
+        "Les demandes de congé pour la période des fêtes doivent être saisies dans le guide "
+        "« Poser un congé » et validées par votre responsable.",
         (
             "Chaque service organise une permanence entre Noël et le jour de l'An. Votre responsable "
             "validera les congés en veillant à la continuité du service public.",
@@ -78,7 +80,9 @@ NEWS = (
         quote=("Un clic de trop peut bloquer toute une mairie pendant des semaines.", "Le responsable SI"),
     ),
     NewsSpec(
-        "conseil-communautaire-decembre", "Conseil communautaire du 12 décembre : l'ordre du jour", "vie-ccfi",
+        "conseil-communautaire-decembre",
+        "Conseil communautaire du 12 décembre : l'ordre du jour",
+        "vie-ccfi",
         "Budget primitif, schéma de mobilité et convention avec l'office de tourisme : les points clés "
         "du prochain conseil.",
         (
@@ -107,8 +111,8 @@ NEWS = (
         "Viabilité hivernale, astreintes et équipements de protection : ce qui change cet hiver pour les "
         "équipes de terrain.",
         (
-            "Les astreintes de salage commencent dès que la température annoncée passe sous zéro. Le planning "
-            "est affiché au centre technique de Steenvoorde.",
+            "Les astreintes de salage commencent dès que la température annoncée passe sous zéro. "
+            "Le planning est affiché au centre technique de Steenvoorde.",
         ),
         days_ago=3, departments=("hazebrouck-services-techniques", "direction-amenagement"),
     ),
@@ -120,12 +124,14 @@ NEWS = (
         days_ago=15,
     ),
     NewsSpec(
-        "teletravail-nouvelle-campagne", "Télétravail : la campagne de demandes est ouverte", "ressources-humaines",
+        "teletravail-nouvelle-campagne",
+        "Télétravail : la campagne de demandes est ouverte",
+        "ressources-humaines",
         "Vous souhaitez télétravailler un ou deux jours par semaine l'an prochain ? Déposez votre demande "
         "avant la fin du mois.",
         (
-            "Le guide « Se connecter à distance » explique comment installer le VPN sur votre poste portable. "
-            "Votre responsable donnera son avis sur l'organisation du service.",
+            "Le guide « Se connecter à distance » explique comment installer le VPN sur votre poste "
+            "portable. Votre responsable donnera son avis sur l'organisation du service.",
         ),
         days_ago=20,
     ),
@@ -147,7 +153,9 @@ NEWS = (
         days_ago=8,
     ),
     NewsSpec(
-        "entretiens-professionnels", "Entretiens professionnels annuels : le calendrier", "ressources-humaines",
+        "entretiens-professionnels",
+        "Entretiens professionnels annuels : le calendrier",
+        "ressources-humaines",
         "Les entretiens professionnels se tiennent en janvier et février. Les responsables recevront les "
         "formulaires début janvier.",
         ("Préparez votre entretien en relisant vos objectifs de l'an dernier et vos souhaits de formation.",),

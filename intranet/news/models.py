@@ -35,11 +35,15 @@ class QuickLinkBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         url = value.get("url", "")
-        if not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
+        if not (url.startswith("/") and not url.startswith("//")) and not url.startswith(
+            ("https://", "http://")
+        ):
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "url": ValidationError(
-                        _("Indiquez un chemin qui commence par « / » ou une adresse qui commence par https://.")
+                        _(
+                            "Indiquez un chemin qui commence par « / » ou une adresse qui commence par https://."
+                        )
                     )
                 }
             )
@@ -124,7 +128,9 @@ NewsPageManager = PageManager.from_queryset(NewsPageQuerySet)
 class NewsPage(RoutablePageMixin, AudienceMixin, Page):
     """A news item. Agents outside its audience get a 404, as for a page that does not exist."""
 
-    intro = models.TextField(_("chapeau"), max_length=500, help_text=_("Deux ou trois phrases, sans mise en forme."))
+    intro = models.TextField(
+        _("chapeau"), max_length=500, help_text=_("Deux ou trois phrases, sans mise en forme.")
+    )
     body = StreamField(
         [
             ("paragraph", blocks.RichTextBlock(label=_("Paragraphe"), features=RICH_TEXT_FEATURES)),
@@ -191,7 +197,11 @@ class NewsPage(RoutablePageMixin, AudienceMixin, Page):
         super().clean()
         if self.must_read_due and not self.must_read:
             raise ValidationError(
-                {"must_read_due": _("Une date limite n'a de sens que pour une actualité à lire obligatoirement.")}
+                {
+                    "must_read_due": _(
+                        "Une date limite n'a de sens que pour une actualité à lire obligatoirement."
+                    )
+                }
             )
 
     @property
@@ -238,6 +248,9 @@ class Acknowledgement(models.Model):
         verbose_name_plural = _("confirmations de lecture")
         constraints = [models.UniqueConstraint(fields=["page", "user"], name="news_ack_once_per_user")]
 
+    def __str__(self):
+        return f"{self.user_id} → {self.page_id}"
+
 
 class MustReadReminder(models.Model):
     """A reminder sent to an agent who has not acknowledged a must-read: at most one a day (the constraint
@@ -255,3 +268,5 @@ class MustReadReminder(models.Model):
         ]
         indexes = [models.Index(fields=["page", "user", "-sent_on"], name="news_reminder_last")]
 
+    def __str__(self):
+        return f"{self.user_id} → {self.page_id} ({self.sent_on})"

@@ -10,7 +10,22 @@ from django.utils.safestring import SafeString, mark_safe
 from intranet.people.queries import fold
 
 WORD = re.compile(r"\w+")
-_ENDINGS = ("ements", "ement", "ations", "ation", "euses", "euse", "eurs", "eur", "ees", "es", "ee", "e", "s", "x")
+_ENDINGS = (
+    "ements",
+    "ement",
+    "ations",
+    "ation",
+    "euses",
+    "euse",
+    "eurs",
+    "eur",
+    "ees",
+    "es",
+    "ee",
+    "e",
+    "s",
+    "x",
+)
 
 
 def stem(term: str) -> str:

@@ -5,13 +5,16 @@ Nothing an agent may not open is returned or counted: pages are filtered in SQL 
 does not pass), people are active agents, and each registered source promises the same for its own hits.
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db import connection
+from django.db.models import IntegerField, Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,7 @@ from intranet.people.queries import DirectoryFilters, directory_queryset
 
 from .highlight import WORD, excerpt, highlight, stems
 
+logger = logging.getLogger(__name__)
 PAGES, PEOPLE = "pages", "people"
 ALL_LIMIT = 5  # hits per group when every type is shown
 TYPE_LIMIT = 20  # hits per page of results when one type is chosen
@@ -123,6 +127,25 @@ def _page_snippets(pages) -> dict[int, str]:
     return {p.pk: by_key.get((p.content_type_id, str(p.pk))) or "" for p in pages}
 
 
+def _prefiltered(qs, query: str):
+    """On PostgreSQL, narrow the pages to those whose index entry holds every word, through the GIN indexes
+    of the index's title and body vectors, before Wagtail's search joins pages to their index entries: its
+    join casts the page id to text, so without this the planner scans every visible page (seconds at 20,000
+    pages). Same words, same configuration: a superset of Wagtail's own match, which still applies."""
+    if connection.vendor != "postgresql":
+        return qs
+    from django.contrib.postgres.search import SearchQuery
+
+    config = settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG") or "simple"
+    entries = IndexEntry.objects.filter(
+        content_type_id__in=[ct.pk for ct in ContentType.objects.get_for_models(*get_page_models()).values()]
+    )
+    for word in query.split()[:20]:
+        words = SearchQuery(word, config=config)
+        entries = entries.filter(Q(title=words) | Q(body=words))
+    return qs.filter(pk__in=entries.values(page_id=Cast("object_id", IntegerField())))
+
+
 def page_search(user, query: str, *, type_key: str, offset: int, limit: int):
     """(one group per page type with its count, the asked hits): hits of every page type when `type_key` is
     "" or "pages", of one page type when it is one, none otherwise. Counts come from one GROUP BY."""
@@ -130,7 +153,7 @@ def page_search(user, query: str, *, type_key: str, offset: int, limit: int):
     query = " ".join(WORD.findall(query))
     if not query:
         return [], []
-    qs = visible_pages(user)
+    qs = _prefiltered(visible_pages(user), query)
     results = qs.search(query, operator="and")
     counts = results.facet("content_type_id")
     content_types = {ct_id: ContentType.objects.get_for_id(ct_id) for ct_id in counts}
@@ -244,8 +267,10 @@ def search(request, raw_query, *, type_key: str = "", page: int = 1) -> Results:
         if len(page_groups) > 1 or type_key in page_keys:
             groups.extend(page_groups)
         if type_key == PAGES or type_key in page_keys:
-            chosen_total = pages_group.total if type_key == PAGES else next(
-                g.total for g in page_groups if g.key == type_key
+            chosen_total = (
+                pages_group.total
+                if type_key == PAGES
+                else next(g.total for g in page_groups if g.key == type_key)
             )
             has_next = offset + limit < chosen_total
 
@@ -260,7 +285,11 @@ def search(request, raw_query, *, type_key: str = "", page: int = 1) -> Results:
     # Registered sources (documents, rooms…): each filters and counts by permission itself.
     for source in registry.search_sources():
         wants = not one_type or type_key == source.key
-        hits, total = source.search(user, query, SOURCE_LIMIT if type_key == source.key else limit)
+        try:
+            hits, total = source.search(user, query, SOURCE_LIMIT if type_key == source.key else limit)
+        except Exception:  # one broken source must not take the whole search page down
+            logger.exception("search source %s failed", source.key)
+            continue
         if not total:
             continue
         group = Group(source.key, str(source.label), total)
@@ -278,4 +307,3 @@ def search(request, raw_query, *, type_key: str = "", page: int = 1) -> Results:
             ]
         groups.append(group)
     return Results(query=query, type=type_key, groups=groups, page=page, has_next=has_next)
-

@@ -16,7 +16,10 @@ def _page_number(value) -> int:
 def index(request):
     """The search page. htmx requests (the box, as you type) get the results fragment only."""
     results = search(
-        request, request.GET.get("q", ""), type_key=request.GET.get("type", ""), page=_page_number(request.GET.get("page"))
+        request,
+        request.GET.get("q", ""),
+        type_key=request.GET.get("type", ""),
+        page=_page_number(request.GET.get("page")),
     )
     context = {"results": results}
     if request.htmx and not request.htmx.history_restore_request:

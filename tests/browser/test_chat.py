@@ -1,5 +1,5 @@
-"""Chat journey in headless Chromium: two agents of one department talk live in their department salon, each in
-their own browser; an axe check on the salon list and the salon page; the page works without JavaScript."""
+"""Chat journey in headless Chromium: two agents of one department talk live in their department salon, each
+in their own browser; an axe check on the salon list and the salon page; the page works without JavaScript."""
 
 import pytest
 from playwright.sync_api import expect
@@ -16,8 +16,12 @@ def team(host_org, make_user):
     from intranet.people.actions import department_create
 
     service = department_create(name="Service urbanisme", organisation=host_org)
-    anais = make_user("anais.decool", first_name="Anaïs", last_name="Decool", department=service, employer=host_org)
-    paul = make_user("paul.dewitte", first_name="Paul", last_name="Dewitte", department=service, employer=host_org)
+    anais = make_user(
+        "anais.decool", first_name="Anaïs", last_name="Decool", department=service, employer=host_org
+    )
+    paul = make_user(
+        "paul.dewitte", first_name="Paul", last_name="Dewitte", department=service, employer=host_org
+    )
     salon_department_sync()
     ensure_open_salons()
     salon = Salon.objects.get(department=service)
@@ -29,9 +33,11 @@ def _second_page(browser, server_url):
     context = browser.new_context(locale="fr-FR", base_url=server_url)
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
-        else route.abort(),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
+            else route.abort()
+        ),
     )
     return context, context.new_page()
 
@@ -46,7 +52,9 @@ def _login(page, username):
 
 def test_two_agents_chat_live_in_their_department_salon(page, login, browser, server_url, team):
     login("anais.decool")
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Discussions").click()
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Discussions"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Discussions")
     expect(page.locator("#salon-list")).to_contain_text("Service urbanisme")
     expect(page.locator("#salon-list .chat-unread")).to_have_text("1 non lu")

@@ -26,12 +26,18 @@ def rooms_world(host_org, make_user):
     tiny = Room.objects.create(name="Bulle", slug="bulle", site=site, capacity=4, open_days=every_day)
     tiny.equipment.set([projector])
     room = Room.objects.create(
-        name="Salle des Flandres", slug="flandres", site=site, capacity=10, requires_approval=True,
+        name="Salle des Flandres",
+        slug="flandres",
+        site=site,
+        capacity=10,
+        requires_approval=True,
         open_days=every_day,
     )
     room.equipment.set([projector])
     room.managers.set([manager])
-    big = Room.objects.create(name="Salle du conseil", slug="conseil", site=site, capacity=80, open_days=every_day)
+    big = Room.objects.create(
+        name="Salle du conseil", slug="conseil", site=site, capacity=80, open_days=every_day
+    )
     big.equipment.set([projector])
     return {"agent": agent, "manager": manager, "room": room, "site": site}
 
@@ -75,6 +81,13 @@ def test_agent_books_with_the_finder_and_manager_approves(page, login, rooms_wor
     page.get_by_label("Objet").fill("Comité de pilotage PLUi")
     page.get_by_role("button", name="Réserver", exact=True).click()
     expect(page.locator("#booking-status")).to_have_text("en attente de validation")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Modifier").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Modifier")
+    assert_accessible(page)
+    page.goto(f"/salles/{rooms_world['room'].pk}/prochains-creneaux/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Prochains créneaux libres")
     assert_accessible(page)
 
     page.goto("/salles/mes-reservations/")

@@ -1,4 +1,4 @@
-"""Chat fixtures: departments, salons built through the actions, the Redis channel layer, and a real Synapse."""
+"""Chat fixtures: departments, salons built through the actions, the Redis channel layer, a real Synapse."""
 
 import os
 

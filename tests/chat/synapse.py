@@ -122,7 +122,8 @@ class Synapse:
         (self.dir / "homeserver.yaml").write_text(_yaml(config))
         (self.dir / "log.yaml").write_text(
             "version: 1\nformatters: {f: {format: '%(asctime)s %(levelname)s %(name)s %(message)s'}}\n"
-            f"handlers: {{file: {{class: logging.FileHandler, filename: '{self.dir / 'homeserver.log'}', formatter: f}}}}\n"
+            "handlers: {file: {class: logging.FileHandler, "
+            f"filename: '{self.dir / 'homeserver.log'}', formatter: f}}}}\n"
             "root: {level: WARNING, handlers: [file]}\ndisable_existing_loggers: false\n"
         )
         self.process = None
@@ -130,8 +131,8 @@ class Synapse:
     def launch(self) -> "Synapse":
         """Start the process without waiting (two homeservers can boot side by side); then `wait()`."""
         config = str(self.dir / "homeserver.yaml")
-        # An ed25519 signing key in Synapse's format ("ed25519 <version> <unpadded base64 seed>"), written here
-        # rather than by `--generate-keys`, which would cost one more Synapse start-up.
+        # An ed25519 signing key in Synapse's format ("ed25519 <version> <unpadded base64 seed>"), written
+        # here rather than by `--generate-keys`, which would cost one more Synapse start-up.
         seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
         (self.dir / "signing.key").write_text(f"ed25519 a_test {seed}\n")
         self.process = subprocess.Popen(

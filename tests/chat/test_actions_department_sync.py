@@ -44,8 +44,8 @@ def test_sync_is_idempotent_and_set_based(department, make_user):
     salon_department_sync()
     with CaptureQueriesContext(connection) as ctx:
         salon_department_sync()
-    # Same number whatever the number of agents: departments, salons, agents, department groups, group members,
-    # memberships, plus the transaction's savepoint and its release.
+    # Same number whatever the number of agents: departments, salons, agents, department groups, group
+    # members, memberships, plus the transaction's savepoint and its release.
     assert len(ctx.captured_queries) == small == 8
 
 

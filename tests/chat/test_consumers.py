@@ -62,8 +62,8 @@ async def test_member_posts_over_the_socket_and_everyone_receives_it_once(redis_
     assert received["html"] == "<p>Bonjour <strong>à tous</strong></p>"
     assert await receiver.receive_nothing(timeout=0.3)
     assert await sync_to_async(Message.objects.count)() == 1
-    await sender.disconnect()
-    await receiver.disconnect()
+    await sender.disconnect(timeout=5)
+    await receiver.disconnect(timeout=5)
 
 
 async def test_message_posted_by_the_form_is_pushed_live(redis_layer, people):
@@ -73,7 +73,7 @@ async def test_message_posted_by_the_form_is_pushed_live(redis_layer, people):
     receiver = await _connected(paul, salon)
     await sync_to_async(message_post)(salon=salon, author=marie, text="Depuis le formulaire")
     assert (await receiver.receive_json_from(timeout=5))["text"] == "Depuis le formulaire"
-    await receiver.disconnect()
+    await receiver.disconnect(timeout=5)
 
 
 async def test_non_member_socket_is_refused_and_gets_no_history(redis_layer, people):
@@ -84,7 +84,7 @@ async def test_non_member_socket_is_refused_and_gets_no_history(redis_layer, peo
     assert not connected and code == 4403
     # The valid case: a member connects to the same salon.
     member = await _connected(marie, salon)
-    await member.disconnect()
+    await member.disconnect(timeout=5)
 
 
 async def test_anonymous_socket_is_refused(redis_layer, people, client):
@@ -100,7 +100,7 @@ async def test_foreign_origin_is_refused(redis_layer, people):
     assert not connected
     good = _communicator(client, salon.pk)
     assert (await good.connect())[0]
-    await good.disconnect()
+    await good.disconnect(timeout=5)
 
 
 async def test_removed_member_stops_receiving_at_once(redis_layer, people):
@@ -127,7 +127,7 @@ async def test_membership_is_checked_again_on_every_send(redis_layer, people):
     sender = await _connected(marie, salon)
     await sender.send_json_to({"type": "post", "text": "Moi je peux"})
     assert (await sender.receive_json_from(timeout=5))["type"] in {"posted", "message"}
-    await sender.disconnect()
+    await sender.disconnect(timeout=5)
 
 
 async def test_empty_message_over_the_socket_gets_a_french_error(redis_layer, people):
@@ -141,7 +141,7 @@ async def test_empty_message_over_the_socket_gets_a_french_error(redis_layer, pe
     await socket.send_json_to({"type": "post", "text": "x" * 10_001})
     assert "10 000" in (await socket.receive_json_from(timeout=5))["message"]
     assert not await sync_to_async(Message.objects.exists)()
-    await socket.disconnect()
+    await socket.disconnect(timeout=5)
 
 
 async def test_edit_and_delete_over_the_socket_reach_everyone(redis_layer, people):
@@ -160,7 +160,7 @@ async def test_edit_and_delete_over_the_socket_reach_everyone(redis_layer, peopl
     await author.send_json_to({"type": "delete", "uuid": str(message.uuid)})
     deleted = await author.receive_json_from(timeout=5)
     assert deleted["type"] == "delete" and deleted["html"] == ""
-    await author.disconnect()
+    await author.disconnect(timeout=5)
 
 
 async def test_leaver_socket_is_closed(redis_layer, people):
@@ -183,4 +183,4 @@ async def test_mention_over_the_socket_notifies(redis_layer, people):
         lambda: list(Notification.objects.filter(recipient=paul).values_list("text", flat=True))
     )()
     assert len(texts) == 1 and "Marie Dupont" in texts[0]
-    await socket.disconnect()
+    await socket.disconnect(timeout=5)

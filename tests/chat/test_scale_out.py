@@ -27,7 +27,9 @@ def _free_port() -> int:
 @pytest.fixture
 def two_servers(transactional_db):
     if connection.vendor != "postgresql":
-        pytest.skip("two server processes need a shared database server (PostgreSQL); SQLite tests run in memory")
+        pytest.skip(
+            "two server processes need a shared database server (PostgreSQL); SQLite tests run in memory"
+        )
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -39,8 +41,20 @@ def two_servers(transactional_db):
     for _ in range(2):
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "intranet.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning", "--lifespan", "off"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "intranet.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--lifespan",
+                "off",
+            ],
             cwd=ROOT,
             env=env,
         )

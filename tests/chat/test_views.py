@@ -68,7 +68,7 @@ def test_salon_page_query_count_is_constant(
     for i in range(3):
         message_post(salon=project_salon, author=colleague, text=f"M{i}")
     agent_client.get(_salon_url(project_salon))
-    # Chat: membership + salon, history page (authors and replies joined), last message id, read-marker update.
+    # Chat: membership + salon, history page (authors, replies joined), last message id, read-marker update.
     # Base page: session, user, notifications badge (host name and admin link are cached by the first call).
     with django_assert_num_queries(7) as small:
         agent_client.get(_salon_url(project_salon))

@@ -105,8 +105,8 @@ def test_real_docx_is_accepted(space, upload):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("../../x.txt", "..-..-x.txt"),
-        ("..\\x.txt", "..-x.txt"),
+        ("../../x.txt", "x.txt"),
+        ("..\\x.txt", "x.txt"),
         ("/etc/passwd", "etc-passwd"),
         ("facture\u202efdp.exe", "facturefdp.exe"),
         ("CON", "_CON"),

@@ -3,6 +3,8 @@
 from io import StringIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from intranet.people.demo import seed_people
 from kotje.choices import ToolStatus
@@ -16,7 +18,10 @@ def test_seed_kotje_is_idempotent(client):
     result = seed_people(stdout=StringIO(), password="pw-test-123456")
     first = seed_kotje(stdout=StringIO(), agents=result["agents"])
     assert first["created"] > 25
-    assert seed_kotje(stdout=StringIO(), agents=result["agents"])["created"] == 0
+    with CaptureQueriesContext(connection) as ctx:
+        assert seed_kotje(stdout=StringIO(), agents=result["agents"])["created"] == 0
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
     assert KotjeIndexPage.objects.get().url_path.endswith("/kotje/")
     assert ThemePage.objects.count() >= 5
     assert GuidePage.objects.live().count() >= 15

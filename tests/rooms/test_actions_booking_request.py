@@ -214,3 +214,30 @@ def test_the_database_refuses_an_overlap_that_bypasses_the_action(world):
         end=end + timedelta(hours=1),
         status=BookingStatus.APPROVED,
     )
+
+
+def test_random_intervals_match_a_brute_force_model(world):
+    """Property (seeded random instead of Hypothesis): accepted bookings are pairwise disjoint and every
+    refused one overlaps an accepted one."""
+    import random
+
+    rng = random.Random(1)
+    day = working_day()
+    accepted: list[tuple] = []
+    for _ in range(60):
+        start_min = rng.randrange(8 * 60, 18 * 60, 5)
+        length = rng.choice([15, 30, 45, 60, 90])
+        s = local_datetime(day, time(start_min // 60, start_min % 60))
+        e = s + timedelta(minutes=length)
+        if e > local_datetime(day, time(19)):
+            continue
+        clash = any(a < e and s < b for a, b in accepted)
+        try:
+            book(world.medium, world.agent, s, e)
+        except BookingConflict:
+            assert clash
+        else:
+            assert not clash
+            accepted.append((s, e))
+    live = list(Booking.objects.blocking().filter(room=world.medium).values_list("start", "end"))
+    assert sorted(live) == sorted(accepted)

@@ -1,5 +1,5 @@
 """One permission-aware search: pages (news, guides, tools…), people and registered sources; an agent never
-sees nor counts what they may not open; any input works; results as you type (htmx) or through a plain form."""
+sees nor counts what they may not open; any input works; results as you type (htmx) or with a plain form."""
 
 import pytest
 from django.db import connection

@@ -12,6 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = salon_department_sync()
         self.stdout.write(
-            f"Salons de service : {report['salons_created']} créé(s), {report['members_added']} participation(s) "
-            f"ajoutée(s), {report['members_removed']} retirée(s), {report['roles_changed']} rôle(s) modifié(s)."
+            f"Salons de service : {report['salons_created']} créé(s), "
+            f"{report['members_added']} participation(s) ajoutée(s), {report['members_removed']} retirée(s), "
+            f"{report['roles_changed']} rôle(s) modifié(s)."
         )

@@ -1,0 +1,106 @@
+"""Process-local fan-out of salon events (bench B6).
+
+With one channel-layer group membership per *websocket*, a message to a salon of 500 open pages wakes 500
+consumer tasks and 500 queue reads. Here each server process joins a salon's group once, with one channel of
+its own, and writes each event (serialised once, upstream) straight to its local sockets — what a bare
+websocket broadcast server does. Cross-process delivery still goes through the channel layer (Redis).
+
+Group memberships in channels_redis expire (`group_expiry`, a day by default): the process channel re-joins
+its groups every hour and whenever a socket of that salon connects.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
+
+logger = logging.getLogger(__name__)
+REFRESH_SECONDS = 3600
+
+
+class Fanout:
+    def __init__(self, layer):
+        self.layer = layer
+        self.channel: str | None = None
+        self.sockets: dict[str, set] = defaultdict(set)
+        self.task: asyncio.Task | None = None
+        self.refreshed = time.monotonic()
+        self.lock = asyncio.Lock()
+        self.loop = self.source = None
+
+    async def join(self, group: str, consumer) -> None:
+        async with self.lock:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("chat.fanout.")
+                self.task = asyncio.ensure_future(self._listen())
+            # Always (re-)add: refreshes the membership's expiry on the layer.
+            await self.layer.group_add(group, self.channel)
+            self.sockets[group].add(consumer)
+
+    async def leave(self, group: str, consumer) -> None:
+        members = self.sockets.get(group)
+        if members is None:
+            return
+        members.discard(consumer)
+        if not members:
+            self.sockets.pop(group, None)
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(group, self.channel)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001  (a layer hiccup must not stop every salon of this process)
+                logger.exception("chat fan-out: channel layer receive failed")
+                await asyncio.sleep(1)
+                continue
+            group = event.get("group", "")
+            sockets = list(self.sockets.get(group, ()))
+            if event.get("type") == "chat.event":
+                text = event["text"]
+                for consumer in sockets:
+                    try:
+                        await consumer.send(text_data=text)
+                    except Exception:  # noqa: BLE001  (a socket closing meanwhile)
+                        self.sockets[group].discard(consumer)
+            elif event.get("type") == "chat.revoke":
+                ids = set(event.get("user_ids", ()))
+                for consumer in sockets:
+                    if consumer.user_id in ids:
+                        self.sockets[group].discard(consumer)
+                        asyncio.ensure_future(consumer.revoke())
+            if time.monotonic() - self.refreshed > REFRESH_SECONDS:
+                self.refreshed = time.monotonic()
+                for name in list(self.sockets):
+                    with contextlib.suppress(Exception):
+                        await self.layer.group_add(name, self.channel)
+
+
+_fanouts: dict[tuple[int, int], Fanout] = {}
+
+
+def fanout() -> Fanout:
+    """The fan-out of this event loop and channel layer (tests and servers may run several loops).
+
+    Over Redis the fan-out listens with a layer instance of its own: channels_redis shares one receive
+    machinery per instance, and a second long-lived receiver on the consumers' instance trips over theirs.
+    The in-memory layer only works within one instance, so there it is shared.
+    """
+    layer, loop = get_channel_layer(), asyncio.get_running_loop()
+    key = (id(loop), id(layer))
+    found = _fanouts.get(key)
+    # Ids are reused once an old loop is collected: a fan-out from a dead loop is replaced.
+    if found is None or found.loop is not loop or found.source is not layer:
+        own = layer
+        if not isinstance(layer, InMemoryChannelLayer):
+            own = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        found = _fanouts[key] = Fanout(own)
+        found.loop, found.source = loop, layer
+    return found

@@ -1,0 +1,84 @@
+"""GED journey in headless Chromium: drag-and-drop upload into a space, the document page, a new version,
+restore, trash and restore, share a folder with a department, read « Qui a accès, et pourquoi ? » — with an
+axe check on every GED page visited."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import assert_accessible
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def setup(host_org, make_user, settings, tmp_path):
+    from intranet.people.actions import department_create
+
+    from ged.actions import folder_create, space_create
+
+    settings.GED_STORAGE_ROOT = str(tmp_path / "ged")
+    finances = department_create(name="Finances", organisation=host_org)
+    me = make_user("anais.decool", first_name="Anaïs", last_name="Decool", employer=host_org)
+    colleague = make_user("paul.dewitte", first_name="Paul", last_name="Dewitte", department=finances, employer=host_org)
+    colleague.groups.add(finances.group)
+    space = space_create(name="Ressources humaines", slug="rh", creator=me)
+    folder = folder_create(parent=space.root, name="Procédures", actor=me)
+    return {"me": me, "space": space, "folder": folder, "finances": finances}
+
+
+def test_upload_version_restore_trash_share(page, login, setup, tmp_path):
+    first = tmp_path / "Procédure d'accueil.txt"
+    first.write_text("Accueil des nouveaux agents, version 1", encoding="utf-8")
+    login("anais.decool")
+
+    page.goto("/documents/")
+    expect(page.get_by_role("heading", name="Mes espaces documentaires")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Ressources humaines").click()
+    expect(page.get_by_role("heading", name="Ressources humaines", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Procédures").click()
+    assert_accessible(page)
+    # The drop zone's file input: the script uploads each file with a progress bar, then reloads.
+    with page.expect_response(lambda r: "/deposer/" in r.url and r.status == 201):
+        page.set_input_files("[data-ged-upload] input[type=file]", str(first))
+    expect(page.get_by_role("link", name="Procédure d'accueil.txt")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Procédure d'accueil.txt").click()
+    expect(page.get_by_role("heading", name="Procédure d'accueil.txt")).to_be_visible()
+    assert_accessible(page)
+
+    second = tmp_path / "v2.txt"
+    second.write_text("Accueil des nouveaux agents, version 2 corrigée", encoding="utf-8")
+    page.get_by_label("Fichier").set_input_files(str(second))
+    page.get_by_label("Commentaire").fill("Ajout de la visite des sites")
+    page.get_by_role("button", name="Envoyer la nouvelle version").click()
+    expect(page.get_by_text("La version 2 est enregistrée.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Ajout de la visite des sites")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Restaurer la version 1").click()
+    expect(page.get_by_text("La version 1 est restaurée comme version 3.")).to_be_visible()
+
+    page.get_by_role("button", name="Mettre à la corbeille").click()
+    expect(page.get_by_text("est dans la corbeille")).to_be_visible()
+    page.get_by_role("link", name="Corbeille").click()
+    expect(page.get_by_role("heading", name="Corbeille")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Restaurer « Procédure d'accueil.txt »").click()
+    expect(page.get_by_text("est restauré dans « Procédures »")).to_be_visible()
+
+    page.get_by_role("link", name="Qui a accès, et pourquoi ?").click()
+    expect(page.get_by_role("heading", name="Qui a accès, et pourquoi ?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Procédures").click()
+    page.get_by_role("link", name="Qui a accès, et pourquoi ?").click()
+    page.get_by_label("Agent ou service").select_option(label="Finances")
+    expect(page.get_by_text("1 personne gagnera l'accès")).to_be_visible()
+    page.get_by_role("button", name="Enregistrer l'accès").click()
+    expect(page.get_by_text("L'accès est enregistré.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Paul Dewitte")).to_be_visible()
+    assert_accessible(page)

@@ -1,0 +1,63 @@
+"""Full-text search and the recent-documents panel: only readable documents, in SQL; constant queries."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ged.actions import folder_restrict
+from ged.choices import Role, SpacePolicy
+from ged.hooks import dashboard_recent, search
+from ged.samples import docx_bytes, odt_bytes, pdf_bytes, xlsx_bytes
+
+
+def test_search_finds_text_in_office_files_and_filters_by_permission(make_space, upload, subfolder, agent, manager, grant):
+    open_space = make_space(policy=SpacePolicy.OPEN)
+    private = make_space()
+    upload(open_space.root, "Compte rendu.docx", docx_bytes(["Réunion sur la collecte des déchets ménagers"]))
+    upload(open_space.root, "Note.odt", odt_bytes(["Collecte des encombrants le mardi"]))
+    upload(open_space.root, "Tarifs.xlsx", xlsx_bytes([["Service", "Tarif"], ["Collecte", 12]]))
+    upload(open_space.root, "Arrêté.pdf", pdf_bytes(["Arrêté relatif à la collecte sélective"]))
+    rh = subfolder(open_space.root, "RH")
+    upload(rh, "Salaires collecte.txt", "Primes de l'équipe collecte".encode())
+    folder_restrict(folder=rh, restricted=True, actor=manager)
+    upload(private.root, "Collecte confidentielle.txt", b"collecte secret")
+    hits, total = search(agent, "collecte", 20)
+    titles = {h.title for h in hits}
+    assert titles == {"Compte rendu.docx", "Note.odt", "Tarifs.xlsx", "Arrêté.pdf"}
+    assert total == 4
+    assert all("secret" not in h.snippet for h in hits)
+    grant(private.root, Role.READER, user=agent)
+    agent._ged_grants = None
+    del agent._ged_grants
+    assert search(agent, "collecte", 20)[1] == 5
+
+
+def test_search_costs_constant_queries(make_space, upload, agent, make_group, grant):
+    space = make_space(policy=SpacePolicy.OPEN)
+    for i in range(5):
+        upload(space.root, f"doc{i}.txt", f"budget {i}".encode())
+    for i in range(10):
+        grant(space.root, Role.READER, group=make_group(f"g{i}", agent))
+    with CaptureQueriesContext(connection) as ctx:
+        search(agent, "budget", 20)
+    # grants, restricted folders, count, page
+    assert len(ctx.captured_queries) == 4
+
+
+def test_recent_documents_panel(rf, make_space, upload, subfolder, agent, manager, django_assert_num_queries):
+    space = make_space(policy=SpacePolicy.OPEN)
+    upload(space.root, "public.txt")
+    hidden = subfolder(space.root, "Caché")
+    upload(hidden, "cache.txt")
+    folder_restrict(folder=hidden, restricted=True, actor=manager)
+    request = rf.get("/")
+    request.user = agent
+    with django_assert_num_queries(3):  # grants, restricted folders, documents
+        ctx = dashboard_recent(request)
+    assert [d["title"] for d in ctx["documents"]] == ["public.txt"]
+
+
+def test_space_search_page(client, space, upload, manager):
+    upload(space.root, "Plan de formation.txt", "Formation aux premiers secours".encode())
+    client.force_login(manager)
+    page = client.get(f"/documents/espace/{space.slug}/recherche/", {"q": "secours"}).content.decode()
+    assert "Plan de formation.txt" in page and "1 document trouvé" in page
