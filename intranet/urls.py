@@ -42,6 +42,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     # Files attached to pages (news, guides), behind the login; Wagtail collection privacy applies.
     path("pieces-jointes/", include(wagtaildocs_urls)),
+    path("fichiers/<path:path>", views.page_image, name="page_image"),
 ]
 
 # The dashboard, then Wagtail's page tree, which answers every remaining path.
