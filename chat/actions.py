@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -594,8 +593,3 @@ def messages_purge_expired(*, now=None) -> int:
     if total:
         audit_record(action="chat.retention_purge", actor_label="system", extra={"deleted": total})
     return total
-
-
-def membership_q_visible_to(viewer) -> Q:
-    """Salons whose membership a viewer may see on a profile: open salons, and salons the viewer is in."""
-    return Q(salon__kind=SalonKind.OPEN) | Q(salon__memberships__user=viewer)

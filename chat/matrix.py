@@ -178,12 +178,11 @@ class MatrixBridge:
         client.restore_login(user_id, "INTRANET", token)
         return client
 
-    async def send_as(self, token: str, room_id: str, content: dict, *, txn_id: str) -> str:
+    async def send_as(self, user_id: str, token: str, room_id: str, content: dict, *, txn_id: str) -> str:
         """Send one event with matrix-nio. On 429 nio waits `retry_after_ms` and resends with the **same**
         transaction id, so Synapse stores it once; other failures raise MatrixError (the message stays
         queued)."""
-        whoami = token == self._bot_token and self.bot_user_id or ""
-        client = self.nio_client(whoami or "@puppet:" + self.server_name, token)
+        client = self.nio_client(user_id, token)
         try:
             response = await client.room_send(room_id, "m.room.message", content, tx_id=txn_id)
         finally:
@@ -471,12 +470,12 @@ class MatrixBridge:
             if message.reply_to_id and message.reply_to and message.reply_to.matrix_event_id:
                 content["m.relates_to"] = {"m.in_reply_to": {"event_id": message.reply_to.matrix_event_id}}
             if message.author and message.author.is_active and message.author_id in member_ids:
-                _uid, token = await self.ensure_account(message.author)
+                sender, token = await self.ensure_account(message.author)
             else:  # the author left before the message went out: the bot relays it, signed
-                token = await self.bot_token()
+                token, sender = await self.bot_token(), self.bot_user_id
                 content["body"] = f"{message.display_author} : {message.text}"
                 content["formatted_body"] = f"<strong>{message.display_author}</strong> : {message.html}"
-            event_id = await self.send_as(token, room_id, content, txn_id=str(message.uuid))
+            event_id = await self.send_as(sender, token, room_id, content, txn_id=str(message.uuid))
             try:
                 await sync_to_async(
                     Message.objects.filter(pk=message.pk, matrix_event_id__isnull=True).update

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nouveau/", views.salon_create, name="create"),
     path("direct/", views.direct_open, name="direct"),
+    path("service/<slug:slug>/", views.department_salon, name="department"),
     path("<int:pk>/", views.salon, name="salon"),
     path("<int:pk>/envoyer/", views.message_post, name="post"),
     path("<int:pk>/messages/<uuid:uuid>/modifier/", views.message_edit, name="message_edit"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import actions
-from .choices import MemberRole, NotificationLevel
+from .choices import MemberRole, NotificationLevel, SalonKind
 from .forms import (
     MessageEditForm,
     MessageForm,
@@ -19,7 +19,7 @@ from .forms import (
     SalonSettingsForm,
     UsernameForm,
 )
-from .models import Message
+from .models import Message, Salon
 from .permissions import abilities, access_joinable_salon, access_message, access_salon, message_abilities
 from .queries import history_page, joinable_salons, salon_list, salon_members, salon_title
 
@@ -302,3 +302,13 @@ def leave(request, pk):
         raise Http404 from None
     messages.success(request, _("Vous avez quitté « %(name)s ».") % {"name": salon.name})
     return redirect("chat:index")
+
+
+@require_GET
+def department_salon(request, slug):
+    """`/discussions/service/<slug>/`: the department's salon, for links from the department page."""
+    salon = Salon.objects.filter(kind=SalonKind.DEPARTMENT, department__slug=slug).first()
+    if salon is None:
+        raise Http404
+    access_salon(request.user, salon.pk)  # 404 unless the agent is in it
+    return redirect(_salon_url(salon))

@@ -147,8 +147,12 @@ def folder_move(*, folder: Folder, target: Folder, actor) -> Folder:
             _("Un dossier « %(name)s » existe déjà dans la destination.") % {"name": folder.name}
         )
     old_space = folder.space_id
-    target = Folder.objects.get(pk=target.pk)  # fresh numchild/path: treebeard computes the new path from them
-    list(Folder.objects.select_for_update().filter(pk__in=[folder.pk, target.pk]).values_list("pk", flat=True))
+    target = Folder.objects.get(
+        pk=target.pk
+    )  # fresh numchild/path: treebeard computes the new path from them
+    list(
+        Folder.objects.select_for_update().filter(pk__in=[folder.pk, target.pk]).values_list("pk", flat=True)
+    )
     folder.move(target, pos="last-child")
     folder.refresh_from_db()
     if target.space_id != old_space:
@@ -175,7 +179,8 @@ def folder_delete(*, folder: Folder, actor) -> Folder:
     if live_children or live_docs:
         raise ValidationError(
             _(
-                "Ce dossier n'est pas vide : mettez d'abord ses documents à la corbeille et supprimez ses sous-dossiers."
+                "Ce dossier n'est pas vide : mettez d'abord ses "
+                "documents à la corbeille et supprimez ses sous-dossiers."
             )
         )
     folder.trashed_at = timezone.now()
@@ -263,7 +268,9 @@ def grant_revoke(*, folder: Folder, actor, user=None, group=None, request=None) 
     if user is not None:
         deleted, _rows = FolderUserObjectPermission.objects.filter(content_object=folder, user=user).delete()
     else:
-        deleted, _rows = FolderGroupObjectPermission.objects.filter(content_object=folder, group=group).delete()
+        deleted, _rows = FolderGroupObjectPermission.objects.filter(
+            content_object=folder, group=group
+        ).delete()
     if folder.depth == 1 and not _has_manager(folder):
         raise ValidationError(
             _("L'espace doit garder au moins un gestionnaire : nommez-en un autre avant de retirer celui-ci.")
@@ -342,7 +349,8 @@ def _add_version(
     if locked.lock_active() and (author is None or locked.lock_holder_id != author.pk):
         raise ValidationError(
             _(
-                "Ce document est réservé par %(who)s jusqu'au %(until)s : attendez qu'il soit libéré pour envoyer une nouvelle version."
+                "Ce document est réservé par %(who)s jusqu'au %(until)s : "
+                "attendez qu'il soit libéré pour envoyer une nouvelle version."
             )
             % {
                 "who": locked.lock_holder.get_full_name() if locked.lock_holder else "?",
@@ -393,7 +401,8 @@ def version_create(
     created_at: datetime | None = None,
     request=None,
 ) -> Version:
-    """A new version from an upload, a file or a path (the OnlyOffice callback reuses this). Stale base -> StaleVersion."""
+    """A new version from an upload, a file or a path (the "
+    "OnlyOffice callback reuses this). Stale base -> StaleVersion."""
     staged = stage(uploaded_file_or_path)
     try:
         with transaction.atomic():
@@ -717,7 +726,8 @@ def document_text_update(*, document_id: int, version_number: int, text: str) ->
 
 
 def leaver_spaces_notify(*, user) -> list[Space]:
-    """Tell the leaver's department head and manager which spaces the leaver managed, so someone takes over."""
+    """Tell the leaver's department head and manager which "
+    "spaces the leaver managed, so someone takes over."""
     codename = f"role_{Role.MANAGER.value}"
     spaces = list(
         Space.objects.live()
@@ -740,7 +750,8 @@ def leaver_spaces_notify(*, user) -> list[Space]:
             recipients=recipients,
             verb="ged.leaver",
             text=_(
-                "%(who)s a quitté la collectivité et gérait ces espaces documentaires : %(spaces)s. Désignez un nouveau gestionnaire."
+                "%(who)s a quitté la collectivité et gérait ces espaces "
+                "documentaires : %(spaces)s. Désignez un nouveau gestionnaire."
             )
             % {"who": user.get_full_name() or user.username, "spaces": names},
             url=reverse("ged:space", args=[spaces[0].slug]),

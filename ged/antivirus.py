@@ -44,7 +44,8 @@ def scan(path: str) -> None:
     except OSError:
         raise ValidationError(
             _(
-                "L'antivirus ne répond pas : le fichier n'a pas été enregistré. Réessayez dans quelques minutes."
+                "L'antivirus ne répond pas : le fichier n'a pas "
+                "été enregistré. Réessayez dans quelques minutes."
             ),
             code="antivirus_down",
         ) from None
@@ -52,7 +53,8 @@ def scan(path: str) -> None:
     if text.endswith("FOUND"):
         raise ValidationError(
             _(
-                "L'antivirus a détecté un fichier infecté : il a été refusé. Prévenez le service informatique."
+                "L'antivirus a détecté un fichier infecté : il "
+                "a été refusé. Prévenez le service informatique."
             ),
             code="infected",
         )

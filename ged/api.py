@@ -243,7 +243,8 @@ def new_version(
     comment: Form[str] = "",
     base_version: Form[int | None] = None,
 ):
-    """A stale `base_version` gets 409; an `If-Match: "<version number>"` header that is not current gets 412."""
+    """A stale `base_version` gets 409; an `If-Match: "
+    ""<version number>"` header that is not current gets 412."""
     access = _guard(access_document, request.user, document_id, need="upload_version")
     if_match = request.headers.get("If-Match", "").strip().strip('"')
     base = base_version

@@ -34,7 +34,8 @@ def _files_for(slug: str) -> dict[str, list[tuple[str, list[bytes]]]]:
             (
                 "Lisez-moi.txt",
                 [
-                    f"Espace {slug} : rangez vos documents par dossier. Chaque version est conservée.\n".encode()
+                    f"Espace {slug} : rangez vos documents par "
+                    f"dossier. Chaque version est conservée.\n".encode()
                 ],
             )
         ],

@@ -56,7 +56,8 @@ class Space(models.Model):
 
 
 class Folder(MP_Node):
-    """A folder of a space's tree (materialized path). `restricted` stops the inheritance of grants from above."""
+    """A folder of a space's tree (materialized path). "
+    "`restricted` stops the inheritance of grants from above."""
 
     space = models.ForeignKey(
         Space, verbose_name=_("espace"), on_delete=models.CASCADE, related_name="folders"
@@ -174,6 +175,9 @@ class Blob(models.Model):
         verbose_name = _("contenu")
         verbose_name_plural = _("contenus")
 
+    def __str__(self):
+        return self.sha256
+
 
 class Version(models.Model):
     """An immutable version of a document. Only `milestone` (a label) may change after creation."""
@@ -232,6 +236,9 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["user", "document"], name="ged_follow_unique_document"),
             models.UniqueConstraint(fields=["user", "folder"], name="ged_follow_unique_folder"),
         ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.document_id or self.folder_id}"
 
 
 class FolderUserObjectPermission(UserObjectPermissionBase):

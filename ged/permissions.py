@@ -295,7 +295,8 @@ def access_version(user, pk, *, need: str = "download") -> tuple[Version, Docume
 
 
 def abilities(user, obj) -> dict[str, bool]:
-    """The abilities of `user` on a Space, Folder or Document (a few queries; views reuse access_* results)."""
+    """The abilities of `user` on a Space, Folder or Document "
+    "(a few queries; views reuse access_* results)."""
     if isinstance(obj, Document):
         return document_access(user, obj).abilities
     if isinstance(obj, Folder):
@@ -308,10 +309,10 @@ def abilities(user, obj) -> dict[str, bool]:
     raise TypeError(f"no abilities for {type(obj).__name__}")
 
 
-def readable_documents_q(user, prefix: str = "") -> Q | None:
-    """A filter on documents (or on anything through `prefix`, e.g. "document__") keeping those the agent may
-    read: path prefixes of readable folders, minus restricted subtrees. Costs the grants query (cached) and one
-    query for the restricted folders. None = nothing readable."""
+def readable_documents_q(user, prefix: str = "") -> Q:
+    """A filter on documents (or on anything through `prefix`, e.g. "document__") keeping those the agent
+    may read: path prefixes of readable folders, minus restricted subtrees. Costs the grants query (cached)
+    and one query for the restricted folders."""
     if is_superuser(user):
         return Q()
     grants = user_grants(user)

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from intranet.audit.models import AccessEvent
 
@@ -102,7 +103,9 @@ def folder_listing(
         now = timezone.now()
         result.object_list = list(result.object_list)
         for row in result.object_list:
-            row["locked"] = bool(row["lock_holder_id"] and row["lock_expires_at"] and row["lock_expires_at"] > now)
+            row["locked"] = bool(
+                row["lock_holder_id"] and row["lock_expires_at"] and row["lock_expires_at"] > now
+            )
     return Listing(access=access, children=children, page=result, sort=sort)
 
 
@@ -283,8 +286,6 @@ class _Labels(dict):
         value = super().get(key)
         return str(value) if value is not None else default
 
-
-from django.utils.translation import gettext_lazy  # noqa: E402
 
 _HISTORY_LABELS = _Labels(
     {
@@ -588,7 +589,8 @@ def grant_choices() -> tuple[list, list]:
 
 
 def spaces_of_person(viewer, person) -> list[Space]:
-    """Spaces where `person` holds a grant and that `viewer` may see listed: grants of the viewer (cached) + one query."""
+    """Spaces where `person` holds a grant and that `viewer` may "
+    "see listed: grants of the viewer (cached) + one query."""
     ids = set(
         FolderUserObjectPermission.objects.filter(user=person)
         .values_list("content_object__space_id", flat=True)

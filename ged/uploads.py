@@ -217,7 +217,8 @@ def check_content(path: str, name: str, size: int) -> str:
         head = fh.read(4096)
     mismatch = ValidationError(
         _(
-            "Le contenu du fichier « %(name)s » ne correspond pas à son extension « .%(ext)s ». Vérifiez le fichier ou renommez-le avec la bonne extension."
+            "Le contenu du fichier « %(name)s » ne correspond pas à son extension « "
+            ".%(ext)s ». Vérifiez le fichier ou renommez-le avec la bonne extension."
         )
         % {"name": name, "ext": ext},
         code="mismatch",
@@ -242,7 +243,8 @@ def check_content(path: str, name: str, size: int) -> str:
     elif ext in {"html", "htm", "svg", "xhtml", "js", "exe", "bat", "cmd", "com", "scr", "msi", "ps1", "vbs"}:
         raise ValidationError(
             _(
-                "Les fichiers « .%(ext)s » ne sont pas acceptés dans les espaces documentaires. Envoyez un PDF ou une archive ZIP."
+                "Les fichiers « .%(ext)s » ne sont pas acceptés dans les "
+                "espaces documentaires. Envoyez un PDF ou une archive ZIP."
             )
             % {"ext": ext},
             code="forbidden_type",
@@ -266,7 +268,8 @@ def check_zip(path: str, name: str, *, office_kind: str = "") -> None:
     inflate every entry with a byte cap, since declared sizes may lie."""
     bomb = ValidationError(
         _(
-            "Le fichier « %(name)s » est une archive anormale (trop d'éléments ou trop volumineuse une fois décompressée) : il est refusé par sécurité."
+            "Le fichier « %(name)s » est une archive anormale (trop d'éléments ou "
+            "trop volumineuse une fois décompressée) : il est refusé par sécurité."
         )
         % {"name": name},
         code="zip_bomb",

@@ -16,6 +16,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from intranet.news.actions import home_page_ensure
+from intranet.news.models import HomePage
 from intranet.people.models import Department, Organisation, User
 
 from .choices import ToolStatus
@@ -791,7 +792,9 @@ def _publish(parent, page, editor):
 def seed_kotje(*, stdout, agents) -> dict:
     """Kotje's tree under the home page; returns the number of pages created."""
     editor = User.objects.filter(username=EDITOR).first()
-    home = home_page_ensure()
+    # home_page_ensure() also rewrites the default Site each time: call it only when there is no home yet,
+    # so that a second seed_demo writes nothing.
+    home = HomePage.objects.first() or home_page_ensure()
     created = 0
     kotje = _child(home, KotjeIndexPage, "kotje")
     if kotje is None:

@@ -3,13 +3,11 @@ panel and the profile section. Each costs a constant number of queries (pinned i
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Left, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Revision
-
-from intranet.audience import audience_keys
 
 from .choices import TOOL_STATUS_HELP, ToolStatus
 from .forms import FeedbackForm
@@ -223,38 +221,49 @@ def finder_context(request, finder: ToolFinderPage) -> dict:
 # --- Dashboard panel and profile section (registered in apps.py) ----------------------------------------
 
 
+def _addressed(user, queryset, limit: int) -> list[GuidePage]:
+    """The first `limit` guides of `queryset` addressed to `user`, in one query when the user's chart is
+    already known (the dashboard's news computed it) or when the candidates are all for everyone; else the
+    chart and one check of the restricted candidates (a panel or section never costs more than three)."""
+    if getattr(user, "_audience_keys", None) is not None:
+        return list(queryset.for_user(user)[:limit])
+    candidates = list(queryset[: limit * 3])
+    restricted = [g.pk for g in candidates if not g.audience_everyone]
+    if restricted:
+        allowed = set(GuidePage.objects.filter(pk__in=restricted).for_user(user).values_list("pk", flat=True))
+        candidates = [g for g in candidates if g.audience_everyone or g.pk in allowed]
+    return candidates[:limit]
+
+
 def dashboard_panel_context(request) -> dict | None:
     """« Guides de mon service »: guides of themes linked to my department, or owned by it. Hidden for
-    agents without a department. Three queries at most (chart, themes, guides)."""
+    agents without a department. One query (see `_addressed`)."""
     user = request.user
     if not getattr(user, "department_id", None):
         return None
-    audience_keys(user)  # the chart, cached on the user for the audience filter below
-    theme_paths = list(
-        ThemePage.objects.live().filter(department_id=user.department_id).values_list("path", flat=True)
+    # The guide's theme is its parent: its path minus the last step.
+    theme_of_my_department = ThemePage.objects.filter(
+        department_id=user.department_id,
+        path=Left(OuterRef("path"), Length(OuterRef("path")) - Page.steplen),
     )
-    condition = Q(content_owner_department_id=user.department_id)
-    for path in theme_paths:
-        condition |= Q(path__startswith=path, depth=len(path) // Page.steplen + 1)
-    guides = list(
+    queryset = (
         GuidePage.objects.live()
-        .for_user(user)
-        .filter(condition)
+        .filter(Q(content_owner_department_id=user.department_id) | Exists(theme_of_my_department))
         .defer_streamfields()
-        .order_by("-last_published_at", "-id")[:DASHBOARD_GUIDES]
+        .order_by("-last_published_at", "-id")
     )
-    return {"guides": guides}
+    return {"guides": _addressed(user, queryset, DASHBOARD_GUIDES)}
 
 
 def profile_section_context(request, person) -> dict | None:
     """Guides this agent or their department owns, among those the viewer may read; hidden when none."""
-    guides = list(
+    queryset = (
         GuidePage.objects.live()
-        .for_user(request.user)
         .owned_by(person=person, department_id=person.department_id)
         .defer_streamfields()
-        .order_by("title")[:PROFILE_GUIDES]
+        .order_by("title")
     )
+    guides = _addressed(request.user, queryset, PROFILE_GUIDES)
     if not guides:
         return None
     return {

@@ -12,6 +12,7 @@ class GroupOut(Schema):
     type: str
     label: str
     total: int
+    parent: str  # "pages" for a page type, whose hits « pages » already counts
 
 
 class HitOut(Schema):
@@ -46,6 +47,8 @@ def search_api(request, q: str = "", type: str = "", page: str = "1"):
         "page": results.page,
         "has_next": results.has_next,
         "total": results.total,
-        "groups": [{"type": g.key, "label": g.label, "total": g.total} for g in results.groups],
+        "groups": [
+            {"type": g.key, "label": g.label, "total": g.total, "parent": g.parent} for g in results.groups
+        ],
         "hits": [{**h.__dict__, "highlighted": str(h.highlighted)} for g in results.groups for h in g.hits],
     }

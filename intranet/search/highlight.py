@@ -3,6 +3,7 @@ matching words wrapped in <mark>. Matching folds accents and case and ignores co
 the words the database stemmed (« congés » → « congé ») are marked too."""
 
 import re
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,8 +42,11 @@ def stems(query: str) -> list[str]:
     return sorted({stem(fold(w)) for w in WORD.findall(query) if len(w) >= 2}, key=len, reverse=True)
 
 
+_fold = lru_cache(maxsize=8192)(fold)  # snippets fold the same few thousand words over and over
+
+
 def _matches(word: str, query_stems: list[str]) -> bool:
-    folded = fold(word)
+    folded = _fold(word)
     return any(folded.startswith(s) if len(s) >= 3 else folded == s for s in query_stems)
 
 

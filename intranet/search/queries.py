@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import IntegerField, Q
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Window
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,7 @@ class Group:
     label: str
     total: int
     hits: list[Hit] = field(default_factory=list)
+    parent: str = ""  # "pages" for a page type: its hits are already counted in « Pages »
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Results:
 
     @property
     def total(self) -> int:
-        return sum(g.total for g in self.groups)
+        return sum(g.total for g in self.groups if not g.parent)
 
     @property
     def shown(self) -> list[Group]:
@@ -91,18 +93,19 @@ def _page_type_key(content_type) -> str:
     return f"{content_type.app_label}-{content_type.model}"
 
 
-def visible_pages(user):
-    """Live pages `user` may open, as a queryset Wagtail's search can filter on (id, path, content_type)."""
-    qs = Page.objects.live().filter(depth__gt=1)
-    for model in _audience_models():
-        content_types = ContentType.objects.get_for_models(
+def _audience_content_types(model) -> list[int]:
+    return [
+        ct.pk
+        for ct in ContentType.objects.get_for_models(
             model, *[m for m in get_page_models() if issubclass(m, model) and m is not model]
         ).values()
-        hidden = Q(content_type__in=[ct.pk for ct in content_types]) & ~Q(
-            pk__in=model.objects.filter(audience_q(model, user)).values("pk")
-        )
-        qs = qs.exclude(hidden)
-    user_groups = None
+    ]
+
+
+def _hidden_paths(user) -> list[str]:
+    """Paths of pages under a view restriction `user` does not pass (a password, or groups they are not in);
+    one query, and one more for the agent's groups only when a group restriction exists."""
+    hidden, user_groups = [], None
     for restriction in PageViewRestriction.objects.select_related("page").prefetch_related("groups"):
         if restriction.restriction_type == PageViewRestriction.LOGIN:
             continue
@@ -111,15 +114,27 @@ def visible_pages(user):
                 user_groups = set(user.groups.values_list("pk", flat=True))
             if user_groups & {g.pk for g in restriction.groups.all()}:
                 continue
-        # A password (or a group the agent is not in): nothing below it shows.
-        qs = qs.exclude(path__startswith=restriction.page.path)
+        hidden.append(restriction.page.path)
+    return hidden
+
+
+def visible_pages(user):
+    """Live pages `user` may open, as a queryset Wagtail's search can filter on (id, path, content_type)."""
+    qs = Page.objects.live().filter(depth__gt=1)
+    for model in _audience_models():
+        hidden = Q(content_type__in=_audience_content_types(model)) & ~Q(
+            pk__in=model.objects.filter(audience_q(model, user)).values("pk")
+        )
+        qs = qs.exclude(hidden)
+    for path in _hidden_paths(user):
+        qs = qs.exclude(path__startswith=path)
     return qs
 
 
 def _page_snippets(pages) -> dict[int, str]:
-    """The indexed text of each page (what the search matched), in one query."""
-    if not pages:
-        return {}
+    """The indexed text of each page (what the search matched), in one query unless the search brought it."""
+    if all(hasattr(p, "_search_body") for p in pages):
+        return {p.pk: p._search_body or "" for p in pages}
     rows = IndexEntry.objects.filter(
         content_type_id__in={p.content_type_id for p in pages}, object_id__in=[str(p.pk) for p in pages]
     ).values_list("content_type_id", "object_id", _BODY_FIELD)
@@ -127,23 +142,101 @@ def _page_snippets(pages) -> dict[int, str]:
     return {p.pk: by_key.get((p.content_type_id, str(p.pk))) or "" for p in pages}
 
 
-def _prefiltered(qs, query: str):
-    """On PostgreSQL, narrow the pages to those whose index entry holds every word, through the GIN indexes
-    of the index's title and body vectors, before Wagtail's search joins pages to their index entries: its
-    join casts the page id to text, so without this the planner scans every visible page (seconds at 20,000
-    pages). Same words, same configuration: a superset of Wagtail's own match, which still applies."""
-    if connection.vendor != "postgresql":
-        return qs
-    from django.contrib.postgres.search import SearchQuery
+def _page_content_type_ids() -> list[int]:
+    return [ct.pk for ct in ContentType.objects.get_for_models(*get_page_models()).values()]
+
+
+def _postgres_page_search(user, query: str, *, type_key: str, offset: int, limit: int):
+    """The same search straight on Wagtail's index entries: the words through the GIN index over
+    (title || body) (migration intranet_search 0001), then per matching entry the page (live, outside
+    restrictions the agent does not pass) and, for AudienceMixin models, its audience — correlated lookups by
+    primary key, so the cost follows the matches, not the 20,000 pages. Wagtail's own query joins pages to
+    entries on a text cast of the page id and scans every visible page. Counts by type and the hits with
+    their indexed text come in one query (plus the pages by id)."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 
     config = settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG") or "simple"
-    entries = IndexEntry.objects.filter(
-        content_type_id__in=[ct.pk for ct in ContentType.objects.get_for_models(*get_page_models()).values()]
+    words = SearchQuery(query, config=config)
+    pages = Page.objects.filter(pk=OuterRef("page_id"), live=True, depth__gt=1)
+    for path in _hidden_paths(user):
+        pages = pages.exclude(path__startswith=path)
+    entries = (
+        IndexEntry.objects.filter(content_type_id__in=_page_content_type_ids())
+        .alias(document=CombinedExpression(F("title"), "||", F("body"), output_field=SearchVectorField()))
+        .filter(document=words)
+        .annotate(page_id=Cast("object_id", IntegerField()))
+        .filter(Exists(pages))
     )
-    for word in query.split()[:20]:
-        words = SearchQuery(word, config=config)
-        entries = entries.filter(Q(title=words) | Q(body=words))
-    return qs.filter(pk__in=entries.values(page_id=Cast("object_id", IntegerField())))
+    for model in _audience_models():
+        addressed = model.objects.filter(audience_q(model, user), pk=OuterRef("page_id"))
+        entries = entries.exclude(Q(content_type_id__in=_audience_content_types(model)) & ~Exists(addressed))
+    # One query: each type's count and the asked page of hits, ranked, through window functions (the rows
+    # kept are the hits plus the best row of each type, which carries its type's count).
+    order = [F("rank").desc(), F("page_id").desc()]
+    chosen_type = _content_type_for_key(type_key) if type_key not in ("", PAGES) else None
+    ranked = entries.annotate(
+        rank=SearchRank(F("title"), words) * 2 + SearchRank(F("body"), words),
+        type_total=Window(Count("id"), partition_by=[F("content_type_id")]),
+        position=Window(RowNumber(), order_by=order),
+        type_position=Window(RowNumber(), partition_by=[F("content_type_id")], order_by=order),
+    )
+    wanted = Q(type_position=1)
+    if limit and type_key in ("", PAGES):
+        wanted |= Q(position__gt=offset, position__lte=offset + limit)
+    elif limit and chosen_type is not None:
+        wanted |= Q(type_position__gt=offset, type_position__lte=offset + limit)
+    rows = list(
+        ranked.filter(wanted)
+        .order_by("position")
+        .values_list("page_id", "content_type_id", "type_total", "position", "type_position", _BODY_FIELD)
+    )
+    counts = {ct_id: total for _pk, ct_id, total, _p, _tp, _body in rows}
+    groups, _content_types = _groups_from_counts(counts)
+    if type_key in ("", PAGES):
+        hits = [(pk, body) for pk, _ct, _t, pos, _tp, body in rows if offset < pos <= offset + limit]
+    else:
+        hits = [
+            (pk, body)
+            for pk, ct_id, _t, _p, type_pos, body in rows
+            if ct_id == chosen_type and offset < type_pos <= offset + limit
+        ]
+    if not limit or not hits:
+        return groups, []
+    by_id = Page.objects.in_bulk([pk for pk, _body in hits])
+    found = []
+    for pk, body in hits:
+        if pk in by_id:
+            by_id[pk]._search_body = body
+            found.append(by_id[pk])
+    return groups, found
+
+
+def _content_type_for_key(type_key: str) -> int | None:
+    """The content type id of a page type key ("news-newspage"), None when it names no page model."""
+    app_label, _sep, model = type_key.partition("-")
+    for ct in ContentType.objects.get_for_models(*get_page_models()).values():
+        if ct.app_label == app_label and ct.model == model:
+            return ct.pk
+    return None
+
+
+def _groups_from_counts(counts: dict[int, int]):
+    content_types = {ct_id: ContentType.objects.get_for_id(ct_id) for ct_id in counts}
+    groups = []
+    for ct_id, count in counts.items():
+        model = content_types[ct_id].model_class()
+        label = model._meta.verbose_name_plural if model else content_types[ct_id].name
+        groups.append(
+            Group(_page_type_key(content_types[ct_id]), str(label).capitalize(), count, parent=PAGES)
+        )
+    groups.sort(key=lambda g: (-g.total, g.label))
+    return groups, content_types
+
+
+def _chosen_content_types(content_types, type_key: str) -> list[int]:
+    if type_key in ("", PAGES):
+        return list(content_types)
+    return [ct_id for ct_id, ct in content_types.items() if _page_type_key(ct) == type_key]
 
 
 def page_search(user, query: str, *, type_key: str, offset: int, limit: int):
@@ -153,22 +246,16 @@ def page_search(user, query: str, *, type_key: str, offset: int, limit: int):
     query = " ".join(WORD.findall(query))
     if not query:
         return [], []
-    qs = _prefiltered(visible_pages(user), query)
+    if connection.vendor == "postgresql":
+        return _postgres_page_search(user, query, type_key=type_key, offset=offset, limit=limit)
+    qs = visible_pages(user)
     results = qs.search(query, operator="and")
     counts = results.facet("content_type_id")
-    content_types = {ct_id: ContentType.objects.get_for_id(ct_id) for ct_id in counts}
-    groups = []
-    for ct_id, count in counts.items():
-        model = content_types[ct_id].model_class()
-        label = model._meta.verbose_name_plural if model else content_types[ct_id].name
-        groups.append(Group(_page_type_key(content_types[ct_id]), str(label).capitalize(), count))
-    groups.sort(key=lambda g: (-g.total, g.label))
-    if not limit or not counts:
+    groups, content_types = _groups_from_counts(counts)
+    chosen = _chosen_content_types(content_types, type_key)
+    if not limit or not chosen:
         return groups, []
     if type_key not in ("", PAGES):
-        chosen = [ct_id for ct_id, ct in content_types.items() if _page_type_key(ct) == type_key]
-        if not chosen:
-            return groups, []
         results = qs.filter(content_type_id__in=chosen).search(query, operator="and")
     return groups, list(results[offset : offset + limit])
 

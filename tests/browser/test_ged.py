@@ -12,14 +12,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def setup(host_org, make_user, settings, tmp_path):
-    from intranet.people.actions import department_create
-
     from ged.actions import folder_create, space_create
+    from intranet.people.actions import department_create
 
     settings.GED_STORAGE_ROOT = str(tmp_path / "ged")
     finances = department_create(name="Finances", organisation=host_org)
     me = make_user("anais.decool", first_name="Anaïs", last_name="Decool", employer=host_org)
-    colleague = make_user("paul.dewitte", first_name="Paul", last_name="Dewitte", department=finances, employer=host_org)
+    colleague = make_user(
+        "paul.dewitte", first_name="Paul", last_name="Dewitte", department=finances, employer=host_org
+    )
     colleague.groups.add(finances.group)
     space = space_create(name="Ressources humaines", slug="rh", creator=me)
     folder = folder_create(parent=space.root, name="Procédures", actor=me)
@@ -77,7 +78,9 @@ def test_upload_version_restore_trash_share(page, login, setup, tmp_path):
     page.get_by_role("link", name="Procédures").click()
     page.get_by_role("link", name="Qui a accès, et pourquoi ?").click()
     page.get_by_label("Agent ou service").select_option(label="Finances")
-    expect(page.get_by_text("1 personne gagnera l'accès")).to_be_visible()
+    expect(page.locator("#ged-preview")).to_contain_text(
+        "1 personne gagnera l'accès (Paul Dewitte)", timeout=10000
+    )
     page.get_by_role("button", name="Enregistrer l'accès").click()
     expect(page.get_by_text("L'accès est enregistré.")).to_be_visible()
     expect(page.get_by_role("cell", name="Paul Dewitte")).to_be_visible()

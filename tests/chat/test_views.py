@@ -240,3 +240,21 @@ def test_profile_section_shows_shared_and_open_salons_only(client, agent, collea
     client.force_login(outsider)
     body = client.get(reverse("directory:profile", args=["paul.dewitte"])).content.decode()
     assert "Projet PLUi" not in body and "Entraide informatique" in body
+
+
+def test_department_link_leads_members_to_their_salon_and_others_to_404(
+    client, department, make_user, outsider
+):
+    from chat.actions import salon_department_sync
+
+    service = department()
+    member = make_user("tech.one", department=service)
+    salon_department_sync()
+    client.force_login(member)
+    response = client.get(reverse("chat:department", args=[service.slug]))
+    assert response.status_code == 302 and response.url == reverse(
+        "chat:salon", args=[Salon.objects.get().pk]
+    )
+    client.force_login(outsider)
+    assert client.get(reverse("chat:department", args=[service.slug])).status_code == 404
+    assert client.get(reverse("chat:department", args=["inconnu"])).status_code == 404

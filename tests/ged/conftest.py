@@ -51,11 +51,14 @@ def make_space(manager):
 
 @pytest.fixture
 def upload(manager, django_capture_on_commit_callbacks):
-    """Upload through the real action; on-commit work (text extraction) runs as if the transaction committed."""
+    """Upload through the real action; on-commit work (text "
+    "extraction) runs as if the transaction committed."""
 
     def do(folder, name="note.txt", data=b"Bonjour le monde", author=None, **kw):
         with django_capture_on_commit_callbacks(execute=True):
-            result = document_upload(folder=folder, uploaded_file_or_path=Named(data, name), author=author or manager, **kw)
+            result = document_upload(
+                folder=folder, uploaded_file_or_path=Named(data, name), author=author or manager, **kw
+            )
         return result
 
     return do

@@ -11,7 +11,9 @@ def _explain(user, folder):
     return access, explain_access(access.folder, access.chain, access.space)
 
 
-def test_explanation_names_grants_sources_and_restrictions(space, subfolder, make_user, make_group, grant, manager):
+def test_explanation_names_grants_sources_and_restrictions(
+    space, subfolder, make_user, make_group, grant, manager
+):
     alice, bob = make_user("alice", first_name="Alice"), make_user("bob", first_name="Bob")
     rh = make_group("Service RH", bob)
     a = subfolder(space.root, "A")
@@ -64,9 +66,14 @@ def test_access_page_and_htmx_preview(client, space, subfolder, manager, make_us
     client.force_login(manager)
     page = client.get(f"/documents/dossier/{folder.pk}/acces/").content.decode()
     assert "Qui a accès, et pourquoi ?" in page and "Gaëlle Gestion" in page
-    preview = client.post(f"/documents/dossier/{folder.pk}/acces/apercu/", {"change": "grant", "principal": f"g{group.pk}", "role": "reader"})
+    preview = client.post(
+        f"/documents/dossier/{folder.pk}/acces/apercu/",
+        {"change": "grant", "principal": f"g{group.pk}", "role": "reader"},
+    )
     assert "2 personnes gagneront l'accès" in preview.content.decode()
-    saved = client.post(f"/documents/dossier/{folder.pk}/acces/donner/", {"principal": f"g{group.pk}", "role": "reader"})
+    saved = client.post(
+        f"/documents/dossier/{folder.pk}/acces/donner/", {"principal": f"g{group.pk}", "role": "reader"}
+    )
     assert saved.status_code == 302
     from intranet.notifications.models import Notification
 
@@ -75,5 +82,7 @@ def test_access_page_and_htmx_preview(client, space, subfolder, manager, make_us
 
 def test_last_manager_cannot_be_removed(client, space, manager):
     client.force_login(manager)
-    response = client.post(f"/documents/dossier/{space.root.pk}/acces/retirer/", {"principal": f"u{manager.pk}"}, follow=True)
+    response = client.post(
+        f"/documents/dossier/{space.root.pk}/acces/retirer/", {"principal": f"u{manager.pk}"}, follow=True
+    )
     assert "au moins un gestionnaire" in response.content.decode()

@@ -20,7 +20,9 @@ from .conftest import Named
 
 def test_new_version_keeps_the_old_one(space, upload, manager):
     doc, v1 = upload(space.root, "budget.txt", b"v1")
-    v2 = version_create(document=doc, uploaded_file_or_path=Named(b"v2", "budget.txt"), author=manager, comment="corrigé")
+    v2 = version_create(
+        document=doc, uploaded_file_or_path=Named(b"v2", "budget.txt"), author=manager, comment="corrigé"
+    )
     doc.refresh_from_db()
     assert (v1.number, v2.number) == (1, 2)
     assert doc.current_version == v2
@@ -48,7 +50,9 @@ def test_stale_base_version_is_refused(space, upload, manager):
     doc, _ = upload(space.root, "a.txt", b"1")
     version_create(document=doc, uploaded_file_or_path=Named(b"2", "a.txt"), author=manager, base_version=1)
     with pytest.raises(StaleVersion) as exc:
-        version_create(document=doc, uploaded_file_or_path=Named(b"3", "a.txt"), author=manager, base_version=1)
+        version_create(
+            document=doc, uploaded_file_or_path=Named(b"3", "a.txt"), author=manager, base_version=1
+        )
     assert exc.value.current == 2
     assert Version.objects.filter(document=doc).count() == 2
     assert storage.tmp_dir().exists() and not list(storage.tmp_dir().iterdir())
@@ -106,7 +110,12 @@ def test_locked_document_page_says_who_and_until_when(client, space, upload, man
     page = client.get(f"/documents/document/{doc.pk}/").content.decode()
     assert "Réservé par Gaëlle Gestion jusqu" in page
     assert "Envoyer la nouvelle version" not in page
-    assert client.post(f"/documents/document/{doc.pk}/nouvelle-version/", {"file": Named(b"y", "a.txt")}).status_code == 404
+    assert (
+        client.post(
+            f"/documents/document/{doc.pk}/nouvelle-version/", {"file": Named(b"y", "a.txt")}
+        ).status_code
+        == 404
+    )
 
 
 def test_history_rows_record_renames_moves_trash_and_locks(space, upload, subfolder, manager):

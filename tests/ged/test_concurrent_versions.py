@@ -23,10 +23,15 @@ def test_twenty_racers_get_contiguous_numbers(space, upload, manager):
         try:
             barrier.wait()
             base = 1 if i % 5 == 0 else None  # some send the (soon stale) base version
-            version_create(document=Document.objects.get(pk=doc.pk), uploaded_file_or_path=Named(f"r{i}".encode(), "x.txt"), author=manager, base_version=base)
+            version_create(
+                document=Document.objects.get(pk=doc.pk),
+                uploaded_file_or_path=Named(f"r{i}".encode(), "x.txt"),
+                author=manager,
+                base_version=base,
+            )
         except StaleVersion:
             stale.append(i)
-        except Exception as exc:  # noqa: BLE001
+        except Exception:  # noqa: BLE001
             import traceback
 
             errors.append(traceback.format_exc())
@@ -42,7 +47,8 @@ def test_twenty_racers_get_contiguous_numbers(space, upload, manager):
     numbers = sorted(Version.objects.filter(document=doc).values_list("number", flat=True))
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(numbers) == 1 + 20 - len(stale)
-    assert len(stale) <= 3  # at most the base-1 racers that came after the first write
+    # Four racers sent base 1: at most the first writer may be one of them, every other one gets a conflict.
+    assert len(stale) in (3, 4)
     doc.refresh_from_db()
     assert doc.current_version.number == numbers[-1]
 

@@ -29,7 +29,7 @@ def test_download_headers_and_audit(client, manager, doc):
     assert response["Content-Security-Policy"].startswith("sandbox")
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"Deliberation n12  budget .pdf\"; "
+        'attachment; filename="Deliberation n12  budget .pdf"; '
         "filename*=UTF-8''D%C3%A9lib%C3%A9ration%20n%C2%B012%20%C2%AB%20budget%20%C2%BB.pdf"
     )
     event = AccessEvent.objects.get(action="ged.download")
@@ -57,7 +57,9 @@ def test_range_requests(client, manager, doc):
 def test_etag_gives_304(client, manager, doc):
     document, version = doc
     client.force_login(manager)
-    response = client.get(f"/documents/document/{document.pk}/telecharger/", headers={"If-None-Match": f'"{version.blob_id}"'})
+    response = client.get(
+        f"/documents/document/{document.pk}/telecharger/", headers={"If-None-Match": f'"{version.blob_id}"'}
+    )
     assert response.status_code == 304
 
 

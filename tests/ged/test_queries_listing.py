@@ -15,9 +15,22 @@ def _bulk_docs(folder, n, author):
     from ged.actions import document_upload
 
     doc, v = document_upload(folder=folder, uploaded_file_or_path=Named(b"x", "modele.txt"), author=author)
-    docs = Document.objects.bulk_create([Document(title=f"Doc {i:05}.txt", folder=folder, space_id=folder.space_id) for i in range(n)])
+    docs = Document.objects.bulk_create(
+        [Document(title=f"Doc {i:05}.txt", folder=folder, space_id=folder.space_id) for i in range(n)]
+    )
     versions = Version.objects.bulk_create(
-        [Version(document=d, number=1, blob_id=v.blob_id, size=1, mime_type="text/plain", original_name=d.title, author=author) for d in docs]
+        [
+            Version(
+                document=d,
+                number=1,
+                blob_id=v.blob_id,
+                size=1,
+                mime_type="text/plain",
+                original_name=d.title,
+                author=author,
+            )
+            for d in docs
+        ]
     )
     for d, ver in zip(docs, versions, strict=True):
         d.current_version = ver
@@ -33,7 +46,9 @@ def _count(client, url):
 
 
 @pytest.mark.parametrize("size", [3, 300])
-def test_folder_page_queries_do_not_grow_with_documents(client, space, subfolder, manager, agent, grant, size, make_group):
+def test_folder_page_queries_do_not_grow_with_documents(
+    client, space, subfolder, manager, agent, grant, size, make_group
+):
     folder = subfolder(subfolder(space.root, "A"), "B")
     _bulk_docs(folder, size, manager)
     for i in range(20):
@@ -46,7 +61,9 @@ def test_folder_page_queries_do_not_grow_with_documents(client, space, subfolder
     assert _count(client, f"/api/v1/ged/folders/{folder.pk}") == 8
 
 
-def test_folder_page_same_queries_for_one_or_fifty_groups(client, space, subfolder, manager, agent, grant, make_group):
+def test_folder_page_same_queries_for_one_or_fifty_groups(
+    client, space, subfolder, manager, agent, grant, make_group
+):
     folder = subfolder(space.root, "A")
     _bulk_docs(folder, 5, manager)
     grant(folder, Role.READER, user=agent)
@@ -63,7 +80,9 @@ def test_document_page_queries(client, space, upload, manager, versions):
 
     doc, _ = upload(space.root, "a.txt", b"0")
     for i in range(versions - 1):
-        version_create(document=doc, uploaded_file_or_path=Named(f"{i + 1}".encode(), "a.txt"), author=manager)
+        version_create(
+            document=doc, uploaded_file_or_path=Named(f"{i + 1}".encode(), "a.txt"), author=manager
+        )
     client.force_login(manager)
     # session, user, document, ancestors, grants, versions, follow, history, audit, + layout (unread)
     assert _count(client, f"/documents/document/{doc.pk}/") == 10

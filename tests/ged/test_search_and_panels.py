@@ -9,7 +9,9 @@ from ged.hooks import dashboard_recent, search
 from ged.samples import docx_bytes, odt_bytes, pdf_bytes, xlsx_bytes
 
 
-def test_search_finds_text_in_office_files_and_filters_by_permission(make_space, upload, subfolder, agent, manager, grant):
+def test_search_finds_text_in_office_files_and_filters_by_permission(
+    make_space, upload, subfolder, agent, manager, grant
+):
     open_space = make_space(policy=SpacePolicy.OPEN)
     private = make_space()
     upload(open_space.root, "Compte rendu.docx", docx_bytes(["Réunion sur la collecte des déchets ménagers"]))
@@ -57,7 +59,7 @@ def test_recent_documents_panel(rf, make_space, upload, subfolder, agent, manage
 
 
 def test_space_search_page(client, space, upload, manager):
-    upload(space.root, "Plan de formation.txt", "Formation aux premiers secours".encode())
+    upload(space.root, "Plan de formation.txt", b"Formation aux premiers secours")
     client.force_login(manager)
     page = client.get(f"/documents/espace/{space.slug}/recherche/", {"q": "secours"}).content.decode()
     assert "Plan de formation.txt" in page and "1 document trouvé" in page

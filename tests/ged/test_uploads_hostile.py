@@ -113,7 +113,7 @@ def test_real_docx_is_accepted(space, upload):
         ("aux.txt", "_aux.txt"),
         ("nul.docx", "_nul.docx"),
         ("rapport. . .", "rapport"),
-        ("a\r\nb\".txt", 'a b".txt'),
+        ('a\r\nb".txt', 'a b".txt'),
         ("", "sans-nom"),
         ("...", "sans-nom"),
         ("\x00evil.txt", "evil.txt"),

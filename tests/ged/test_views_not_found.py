@@ -89,7 +89,9 @@ def _missing(objects):
 def _call(client, method, url):
     if method == "post":
         upload = SimpleUploadedFile("x.txt", b"contenu")
-        return client.post(url, {"name": "x", "principal": "u1", "role": "reader", "label": "x", "file": upload})
+        return client.post(
+            url, {"name": "x", "principal": "u1", "role": "reader", "label": "x", "file": upload}
+        )
     return getattr(client, method)(url)
 
 
@@ -102,7 +104,9 @@ def test_outsider_gets_same_404_as_missing(client, agent, objects, method, url):
     missing = _call(client, method, missing_url)
     assert forbidden.status_code == 404
     assert missing.status_code == 404
-    assert _normalised(forbidden, forbidden_url.split("?")[0]) == _normalised(missing, missing_url.split("?")[0])
+    assert _normalised(forbidden, forbidden_url.split("?")[0]) == _normalised(
+        missing, missing_url.split("?")[0]
+    )
     assert b"secret" not in forbidden.content and b"Confidentiel" not in forbidden.content
 
 

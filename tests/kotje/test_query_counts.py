@@ -95,25 +95,37 @@ def test_query_counts_pinned(client, kotje, url, expected, django_assert_num_que
 
 
 def test_dashboard_panel_and_profile_section_cost_constant_queries(rf, kotje, django_assert_num_queries):
-    """« Guides de mon service »: the chart, the themes of my department, the guides (3). The profile
-    section: the chart, the guides (2), once Wagtail's site lookup is cached on the request as on any page."""
+    """« Guides de mon service » and the profile section: one query when the candidates are all for everyone
+    or the viewer's chart is known; three (the chart, a check of the restricted ones) otherwise."""
+    from intranet.audience import audience_keys
     from kotje.queries import dashboard_panel_context, profile_section_context
 
-    def run():
+    def request_for(user, *, chart_known=False):
         request = rf.get("/")
-        request.user = type(kotje.owner).objects.get(pk=kotje.owner.pk)  # no cached chart
-        with django_assert_num_queries(3):
-            panel = dashboard_panel_context(request)
-        request.user = type(kotje.owner).objects.get(pk=kotje.owner.pk)
-        kotje.home.get_url(request)  # the site lookup, which the page around the section already made
-        with django_assert_num_queries(2):
-            section = profile_section_context(request, kotje.owner)
-        return panel, section
+        request.user = type(user).objects.get(pk=user.pk)
+        if chart_known:
+            audience_keys(request.user)
+        kotje.home.get_url(request)  # the site lookup, which the page around them already made
+        return request
 
-    panel, section = run()
-    assert [g.title for g in panel["guides"]] == ["Poser un congé"]
-    assert [i["label"] for i in section["items"]] == ["Poser un congé"]
-    _more(kotje, 6)
-    panel, section = run()
-    assert len(panel["guides"]) == 4  # the RH theme's guides for everyone
-    assert len(section["items"]) == 4
+    def panel(user, queries, **kwargs):
+        request = request_for(user, **kwargs)
+        with django_assert_num_queries(queries):
+            return [g.title for g in dashboard_panel_context(request)["guides"]]
+
+    def section(user, queries, **kwargs):
+        request = request_for(user, **kwargs)
+        with django_assert_num_queries(queries):
+            return [i["label"] for i in profile_section_context(request, kotje.owner)["items"]]
+
+    # The RH theme holds a guide for Bailleul only (restricted): checked, and hidden from Céline (CCFI).
+    assert panel(kotje.owner, 3) == ["Poser un congé"]
+    assert panel(kotje.owner, 1, chart_known=True) == ["Poser un congé"]
+    # Céline owns one guide, for everyone.
+    assert section(kotje.cassel_agent, 1) == ["Poser un congé"]
+    _more(kotje, 6)  # three more for everyone, three for Bailleul only, all owned by Céline
+    assert len(panel(kotje.owner, 3)) == 4
+    assert len(panel(kotje.owner, 1, chart_known=True)) == 4
+    assert len(section(kotje.cassel_agent, 3)) == 4
+    assert len(section(kotje.cassel_agent, 1, chart_known=True)) == 4
+    assert len(section(kotje.bailleul_agent, 3)) == 7

@@ -38,5 +38,6 @@ class Command(BaseCommand):
                 path.unlink(missing_ok=True)
                 files += 1
         self.stdout.write(
-            f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) orphelin(s), {files} fichier(s) sans référence supprimés."
+            f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
+            f"orphelin(s), {files} fichier(s) sans référence supprimés."
         )

@@ -64,7 +64,8 @@ class Command(BaseCommand):
         c = self.counts
         prefix = "[essai] " if dry_run else ""
         self.stdout.write(
-            f"{prefix}{c['imported']} fichier(s) importé(s), {c['version']} nouvelle(s) version(s), {c['unchanged']} déjà présent(s), "
+            f"{prefix}{c['imported']} fichier(s) importé(s), {c['version']} "
+            f"nouvelle(s) version(s), {c['unchanged']} déjà présent(s), "
             f"{c['skipped']} ignoré(s), {c['folder']} dossier(s) créé(s). Rapport : {report}"
         )
 

@@ -10,5 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = trash_purge_expired()
         self.stdout.write(
-            f"{count} document(s) supprimé(s) définitivement (corbeille de plus de {settings.GED_TRASH_DAYS} jours)."
+            f"{count} document(s) supprimé(s) définitivement "
+            f"(corbeille de plus de {settings.GED_TRASH_DAYS} jours)."
         )

@@ -1,0 +1,121 @@
+"""Scheduled jobs (reminders, expiry) and leavers; each is idempotent."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intranet.notifications.actions import notify
+
+from ..choices import BLOCKING_STATUSES, BookingStatus
+from ..models import Booking
+from ..permissions import room_managers
+from ..recurrence import is_working_day, to_local, working_days_between
+from .bookings import (
+    _cancel_locked,
+)
+from .common import (
+    _booking_url,
+    _lock,
+    _record,
+    _retried,
+    _save,
+    slot_label,
+)
+
+# --- Scheduled jobs (idempotent) --------------------------------------------------------------------------
+
+
+def bookings_remind_pending(*, now: datetime | None = None) -> int:
+    """Remind the managers of requests pending for ROOMS_REMINDER_WORKING_DAYS working days or more, at most
+    once per such period: running it twice in a row sends nothing the second time."""
+    now = now or timezone.now()
+    days = settings.ROOMS_REMINDER_WORKING_DAYS
+    today = to_local(now).date()
+    if not is_working_day(today):
+        return 0
+    candidates = Booking.objects.filter(status=BookingStatus.PENDING, start__gt=now).select_related(
+        "room", "requester"
+    )
+    due = [
+        b
+        for b in candidates
+        if working_days_between(to_local(b.reminded_at or b.created_at).date(), today) >= days
+    ]
+    sent = 0
+    for b in due:
+        with transaction.atomic():
+            managers = room_managers(b.room)
+            notify(
+                recipients=managers,
+                verb="rooms.reminder",
+                text=_("Rappel : la demande de « %(room)s » par %(who)s, %(slot)s, attend votre validation.")
+                % {
+                    "room": b.room.name,
+                    "who": b.requester.get_full_name() or b.requester.username,
+                    "slot": slot_label(b.start, b.end),
+                },
+                url=_booking_url(b),
+                email=True,
+            )
+            Booking.objects.filter(pk=b.pk).update(reminded_at=now)
+            sent += 1
+    return sent
+
+
+def bookings_expire_pending(*, now: datetime | None = None) -> int:
+    """Pending requests whose start has passed expire (the requester is told); idempotent."""
+    now = now or timezone.now()
+    expired = 0
+    for b in Booking.objects.filter(status=BookingStatus.PENDING, start__lte=now).select_related(
+        "room", "requester"
+    ):
+        with transaction.atomic():
+            locked = _lock(b)
+            if locked.status != BookingStatus.PENDING:
+                continue
+            locked.status, locked.decided_at = BookingStatus.EXPIRED, now
+            _save(locked, None, ["status", "decided_at"])
+            _record(locked, None, "expire")
+            notify(
+                recipients=[locked.requester],
+                verb="rooms.expired",
+                text=_("Votre demande de « %(room)s » %(slot)s n'a pas été validée à temps et a expiré.")
+                % {"room": locked.room.name, "slot": slot_label(locked.start, locked.end)},
+                url=_booking_url(locked),
+            )
+            expired += 1
+    return expired
+
+
+@_retried
+def bookings_cancel_for_leaver(*, user) -> int:
+    """A deactivated agent's future bookings are cancelled; managers of rooms requiring approval are told."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Booking.objects.select_for_update()
+            .filter(requester=user, status__in=BLOCKING_STATUSES, start__gt=now)
+            .select_related("room")
+        )
+        for b in rows:
+            _cancel_locked(b, None, _("départ de l'agent"), None, own=True, quiet=True)
+        by_room: dict[int, list[Booking]] = {}
+        for b in rows:
+            if b.room.requires_approval:
+                by_room.setdefault(b.room_id, []).append(b)
+        for group in by_room.values():
+            notify(
+                recipients=room_managers(group[0].room),
+                verb="rooms.cancelled",
+                text=_(
+                    "%(who)s a quitté l'intranet : %(n)s réservation(s) de « %(room)s » "
+                    "sont annulées et libérées."
+                )
+                % {"who": user.get_full_name() or user.username, "n": len(group), "room": group[0].room.name},
+                url=reverse("rooms:room", args=[group[0].room_id]),
+            )
+    return len(rows)
