@@ -51,7 +51,17 @@ def main():
     def app():
         # curl into /dev/null: the client costs as little as cat's sink, so the server is what is measured.
         out = subprocess.run(
-            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", f"Cookie: {cookie}", target],
+            [
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code} %{size_download}",
+                "-H",
+                f"Cookie: {cookie}",
+                target,
+            ],
             capture_output=True,
             text=True,
             check=True,

@@ -54,7 +54,8 @@ def main():
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT pg_total_relation_size('ged_document'), pg_total_relation_size('ged_historicaldocument')"
+                "SELECT pg_total_relation_size('ged_document'), "
+                "pg_total_relation_size('ged_historicaldocument')"
             )
             base_size, hist_size = cur.fetchone()
         sizes = f" base_MB={base_size / 2**20:.1f} history_MB={hist_size / 2**20:.1f}"

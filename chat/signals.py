@@ -53,10 +53,23 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
         )
 
 
+def _directory_synced(sender, **kwargs):
+    """After an LDAP sync (bulk writes, no per-user signals): department salons catch up in one pass."""
+    from .actions import salon_department_sync
+
+    salon_department_sync()
+
+
 def connect_people_signals():
     from django.contrib.auth import get_user_model
 
+    from intranet.people import signals as people_signals
     from intranet.people.models import Department
+
+    # Requested from the identity app (see docs/chat.md): a signal sent after each committed LDAP sync.
+    synced = getattr(people_signals, "directory_synced", None)
+    if synced is not None:
+        synced.connect(_directory_synced, dispatch_uid="chat_directory_synced")
 
     post_save.connect(_department_saved, sender=Department, dispatch_uid="chat_department_saved")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="chat_user_saved")

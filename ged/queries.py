@@ -589,16 +589,23 @@ def grant_choices() -> tuple[list, list]:
 
 
 def spaces_of_person(viewer, person) -> list[Space]:
-    """Spaces where `person` holds a grant and that `viewer` may "
-    "see listed: grants of the viewer (cached) + one query."""
-    ids = set(
-        FolderUserObjectPermission.objects.filter(user=person)
-        .values_list("content_object__space_id", flat=True)
-        .distinct()
+    """Spaces where `person` holds a grant and that `viewer` may see listed (secret spaces only if the viewer
+    is a member too): one query, whatever the number of spaces or grants."""
+    from django.db.models import Exists, OuterRef
+
+    qs = Space.objects.live().filter(
+        pk__in=FolderUserObjectPermission.objects.filter(user=person).values("content_object__space_id")
     )
-    if not ids:
-        return []
-    return list(Space.objects.live().filter(visible_spaces_q(viewer), pk__in=sorted(ids)).order_by("name"))
+    if not is_superuser(viewer):
+        member = Exists(
+            FolderUserObjectPermission.objects.filter(user=viewer, content_object__space_id=OuterRef("pk"))
+        ) | Exists(
+            FolderGroupObjectPermission.objects.filter(
+                group__user=viewer, content_object__space_id=OuterRef("pk")
+            )
+        )
+        qs = qs.filter(~Q(policy=SpacePolicy.SECRET) | member)
+    return list(qs.order_by("name"))
 
 
 def move_targets(user, space: Space, *, exclude_path: str | None = None) -> list[tuple[Folder, str]]:
