@@ -94,7 +94,8 @@ def news_moderation_ensure(*, index: NewsIndexPage) -> Workflow:
     for name, codenames in grants.items():
         group, _created = Group.objects.get_or_create(name=name)
         groups[name] = group
-        group.permissions.add(admin_access)
+        if not group.permissions.filter(pk=admin_access.pk).exists():  # a re-seed writes nothing
+            group.permissions.add(admin_access)
         for codename in codenames:
             GroupPagePermission.objects.get_or_create(
                 group=group, page=index, permission=page_perms[codename]
@@ -104,16 +105,21 @@ def news_moderation_ensure(*, index: NewsIndexPage) -> Workflow:
                 GroupCollectionPermission.objects.get_or_create(
                     group=group, collection=root_collection, permission=permission
                 )
-    groups[MANAGERS_GROUP].permissions.add(*category_perms)
+    held = set(groups[MANAGERS_GROUP].permissions.values_list("pk", flat=True))
+    missing = [permission for permission in category_perms if permission.pk not in held]
+    if missing:
+        groups[MANAGERS_GROUP].permissions.add(*missing)
 
     task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
     if task is None:
         task = GroupApprovalTask.objects.create(name=TASK_NAME)
-    task.groups.add(groups[MANAGERS_GROUP])
+    if not task.groups.filter(pk=groups[MANAGERS_GROUP].pk).exists():
+        task.groups.add(groups[MANAGERS_GROUP])
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
     if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-    WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
+    if not WorkflowPage.objects.filter(page=index, workflow=workflow).exists():
+        WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
     return workflow
 
 

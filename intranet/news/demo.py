@@ -167,8 +167,9 @@ NEWS = (
 def _groups(agents) -> None:
     for name, usernames in ((EDITORS_GROUP, EDITORS), (MANAGERS_GROUP, MANAGERS)):
         group = Group.objects.get(name=name)
+        members = set(group.user_set.values_list("username", flat=True))
         for username in usernames:
-            if username in agents:
+            if username in agents and username not in members:  # a re-seed writes nothing
                 agents[username].groups.add(group)
 
 
