@@ -235,8 +235,8 @@ def test_department_from_attribute(directory, settings):
 
 
 def test_directory_synced_is_sent_once_after_a_changing_run_only(directory):
-    """Apps that mirror departments (chat salons) hear about a sync that changed something, once, after commit;
-    a no-change run stays silent."""
+    """Apps that mirror departments (chat salons) hear about a changing sync once, after commit; a no-change
+    run stays silent."""
     received = []
 
     def receiver(sender, report, **kwargs):
