@@ -102,8 +102,10 @@ def test_sync_updates_changed_and_moved_entries_in_place(directory):
         "Ressources Humaines"
     }
     assert User.objects.get(username="agent0001").job_title == "Chef d'équipe"
-    # One batched UPDATE for the users, one INSERT and one DELETE for the department memberships.
-    assert len(_writes(ctx.captured_queries)) <= 5
+    # One batched UPDATE for the users, one INSERT and one DELETE for the department memberships (the chat
+    # salons that follow departments write on their own, after commit, through `directory_synced`).
+    own = [sql for sql in _writes(ctx.captured_queries) if '"chat_' not in sql]
+    assert len(own) <= 5
 
 
 def test_deleted_entry_is_deactivated_and_loses_sessions_and_tokens(directory, client, settings):
