@@ -31,6 +31,23 @@ class Fanout:
         self.refreshed = time.monotonic()
         self.lock = asyncio.Lock()
         self.loop = self.source = None
+        self.closed = False
+
+    async def close(self) -> None:
+        """Stop listening and release the layer's connections (server shutdown, end of a test's loop)."""
+        self.closed = True
+        task, self.task = self.task, None
+        # asyncio.wait, not wait_for: on timeout it does not wait again for a task that ignores cancellation.
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=2)
+        close_pools = getattr(self.layer, "close_pools", None)
+        if close_pools is not None and self.layer is not self.source:
+            closing = asyncio.ensure_future(close_pools())
+            await asyncio.wait({closing}, timeout=5)
+        if task is not None and not task.done():
+            # The read failed with the pools closed: the listener sees `closed` and returns.
+            await asyncio.wait({task}, timeout=2)
 
     async def join(self, group: str, consumer) -> None:
         async with self.lock:
@@ -53,11 +70,18 @@ class Fanout:
 
     async def _listen(self) -> None:
         while True:
+            if self.closed:
+                return
             try:
                 event = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001  (a layer hiccup must not stop every salon of this process)
+                # A cancellation that the layer turned into another error (a pool closed under the read) must
+                # still end the listener: retrying it forever would keep the event loop from ever closing.
+                task = asyncio.current_task()
+                if self.closed or (task is not None and task.cancelling()):
+                    return
                 logger.exception("chat fan-out: channel layer receive failed")
                 await asyncio.sleep(1)
                 continue
@@ -104,3 +128,12 @@ def fanout() -> Fanout:
         found = _fanouts[key] = Fanout(own)
         found.loop, found.source = loop, layer
     return found
+
+
+async def close_all() -> None:
+    """Close every fan-out of the running event loop."""
+    loop = asyncio.get_running_loop()
+    for key, found in list(_fanouts.items()):
+        if found.loop is loop:
+            _fanouts.pop(key, None)
+            await found.close()

@@ -22,6 +22,16 @@ def redis_layer(settings):
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+async def _stop_fanouts():
+    """Stop this test loop's salon fan-outs before pytest-asyncio closes the loop, so that no listener is
+    left waiting in a Redis read while the loop shuts down."""
+    yield
+    from chat.fanout import close_all
+
+    await close_all()
+
+
 @pytest.fixture
 def department(db, host_org):
     from intranet.people.actions import department_create
