@@ -15,7 +15,7 @@ class ChatConfig(AppConfig):
         from . import signals
         from .api import router
         from .demo import seed_chat_demo
-        from .queries import dashboard_context, profile_context
+        from .queries import dashboard_context, department_context, profile_context
         from .routing import websocket_urlpatterns
 
         registry.register_nav(key="chat", label=_("Discussions"), url=reverse_lazy("chat:index"), order=40)
@@ -26,6 +26,12 @@ class ChatConfig(AppConfig):
             key="chat",
             template="people/directory/_profile_section_links.html",
             context=profile_context,
+            order=60,
+        )
+        registry.register_department_section(
+            key="chat",
+            template="people/directory/_profile_section_links.html",
+            context=department_context,
             order=60,
         )
         registry.register_demo_seeder(key="chat", seeder=seed_chat_demo, order=60)

@@ -136,3 +136,28 @@ def profile_context(request, person) -> dict | None:
             for s in salons
         ],
     }
+
+
+def department_context(request, department) -> dict | None:
+    """The department's salon on its directory page: a link for its members, a mention for the others (the
+    salon's existence is no secret, its messages are). One query."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    viewer = request.user
+    salon = (
+        Salon.objects.filter(department=department, kind=SalonKind.DEPARTMENT, archived=False)
+        .annotate(shared=Exists(Membership.objects.filter(salon=OuterRef("pk"), user=viewer)))
+        .only("id", "name")
+        .first()
+    )
+    if salon is None:
+        return None
+    if salon.shared:
+        items = [{"label": salon.name, "url": reverse("chat:salon", args=[salon.pk]), "meta": _("Ouvrir")}]
+        return {"title": _("Salon du service"), "items": items}
+    return {
+        "title": _("Salon du service"),
+        "items": [],
+        "empty": _("Le salon « %(name)s » réunit les agents du service.") % {"name": salon.name},
+    }

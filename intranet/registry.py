@@ -3,6 +3,7 @@
 - navigation entries of the main menu;
 - dashboard panels of the home page;
 - sections of an agent's directory profile (their spaces, salons, guides…);
+- sections of a department's page (its salon, its document space…);
 - demo seeders run by `manage.py seed_demo` after the people core;
 - search sources (documents, rooms…) that the one search page queries beside pages and people.
 """
@@ -48,6 +49,17 @@ class ProfileSection:
 
 
 @dataclass(frozen=True)
+class DepartmentSection:
+    """A section of a department's page. `context(request, department)` returns the template context, or None
+    to hide it. Same rules as profile sections: nothing the viewer may not open, no query per row."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One result of a search source. `snippet` is plain text: the search page escapes and highlights it."""
 
@@ -73,6 +85,7 @@ class _Registry:
     nav: dict[str, NavEntry] = field(default_factory=dict)
     panels: dict[str, DashboardPanel] = field(default_factory=dict)
     profile_sections: dict[str, ProfileSection] = field(default_factory=dict)
+    department_sections: dict[str, DepartmentSection] = field(default_factory=dict)
     seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
     search_sources: dict[str, SearchSource] = field(default_factory=dict)
 
@@ -102,6 +115,16 @@ def register_profile_section(*, key: str, template: str, context: Callable, orde
 
 def profile_sections() -> list[ProfileSection]:
     return sorted(_registry.profile_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def register_department_section(*, key: str, template: str, context: Callable, order: int = 100) -> None:
+    _registry.department_sections[key] = DepartmentSection(
+        key=key, template=template, context=context, order=order
+    )
+
+
+def department_sections() -> list[DepartmentSection]:
+    return sorted(_registry.department_sections.values(), key=lambda s: (s.order, s.key))
 
 
 def register_demo_seeder(*, key: str, seeder: Callable, order: int = 100) -> None:

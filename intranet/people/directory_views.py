@@ -9,6 +9,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from intranet import registry
+
 from .directory_forms import ProfileForm
 from .permissions import abilities, access_department, access_person
 from .profile_actions import DIRECTORY_OWNED, user_profile_update
@@ -70,8 +72,14 @@ def department_tree(request):
 
 @require_GET
 def department(request, slug):
-    view = department_detail(access_department(request.user, slug))
-    return render(request, "people/directory/department.html", {"view": view})
+    department = access_department(request.user, slug)
+    view = department_detail(department)
+    sections = []
+    for section in registry.department_sections():
+        ctx = section.context(request, department)
+        if ctx is not None:
+            sections.append({"key": section.key, "template": section.template, "context": ctx})
+    return render(request, "people/directory/department.html", {"view": view, "sections": sections})
 
 
 @require_http_methods(["GET", "POST"])

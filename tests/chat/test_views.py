@@ -258,3 +258,26 @@ def test_department_link_leads_members_to_their_salon_and_others_to_404(
     client.force_login(outsider)
     assert client.get(reverse("chat:department", args=[service.slug])).status_code == 404
     assert client.get(reverse("chat:department", args=["inconnu"])).status_code == 404
+
+
+def test_department_page_links_its_salon_for_members_and_mentions_it_to_others(department, make_user, client):
+    from chat.actions import salon_department_sync
+    from chat.choices import SalonKind
+
+    it = department()
+    member = make_user("lea.member", department=it)
+    other = make_user("marc.other")
+    salon_department_sync()
+    salon = Salon.objects.get(department=it, kind=SalonKind.DEPARTMENT)
+    url = f"/annuaire/services/{it.slug}/"
+
+    client.force_login(member)
+    html = client.get(url).content.decode()
+    assert 'id="section-chat"' in html
+    assert f'href="{reverse("chat:salon", args=[salon.pk])}"' in html
+
+    client.force_login(other)
+    html = client.get(url).content.decode()
+    assert 'id="section-chat"' in html
+    assert "réunit les agents du service" in html
+    assert reverse("chat:salon", args=[salon.pk]) not in html
