@@ -11,7 +11,7 @@ class GedConfig(AppConfig):
         from intranet import registry
         from intranet.api import api
 
-        from . import hooks, receivers  # noqa: F401  (connects the leaver hook)
+        from . import hooks, onlyoffice, receivers  # noqa: F401  (leaver hook, OnlyOffice system check)
         from .api import router
         from .demo import seed_ged
 

@@ -267,3 +267,52 @@ class FolderGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("droit d'un groupe")
         verbose_name_plural = _("droits des groupes")
+
+
+class EditorKey(models.Model):
+    """The OnlyOffice `document.key` of one version of a document, shared by all its co-editors.
+
+    Valid while it is not retired and `version` is still the document's current version: a version stored
+    from a save (status 2), an upload or a restore makes it stale, and the next opener gets a new key.
+    A force-save (status 6) moves `version` forward and keeps the key, since the editing session goes on."""
+
+    key = models.CharField(max_length=128, unique=True)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="editor_keys")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # User ids connected in edit mode, from the last status-1 callback.
+    editors = models.JSONField(default=list, blank=True)
+    # sha256 of the last file saved under this key: the same file sent again is a duplicate callback.
+    saved_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("clé d'édition en ligne")
+        verbose_name_plural = _("clés d'édition en ligne")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(retired_at__isnull=True), name="ged_editorkey_one_active"
+            )
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class OnlineSave(models.Model):
+    """What the Document Server sent with a saved version: its `history` and the `changes.zip`, for the
+    history viewer of the editor."""
+
+    version = models.OneToOneField(Version, on_delete=models.CASCADE, related_name="online_save")
+    key = models.CharField(max_length=128)
+    status = models.PositiveSmallIntegerField()
+    history = models.JSONField(default=dict, blank=True)
+    changes_zip = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("enregistrement en ligne")
+        verbose_name_plural = _("enregistrements en ligne")
+
+    def __str__(self):
+        return f"{self.version_id} ({self.key})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, documents, folders, spaces
+from .views import access, documents, folders, office, onlyoffice, spaces
 
 app_name = "ged"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("dossier/<int:pk>/", folders.folder, name="folder"),
     path("dossier/<int:pk>/deposer/", folders.upload, name="upload"),
     path("dossier/<int:pk>/nouveau-dossier/", folders.folder_new, name="folder_new"),
+    path("dossier/<int:pk>/nouveau-document/", office.document_new, name="document_new"),
     path("dossier/<int:pk>/renommer/", folders.folder_rename_view, name="folder_rename"),
     path("dossier/<int:pk>/deplacer/", folders.folder_move_view, name="folder_move"),
     path("dossier/<int:pk>/supprimer/", folders.folder_delete_view, name="folder_delete"),
@@ -33,7 +34,20 @@ urlpatterns = [
     path("document/<int:pk>/restaurer/", documents.restore, name="document_restore"),
     path("document/<int:pk>/purger/", documents.purge, name="document_purge"),
     path("document/<int:pk>/suivre/", documents.follow, name="document_follow"),
+    path("document/<int:pk>/convertir/", office.convert_ooxml, name="convert_ooxml"),
+    path("document/<int:pk>/pdf/", office.download_pdf, name="download_pdf"),
     path("document/<int:pk>/acces/", access.document_access_view, name="document_access"),
+    path("document/<int:pk>/en-ligne/", onlyoffice.editor, name="onlyoffice_editor"),
+    path("document/<int:pk>/en-ligne/historique/", onlyoffice.history, name="onlyoffice_history"),
+    path(
+        "document/<int:pk>/en-ligne/historique/version/",
+        onlyoffice.history_data,
+        name="onlyoffice_history_data",
+    ),
+    path("document/<int:pk>/en-ligne/restaurer/", onlyoffice.restore, name="onlyoffice_restore"),
+    path("onlyoffice/rappel/<int:pk>/<str:signature>/", onlyoffice.callback, name="onlyoffice_callback"),
+    path("onlyoffice/fichier/<str:capability>/", onlyoffice.download, name="onlyoffice_download"),
+    path("onlyoffice/modifications/<str:capability>/", onlyoffice.changes, name="onlyoffice_changes"),
     path("version/<int:pk>/telecharger/", documents.download_version, name="download_version"),
     path("version/<int:pk>/restaurer/", documents.restore_version, name="restore_version"),
     path("version/<int:pk>/jalon/", documents.milestone, name="milestone"),
