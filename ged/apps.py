@@ -25,6 +25,12 @@ class GedConfig(AppConfig):
             context=hooks.profile_spaces,
             order=40,
         )
+        registry.register_department_section(
+            key="ged_spaces",
+            template="people/directory/_profile_section_links.html",
+            context=hooks.department_spaces,
+            order=40,
+        )
         registry.register_search_source(key="ged", label=_("Documents"), search=hooks.search, order=30)
         registry.register_demo_seeder(key="ged", seeder=seed_ged, order=50)
         api.add_router("/", router)

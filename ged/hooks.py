@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from intranet.registry import SearchHit
 
-from .queries import recent_documents, search_documents, spaces_of_person
+from .queries import department_spaces_for, recent_documents, search_documents, spaces_of_person
 
 
 def dashboard_recent(request):
@@ -18,6 +18,20 @@ def profile_spaces(request, person):
         return None
     return {
         "title": _("Ses espaces documentaires"),
+        "items": [
+            {"label": s.name, "url": reverse("ged:space", args=[s.slug]), "meta": s.get_policy_display()}
+            for s in spaces
+        ],
+    }
+
+
+def department_spaces(request, department):
+    """The department's document spaces the viewer may see listed (secret ones only for their members)."""
+    spaces = department_spaces_for(request.user, department)
+    if not spaces:
+        return None
+    return {
+        "title": _("Espaces documentaires du service"),
         "items": [
             {"label": s.name, "url": reverse("ged:space", args=[s.slug]), "meta": s.get_policy_display()}
             for s in spaces

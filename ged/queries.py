@@ -608,6 +608,24 @@ def spaces_of_person(viewer, person) -> list[Space]:
     return list(qs.order_by("name"))
 
 
+def department_spaces_for(viewer, department) -> list[Space]:
+    """A department's spaces that `viewer` may see listed (secret ones only if the viewer is a member): one
+    query."""
+    from django.db.models import Exists, OuterRef
+
+    qs = Space.objects.live().filter(department=department)
+    if not is_superuser(viewer):
+        member = Exists(
+            FolderUserObjectPermission.objects.filter(user=viewer, content_object__space_id=OuterRef("pk"))
+        ) | Exists(
+            FolderGroupObjectPermission.objects.filter(
+                group__user=viewer, content_object__space_id=OuterRef("pk")
+            )
+        )
+        qs = qs.filter(~Q(policy=SpacePolicy.SECRET) | member)
+    return list(qs.only("id", "name", "slug", "policy").order_by("name"))
+
+
 def move_targets(user, space: Space, *, exclude_path: str | None = None) -> list[tuple[Folder, str]]:
     """Folders the agent may add to (contributor or more), in this space and, for a manager of it, in the
     other spaces they manage. One query (plus the cached grants); roles computed in Python."""

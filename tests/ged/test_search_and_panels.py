@@ -63,3 +63,28 @@ def test_space_search_page(client, space, upload, manager):
     client.force_login(manager)
     page = client.get(f"/documents/espace/{space.slug}/recherche/", {"q": "secours"}).content.decode()
     assert "Plan de formation.txt" in page and "1 document trouvé" in page
+
+
+def test_department_page_lists_its_spaces_but_secret_ones_only_to_members(
+    client, make_space, agent, make_user, grant, host_org
+):
+    from intranet.people.actions import department_create
+
+    rh = department_create(name="Ressources humaines", slug="rh-service", organisation=host_org)
+    shared = make_space(policy=SpacePolicy.PRIVATE)
+    secret = make_space(policy=SpacePolicy.SECRET)
+    for s in (shared, secret):
+        s.department = rh
+        s.save(update_fields=["department"])
+    member = make_user("membre.secret")
+    grant(secret.root, "reader", user=member)
+    url = f"/annuaire/services/{rh.slug}/"
+
+    client.force_login(agent)
+    html = client.get(url).content.decode()
+    assert 'id="section-ged_spaces"' in html and shared.name in html
+    assert secret.name not in html
+
+    client.force_login(member)
+    html = client.get(url).content.decode()
+    assert secret.name in html
