@@ -31,10 +31,15 @@ def scan(path: str) -> None:
         return
     try:
         with _connect() as sock, open(path, "rb") as fh:
-            sock.sendall(b"zINSTREAM\0")
-            while chunk := fh.read(CHUNK):
-                sock.sendall(struct.pack(">I", len(chunk)) + chunk)
-            sock.sendall(struct.pack(">I", 0))
+            try:
+                sock.sendall(b"zINSTREAM\0")
+                while chunk := fh.read(CHUNK):
+                    sock.sendall(struct.pack(">I", len(chunk)) + chunk)
+                sock.sendall(struct.pack(">I", 0))
+            except OSError:
+                # clamd closes the stream early when it refuses it (over its StreamMaxLength): the reason is
+                # already in our receive buffer, read it rather than report clamd as down.
+                pass
             reply = b""
             while not reply.endswith(b"\0"):
                 part = sock.recv(4096)
@@ -42,13 +47,15 @@ def scan(path: str) -> None:
                     break
                 reply += part
     except OSError:
+        reply = b""
+    if not reply:
         raise ValidationError(
             _(
                 "L'antivirus ne répond pas : le fichier n'a pas "
                 "été enregistré. Réessayez dans quelques minutes."
             ),
             code="antivirus_down",
-        ) from None
+        )
     text = reply.rstrip(b"\0").decode("utf-8", "replace")
     if text.endswith("FOUND"):
         raise ValidationError(
@@ -57,6 +64,14 @@ def scan(path: str) -> None:
                 "a été refusé. Prévenez le service informatique."
             ),
             code="infected",
+        )
+    if "size limit exceeded" in text:
+        raise ValidationError(
+            _(
+                "Le fichier est trop volumineux pour être analysé par l'antivirus : il n'a pas "
+                "été enregistré. Prévenez le service informatique."
+            ),
+            code="antivirus_too_big",
         )
     if not text.endswith("OK"):
         raise ValidationError(

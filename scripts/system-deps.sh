@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: build headers for python-ldap, slapd and ldap-utils for
-# the directory tests, Chromium for the browser tests. Installs them when run as root, otherwise prints the
-# exact command to run.
+# the directory tests, Chromium for the browser tests, clamd for the antivirus tests (they start their own
+# daemon on a home-made EICAR signature; the system service is not needed). Installs them when run as root,
+# otherwise prints the exact command to run.
 set -euo pipefail
 
-packages=(gcc libldap2-dev libsasl2-dev slapd ldap-utils chromium fonts-dejavu-core)
+packages=(gcc libldap2-dev libsasl2-dev slapd ldap-utils chromium fonts-dejavu-core clamav-daemon)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
