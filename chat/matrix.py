@@ -56,14 +56,11 @@ def bridge_enabled() -> bool:
 
 
 def localpart_for(username: str) -> str:
-    """Matrix localparts are lowercase `a-z 0-9 . _ = - /`; anything else becomes `=xx` (Matrix spec)."""
-    out = []
-    for char in username.lower():
-        if re.match(r"[a-z0-9._\-/]", char):
-            out.append(char)
-        else:
-            out.extend(f"={b:02x}" for b in char.encode())
-    return "".join(out)
+    """The agent's localpart, mapped exactly as Synapse maps the OIDC `preferred_username` of an Element login
+    (`synapse.types.map_username_to_mxid_localpart`), so that both land on one account: the UTF-8 bytes with
+    ASCII letters lowercased, every byte outside `a-z 0-9 . _ - / +` as `=xx`, a leading `_` as `=5f`."""
+    mapped = re.sub(rb"[^a-z0-9._\-/+]", lambda m: b"=%02x" % m.group()[0], username.encode().lower())
+    return re.sub(rb"^_", b"=5f", mapped).decode("ascii")
 
 
 def _fernet() -> Fernet:

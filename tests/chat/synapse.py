@@ -1,5 +1,6 @@
-"""A real Synapse homeserver for the bridge tests: installed from PyPI into its own virtualenv on first use
-(`var/synapse-venv`, reused afterwards), configured on loopback with SQLite, started once per test session.
+"""A real Synapse homeserver for the bridge tests: installed from PyPI (with its OIDC extra) into its own
+virtualenv on first use (`var/synapse-venv`, reused afterwards), configured on loopback with SQLite, started
+once per test session.
 
 Nothing is skipped: if the install or the start fails, the tests that need it fail with the reason.
 """
@@ -38,25 +39,35 @@ def ensure_installed() -> Path:
     VENV.parent.mkdir(parents=True, exist_ok=True)
     with open(VENV.parent / ".synapse-venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        # The version, then whether the OIDC extra (authlib) is there: a venv made before it was needed only
+        # gets the extra added, with no reinstall.
         check = [
             str(_python()),
             "-c",
-            "import importlib.metadata as m, sys; sys.stdout.write(m.version('matrix-synapse'))",
+            "import importlib.metadata as m, importlib.util as u, sys; "
+            "sys.stdout.write(m.version('matrix-synapse') + ' ' + str(bool(u.find_spec('authlib'))))",
         ]
+        fresh = True
         if _python().exists():
             done = subprocess.run(check, capture_output=True, text=True)
-            if done.returncode == 0 and done.stdout.strip() == SYNAPSE_VERSION:
-                return _python()
-            shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True)
+            version, _, has_oidc = done.stdout.strip().partition(" ")
+            if done.returncode == 0 and version == SYNAPSE_VERSION:
+                if has_oidc == "True":
+                    return _python()
+                fresh = False
+            else:
+                shutil.rmtree(VENV, ignore_errors=True)
+        if fresh:
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True)
         install = subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "--quiet", f"matrix-synapse=={SYNAPSE_VERSION}"],
+            [str(VENV / "bin" / "pip"), "install", "--quiet", f"matrix-synapse[oidc]=={SYNAPSE_VERSION}"],
             capture_output=True,
             text=True,
             timeout=600,
         )
         if install.returncode != 0:
-            shutil.rmtree(VENV, ignore_errors=True)
+            if fresh:
+                shutil.rmtree(VENV, ignore_errors=True)
             raise RuntimeError(f"Installation de Synapse impossible :\n{install.stdout}\n{install.stderr}")
         return _python()
 
@@ -75,7 +86,8 @@ def _yaml(value, indent=0) -> str:
 
 
 class Synapse:
-    def __init__(self, *, rc_message: dict | None = None):
+    def __init__(self, *, rc_message: dict | None = None, extra_config: dict | None = None):
+        """`extra_config`: more homeserver.yaml keys (e.g. `oidc_providers`), added to or replacing ours."""
         self.python = ensure_installed()
         self.dir = Path(tempfile.mkdtemp(prefix="synapse-test-"))
         self.port = _free_port()
@@ -118,6 +130,7 @@ class Synapse:
             "rc_invites": {"per_room": RELAXED, "per_user": RELAXED, "per_issuer": RELAXED},
             "rc_room_creation": RELAXED,
             "rc_admin_redaction": RELAXED,
+            **(extra_config or {}),
         }
         (self.dir / "homeserver.yaml").write_text(_yaml(config))
         (self.dir / "log.yaml").write_text(
