@@ -4,6 +4,7 @@ Local layout (GED_STORAGE_ROOT, default MEDIA_ROOT/ged):  blobs/ab/cd/<sha256>  
 Temp files live on the same filesystem as the blobs, so storing one is an `os.replace`, not a copy.
 """
 
+import contextlib
 import os
 import re
 import tempfile
@@ -69,8 +70,15 @@ def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
     store = storage()
     name = blob_name(sha256)
     if not store.exists(name):
-        with open(temp_path, "rb") as fh:
-            store.save(name, File(fh))
+        try:
+            with open(temp_path, "rb") as fh:
+                store.save(name, File(fh))
+        except BaseException:
+            # A save that fails midway (disk full, dropped connection) may leave a truncated object under the
+            # blob's name: remove it, or the retry would find the name taken and trust the partial bytes.
+            with contextlib.suppress(Exception):
+                store.delete(name)
+            raise
     os.unlink(temp_path)
 
 
