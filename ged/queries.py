@@ -591,39 +591,35 @@ def grant_choices() -> tuple[list, list]:
 def spaces_of_person(viewer, person) -> list[Space]:
     """Spaces where `person` holds a grant and that `viewer` may see listed (secret spaces only if the viewer
     is a member too): one query, whatever the number of spaces or grants."""
-    from django.db.models import Exists, OuterRef
 
     qs = Space.objects.live().filter(
         pk__in=FolderUserObjectPermission.objects.filter(user=person).values("content_object__space_id")
     )
-    if not is_superuser(viewer):
-        member = Exists(
-            FolderUserObjectPermission.objects.filter(user=viewer, content_object__space_id=OuterRef("pk"))
-        ) | Exists(
-            FolderGroupObjectPermission.objects.filter(
-                group__user=viewer, content_object__space_id=OuterRef("pk")
-            )
+    return list(_listed_for(viewer, qs).order_by("name"))
+
+
+def _listed_for(viewer, spaces):
+    """`spaces` narrowed to those `viewer` may see listed: secret ones only for their members. In SQL, so the
+    caller's query stays one query."""
+    from django.db.models import Exists, OuterRef
+
+    if is_superuser(viewer):
+        return spaces
+    member = Exists(
+        FolderUserObjectPermission.objects.filter(user=viewer, content_object__space_id=OuterRef("pk"))
+    ) | Exists(
+        FolderGroupObjectPermission.objects.filter(
+            group__user=viewer, content_object__space_id=OuterRef("pk")
         )
-        qs = qs.filter(~Q(policy=SpacePolicy.SECRET) | member)
-    return list(qs.order_by("name"))
+    )
+    return spaces.filter(~Q(policy=SpacePolicy.SECRET) | member)
 
 
 def department_spaces_for(viewer, department) -> list[Space]:
     """A department's spaces that `viewer` may see listed (secret ones only if the viewer is a member): one
     query."""
-    from django.db.models import Exists, OuterRef
-
-    qs = Space.objects.live().filter(department=department)
-    if not is_superuser(viewer):
-        member = Exists(
-            FolderUserObjectPermission.objects.filter(user=viewer, content_object__space_id=OuterRef("pk"))
-        ) | Exists(
-            FolderGroupObjectPermission.objects.filter(
-                group__user=viewer, content_object__space_id=OuterRef("pk")
-            )
-        )
-        qs = qs.filter(~Q(policy=SpacePolicy.SECRET) | member)
-    return list(qs.only("id", "name", "slug", "policy").order_by("name"))
+    qs = Space.objects.live().filter(department=department).only("id", "name", "slug", "policy")
+    return list(_listed_for(viewer, qs).order_by("name"))
 
 
 def move_targets(user, space: Space, *, exclude_path: str | None = None) -> list[tuple[Folder, str]]:
