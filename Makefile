@@ -6,12 +6,13 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup system-deps messages migrate lint format bench clean
+.PHONY: run test setup system-deps build-deps messages migrate lint format bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	@scripts/system-deps.sh --build
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
@@ -34,6 +35,9 @@ run: migrate
 
 system-deps:
 	@scripts/system-deps.sh
+
+build-deps:
+	@scripts/system-deps.sh --build
 
 test: system-deps setup
 	scripts/test.sh

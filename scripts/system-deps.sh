@@ -5,7 +5,12 @@
 # otherwise prints the exact command to run.
 set -euo pipefail
 
-packages=(gcc libldap2-dev libsasl2-dev slapd ldap-utils chromium fonts-dejavu-core clamav-daemon)
+# `--build` installs only what `pip install` needs to compile python-ldap (used by `make setup`, so `make run`
+# works on a fresh machine); without it, everything the test suite needs.
+packages=(gcc libldap2-dev libsasl2-dev)
+if [ "${1:-}" != "--build" ]; then
+  packages+=(slapd ldap-utils chromium fonts-dejavu-core clamav-daemon)
+fi
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
