@@ -2,4 +2,4 @@ from django.urls import path
 
 from .consumers import SalonConsumer
 
-websocket_urlpatterns = [path("ws/chat/<int:salon_id>/", SalonConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/chat/<id:salon_id>/", SalonConsumer.as_asgi())]

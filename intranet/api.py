@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from intranet.params import BadParameter
 from intranet.people.actions import api_token_authenticate
 
 
@@ -57,6 +58,11 @@ def _unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(BadParameter)
+def _bad_parameter(request, exc):
+    return api.create_response(request, {"detail": exc.detail}, status=400)
 
 
 def api_urls():

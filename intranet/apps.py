@@ -7,7 +7,12 @@ class IntranetConfig(AppConfig):
     verbose_name = _("Intranet")
 
     def ready(self):
+        from django.urls import register_converter
+
         from . import registry
         from .checks import check_django_version  # noqa: F401  (registers the check)
+        from .params import IdConverter
 
+        # Before any URLconf or websocket routing is loaded (apps' ready() run after this one).
+        register_converter(IdConverter, "id")
         registry.register_nav(key="home", label=_("Accueil"), url="/", order=0)

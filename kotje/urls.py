@@ -7,8 +7,8 @@ app_name = "kotje"
 # segment, so that Django falls through to Wagtail for the pages.
 urlpatterns = [
     path("", views.index, name="index"),
-    path("avis/<int:page_id>/", views.feedback, name="feedback"),
-    path("avis/<int:page_id>/statistiques/", views.feedback_report, name="feedback_report"),
-    path("pieces-jointes/<int:page_id>/<int:document_id>/", views.attachment, name="attachment"),
-    path("illustrations/<int:page_id>/<int:image_id>/", views.illustration, name="illustration"),
+    path("avis/<id:page_id>/", views.feedback, name="feedback"),
+    path("avis/<id:page_id>/statistiques/", views.feedback_report, name="feedback_report"),
+    path("pieces-jointes/<id:page_id>/<id:document_id>/", views.attachment, name="attachment"),
+    path("illustrations/<id:page_id>/<id:image_id>/", views.illustration, name="illustration"),
 ]
