@@ -4,7 +4,10 @@ from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from intranet.pagination import BoundedPageNumberPagination
+from intranet.params import parse_id
 
 from .actions import acknowledgement_record
 from .models import Acknowledgement
@@ -40,7 +43,7 @@ def _out(page, acknowledged_ids, request) -> dict:
 
 
 @router.get("/news", response=list[NewsOut], summary="Les actualités qui me sont adressées")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(BoundedPageNumberPagination, page_size=20)
 def news_list(request, must_read: bool = False, unread: bool = False):
     user = request.auth
     qs = news_for(user).order_by("-first_published_at", "-pk")
@@ -85,6 +88,6 @@ class AcknowledgementOut(Schema):
 def news_acknowledge(request, news_id: int):
     """Twice is once: the second call answers `created: false` with the first acknowledgement."""
     user = request.auth
-    page = get_object_or_404(news_for(user).must_read(), pk=news_id)
+    page = get_object_or_404(news_for(user).must_read(), pk=parse_id(news_id, param="news_id"))
     acknowledgement, created = acknowledgement_record(page=page, user=user)
     return {"id": page.pk, "acknowledged_at": acknowledgement.acknowledged_at, "created": created}

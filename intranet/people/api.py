@@ -5,7 +5,10 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from intranet.pagination import BoundedPageNumberPagination
+from intranet.params import parse_optional_id
 
 from .models import Department
 from .queries import (
@@ -156,13 +159,15 @@ class DepartmentDetailOut(Schema):
 
 
 @router.get("/people", response=list[PersonOut], summary="Chercher dans l'annuaire")
-@paginate(PageNumberPagination, page_size=20, max_page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=20, max_page_size=100)
 def people_list(request, q: str = "", department: str = "", employer: int | None = None):
     """Active agents matching every word of `q` (name, job, skill, department, employer; accents ignored),
     optionally within a department (its sub-services included, by slug) or an employer (by id)."""
     return directory_queryset(
         DirectoryFilters(
-            q=" ".join(q.split())[:MAX_QUERY_LENGTH], department=department[:80], employer=employer
+            q=" ".join(q.split())[:MAX_QUERY_LENGTH],
+            department=department[:80],
+            employer=parse_optional_id(employer, param="employer"),
         )
     )
 
