@@ -15,6 +15,9 @@ from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feed
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
+# With DEBUG on, Django's technical 404/400/403 pages instead of the product's (tracebacks of real errors
+# show with DEBUG alone). Off by default, so the demo looks like the product.
+DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -26,6 +29,7 @@ INSTALLED_APPS = [
     "intranet",
     "intranet.people",
     "intranet.audit",
+    "intranet.outbox",
     "intranet.notifications",
     "intranet.news",
     "intranet.search",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *REMOTE_USER_MIDDLEWARE,  # noqa: F405
+    # The product's pages for 400 (refused parameters), 405, 413, 429 and the Wagtail admin refused to agents.
+    "intranet.middleware.ErrorPagesMiddleware",
     # Every route needs a logged-in agent unless its view says otherwise (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -144,6 +150,15 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
         "valeurs possibles « immediate » ou « database »."
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# --- Outbox of external side effects (Matrix, e-mail, OnlyOffice commands) -------------------------------
+# Retries: exponential backoff from BASE seconds, capped at MAX, with jitter; a claimed row is leased for
+# LEASE seconds (a crashed worker's rows come back after it); workers poll every POLL seconds.
+OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=2.0)
+OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=600.0)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
+OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=7)
 
 # --- Authentication -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"

@@ -15,6 +15,10 @@ WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 AXES_ENABLED = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Outbox retries come back within seconds (a homeserver restarted in a test is caught up at once).
+OUTBOX_BACKOFF_BASE = 0.2
+OUTBOX_BACKOFF_MAX = 2.0
+OUTBOX_POLL_SECONDS = 0.1
 
 # OpenID Connect: a throwaway key per test run; loopback clients on plain http (the live server has no TLS).
 from .oidc import oauth2_provider_settings, rsa_private_key_generate  # noqa: E402
