@@ -1,12 +1,19 @@
-"""Remove upload temp files and unreferenced blobs older than GED_TMP_TTL_HOURS."""
+"""Remove upload temp files, unreferenced blobs and stray blob files older than GED_TMP_TTL_HOURS.
+
+Safe while uploads run: rows are deleted first (skipping rows an upload holds), files only after that
+commit and only under the hash's claim (`ged.actions.blob_file_remove`), so a re-upload of the same content
+never commits a version whose file is gone."""
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from ged import storage
-from ged.models import Blob, Version
+from ged.actions import blob_file_remove, blobs_sweep
+from ged.models import Blob
 
 
 class Command(BaseCommand):
@@ -23,19 +30,20 @@ class Command(BaseCommand):
             if path.is_file() and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
                 temps += 1
-        # Blob rows no version uses any more (purged documents).
-        used = Version.objects.values("blob_id")
-        orphans = list(Blob.objects.exclude(sha256__in=used).values_list("sha256", flat=True))
-        for sha in orphans:
-            storage.blob_delete(sha)
-        Blob.objects.filter(sha256__in=orphans).exclude(sha256__in=used).delete()
+        # Blob rows no version uses any more (purged documents, rolled-back uploads), past the grace period.
+        orphans = blobs_sweep(older_than=timezone.now() - timedelta(seconds=ttl))
         # Files with no Blob row (a transaction rolled back after the file was stored).
         files = 0
         known = set(Blob.objects.values_list("sha256", flat=True))
         for sha in storage.blob_list():
+            if sha in known:
+                continue
             path = storage.local_path(sha)
-            if sha not in known and path is not None and path.stat().st_mtime <= cutoff:
-                path.unlink(missing_ok=True)
+            try:
+                old = path is not None and path.stat().st_mtime <= cutoff
+            except FileNotFoundError:
+                continue
+            if old and blob_file_remove(sha):
                 files += 1
         self.stdout.write(
             f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
