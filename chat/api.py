@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from intranet.params import parse_id, parse_optional_id
+
 from . import actions
 from .models import Message
 from .permissions import access_salon
@@ -24,7 +26,8 @@ class SalonOut(Schema):
     topic: str
     kind: str
     archived: bool
-    unread: int
+    unread: int = Field(..., description="Messages non lus, comptés jusqu'à CHAT_UNREAD_MAX (100).")
+    unread_more: bool = Field(..., description="Le compte a atteint le plafond : il peut y en avoir plus.")
     role: str
 
 
@@ -49,8 +52,9 @@ class MessageOut(Schema):
 
 
 class MessagePage(Schema):
-    messages: list[MessageOut]
-    has_older: bool
+    messages: list[MessageOut] = Field(..., description="Du plus ancien au plus récent.")
+    has_older: bool = Field(..., description="Des messages précèdent cette page : `?before=<id du premier>`.")
+    has_newer: bool = Field(..., description="Des messages suivent cette page : `?after=<id du dernier>`.")
 
 
 class MessageIn(Schema):
@@ -59,6 +63,7 @@ class MessageIn(Schema):
 
 
 def _salon(request, salon_id):
+    salon_id = parse_id(salon_id, param="salon_id")
     try:
         return access_salon(request.auth, salon_id)
     except Http404:
@@ -75,6 +80,7 @@ def salons(request):
             "kind": r.salon.kind,
             "archived": r.salon.archived,
             "unread": r.unread,
+            "unread_more": r.unread_more,
             "role": r.membership.role,
         }
         for r in salon_list(request.auth)
@@ -82,12 +88,27 @@ def salons(request):
 
 
 @router.get(
-    "/salons/{salon_id}/messages", response=MessagePage, summary="Messages d'un salon (les plus récents)"
+    "/salons/{salon_id}/messages",
+    response=MessagePage,
+    summary="Messages d'un salon, par pages",
+    description=(
+        "Sans paramètre : les plus récents. `before` : la page qui précède ce message (remonter "
+        "l'historique). `after` : la page qui suit ce message (rattraper ce qui a été écrit depuis), "
+        "à répéter tant que `has_newer` est vrai. Les deux ensemble sont refusés (400)."
+    ),
 )
-def messages_list(request, salon_id: int, before: int | None = None):
+def messages_list(request, salon_id: int, before: str | None = None, after: str | None = None):
     salon, _membership = _salon(request, salon_id)
-    page = history_page(salon, before=before)
-    return {"messages": [message_payload(m) for m in page.messages], "has_older": page.has_older}
+    before = parse_optional_id(before, param="before")
+    after = parse_optional_id(after, param="after")
+    if before is not None and after is not None:
+        raise HttpError(400, _("Indiquez « before » ou « after », pas les deux."))
+    page = history_page(salon, before=before, after=after)
+    return {
+        "messages": [message_payload(m) for m in page.messages],
+        "has_older": page.has_older,
+        "has_newer": page.has_newer,
+    }
 
 
 @router.post("/salons/{salon_id}/messages", response={201: MessageOut}, summary="Écrire dans un salon")

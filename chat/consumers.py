@@ -3,22 +3,33 @@
 Session auth (AuthMiddlewareStack) behind AllowedHostsOriginValidator (intranet.asgi). Membership is checked
 when the socket connects (no history, no group otherwise) and again on every message the client sends.
 Removing a member sends "chat.revoke" to the salon group: their sockets leave the fan-out and close at once.
-Events arrive pre-serialised (push.py) and are written by the process's fan-out (fanout.py) straight to the
-salon's sockets: no query and no task wake-up per recipient.
+Events arrive pre-serialised (push.py); the process's fan-out (fanout.py) puts them in each socket's bounded
+queue and the socket's own writer task sends them. A client that stops reading fills its queue and is closed
+with 1013 (try again later): it reconnects and catches up, and never delays the other sockets.
+
+No missed message: on every (re)connect the page sends `{"type": "resume", "after": <last id it has>,
+"since": <cursor>, "oldest": <first id it shows>}` and receives what it missed, edits and deletions
+included, in bounded batches (`more`: ask again from the last id). Membership is checked again after the
+socket joins the fan-out, so a removal between the first check and the join is not missed.
 """
+
+import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from intranet.notifications.push import user_group
+from intranet.params import BadParameter, is_valid_id, parse_datetime
 
 from .fanout import fanout
 from .push import salon_group
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_SLOW = 1013  # "try again later": the page reconnects and catches up
 
 
 @database_sync_to_async
@@ -67,11 +78,43 @@ def _handle(user, salon_id: int, content: dict) -> dict | None:
         else:
             actions.message_delete(message=message, user=fresh)
         return None
+    if kind == "resume":
+        return _resume(membership.salon, content)
     if kind == "read":
         up_to = content.get("id")
         actions.membership_mark_read(membership=membership, up_to=up_to if isinstance(up_to, int) else None)
         return None
     return {"type": "error", "message": _("Commande inconnue.")}
+
+
+def _resume(salon, content: dict) -> dict:
+    """One batch of what the page missed (queries.catch_up), in the live events' shape."""
+    from .queries import catch_up
+    from .serializers import message_payload
+
+    after = content.get("after")
+    after = after if is_valid_id(after) else 0
+    oldest = content.get("oldest")
+    oldest = oldest if is_valid_id(oldest) else None
+    try:
+        since = parse_datetime(content.get("since") if isinstance(content.get("since"), str) else None)
+    except BadParameter:
+        since = None
+    found = catch_up(salon, after=int(after), since=since, oldest=int(oldest) if oldest else None)
+    return {
+        "type": "resume",
+        "messages": [message_payload(m) for m in found.messages],
+        "changes": [message_payload(m, _change_kind(m)) for m in found.changes],
+        "more": found.more,
+        "reload": found.reload,
+        "since": found.cursor.isoformat(),
+    }
+
+
+def _change_kind(message) -> str:
+    if message.deleted_at is not None:
+        return "delete"
+    return "edit" if message.edited_at is not None else "message"
 
 
 def _uuid(value):
@@ -97,9 +140,18 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
         # Salon events come through this process's fan-out; the per-user group carries force_close.
         self.salon_group = salon_group(self.salon_id)
         self.groups_joined = [user_group(user.pk)]
+        self.outbox = asyncio.Queue(maxsize=settings.CHAT_SOCKET_QUEUE)
+        self.writer = None
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
         await fanout().join(self.salon_group, self)
+        # A removal committed between the first check and the join sent its revoke before this socket was
+        # in the fan-out: check again now that any later revoke will reach it.
+        if not await _is_member(user, self.salon_id):
+            await self.disconnect(CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         await self.accept()
+        self.writer = asyncio.ensure_future(self._write())
 
     async def disconnect(self, code):
         if getattr(self, "salon_group", None):
@@ -108,6 +160,38 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
+        writer, self.writer = getattr(self, "writer", None), None
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
+
+    def offer(self, text: str) -> bool:
+        """Queue one salon event for this socket (called by the fan-out, never waits). False when the queue
+        is full (the client stopped reading) or the socket is closing."""
+        if getattr(self, "salon_group", None) is None:
+            return False
+        # Between the join and the accept, events wait in the queue for the writer started at accept.
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    async def _write(self) -> None:
+        """This socket's writer: the only task that waits for this client to read."""
+        while True:
+            text = await self.outbox.get()
+            try:
+                await self.send(text_data=text)
+            except Exception:  # noqa: BLE001  (the connection went away meanwhile)
+                return
+
+    async def overflow(self):
+        """Called by the fan-out when this socket's queue is full: close it; the page reconnects and
+        catches up."""
+        if getattr(self, "salon_group", None) is None:
+            return  # already leaving
+        await self.disconnect(CLOSE_TOO_SLOW)
+        await self.close(code=CLOSE_TOO_SLOW)
 
     async def revoke(self):
         """Called by the fan-out when this agent was removed from the salon."""

@@ -7,6 +7,10 @@ websocket broadcast server does. Cross-process delivery still goes through the c
 
 Group memberships in channels_redis expire (`group_expiry`, a day by default): the process channel re-joins
 its groups every hour and whenever a socket of that salon connects.
+
+The listener never waits for a socket: it puts each event in the socket's bounded queue (`offer`), and each
+socket's own writer task sends from there. A client that stops reading fills its queue and is closed (it
+reconnects and catches up, see `SalonConsumer`); the other sockets of the process are not delayed by it.
 """
 
 import asyncio
@@ -90,10 +94,11 @@ class Fanout:
             if event.get("type") == "chat.event":
                 text = event["text"]
                 for consumer in sockets:
-                    try:
-                        await consumer.send(text_data=text)
-                    except Exception:  # noqa: BLE001  (a socket closing meanwhile)
+                    if not consumer.offer(text):
+                        # Its queue is full (a client that stopped reading) or it is closing: it leaves the
+                        # fan-out now, and closes in its own task so that nothing here waits for it.
                         self.sockets[group].discard(consumer)
+                        asyncio.ensure_future(consumer.overflow())
             elif event.get("type") == "chat.revoke":
                 ids = set(event.get("user_ids", ()))
                 for consumer in sockets:

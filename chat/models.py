@@ -146,6 +146,18 @@ class Message(models.Model):
         return self.text[:60]
 
     @property
+    def time_label(self) -> str:
+        """The one time format of a message, in the page and live (chat.serializers)."""
+        from .serializers import time_label
+
+        return time_label(self.created_at)
+
+    @property
+    def changed_at(self):
+        """When this message last changed (posted, edited, deleted): the version a page keeps."""
+        return max(t for t in (self.created_at, self.edited_at, self.deleted_at) if t)
+
+    @property
     def display_author(self) -> str:
         if self.author_id:
             return self.author.get_full_name() or self.author.get_username()

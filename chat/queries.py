@@ -1,28 +1,49 @@
 """Reads of the chat: the salon list with unread counts (one query), a page of history, panels."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .choices import SalonKind
 from .models import Membership, Message, Salon
 
 
-def _unread_filter(user) -> Q:
-    return (
-        Q(salon__messages__id__gt=F("last_read_id"))
-        & Q(salon__messages__deleted_at__isnull=True)
-        & (Q(salon__messages__author__isnull=True) | ~Q(salon__messages__author=user))
+def unread_count(user):
+    """The unread messages of a membership row, as a correlated subquery that stops at `CHAT_UNREAD_MAX`.
+
+    Unread = later than the read marker, not deleted, not by the agent. The inner query walks the
+    (salon, id) index from the marker and stops after `CHAT_UNREAD_MAX` rows: its cost is what is unread
+    (at most the cap), never the salon's whole history. A count equal to the cap reads « cap or more ».
+    """
+    newer = (
+        Message.objects.filter(
+            salon_id=OuterRef(OuterRef("salon_id")),
+            id__gt=OuterRef(OuterRef("last_read_id")),
+            deleted_at__isnull=True,
+        )
+        .filter(Q(author__isnull=True) | ~Q(author_id=user.pk))
+        .order_by()
+        .values("id")[: settings.CHAT_UNREAD_MAX]
     )
+    counted = (
+        Message.objects.filter(pk__in=newer)
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def memberships_with_unread(user, *, include_archived: bool = True):
-    """The agent's memberships, each with its salon and `unread`: one query."""
+    """The agent's memberships, each with its salon and `unread` (capped, see `unread_count`): one query."""
     qs = (
         Membership.objects.filter(user=user)
         .select_related("salon")
-        .annotate(unread=Count("salon__messages", filter=_unread_filter(user)))
+        .annotate(unread=unread_count(user))
         .order_by("salon__archived", "-unread", "salon__name")
     )
     if not include_archived:
@@ -43,6 +64,11 @@ class SalonRow:
     salon: Salon
     unread: int
     title: str
+
+    @property
+    def unread_more(self) -> bool:
+        """The count reached the cap: there may be more."""
+        return self.unread >= settings.CHAT_UNREAD_MAX
 
 
 def salon_list(user) -> list[SalonRow]:
@@ -76,18 +102,80 @@ class HistoryPage:
     messages: list[Message]
     has_older: bool
     oldest_id: int | None
+    has_newer: bool = False
+    newest_id: int | None = None
 
 
-def history_page(salon: Salon, *, before: int | None = None, limit: int | None = None) -> HistoryPage:
-    """The latest messages (or those before `before`), oldest first: one query, authors and replies joined."""
+def _history_rows(salon: Salon):
+    return Message.objects.filter(salon=salon).select_related("author", "reply_to", "reply_to__author")
+
+
+def history_page(
+    salon: Salon, *, before: int | None = None, after: int | None = None, limit: int | None = None
+) -> HistoryPage:
+    """A page of messages, oldest first, authors and replies joined.
+
+    Backward (the latest ones, or those before `before`) or forward (those after `after`, for a client that
+    catches up). One query for the latest page; a cursor adds one `exists` for the other direction.
+    """
     limit = limit or settings.CHAT_PAGE_SIZE
-    qs = Message.objects.filter(salon=salon).select_related("author", "reply_to", "reply_to__author")
-    if before:
-        qs = qs.filter(pk__lt=before)
-    rows = list(qs.order_by("-id")[: limit + 1])
-    has_older = len(rows) > limit
-    rows = list(reversed(rows[:limit]))
-    return HistoryPage(messages=rows, has_older=has_older, oldest_id=rows[0].pk if rows else None)
+    qs = _history_rows(salon)
+    if after is not None:
+        rows = list(qs.filter(pk__gt=after).order_by("id")[: limit + 1])
+        has_newer = len(rows) > limit
+        rows = rows[:limit]
+        has_older = Message.objects.filter(salon=salon, pk__lte=after).exists()
+    else:
+        if before:
+            qs = qs.filter(pk__lt=before)
+        rows = list(qs.order_by("-id")[: limit + 1])
+        has_older = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+        has_newer = bool(before) and Message.objects.filter(salon=salon, pk__gte=before).exists()
+    return HistoryPage(
+        messages=rows,
+        has_older=has_older,
+        oldest_id=rows[0].pk if rows else None,
+        has_newer=has_newer,
+        newest_id=rows[-1].pk if rows else None,
+    )
+
+
+@dataclass
+class CatchUp:
+    messages: list[Message]  # posted after the client's last id, oldest first
+    changes: list[Message]  # that the client has, edited or deleted since its cursor
+    more: bool  # more new messages follow: ask again from the last one
+    reload: bool  # more changes than one batch: reloading the page is cheaper than paging them
+    cursor: datetime  # the `since` of the next catch-up
+
+
+def catch_up(
+    salon: Salon, *, after: int, since: datetime | None, oldest: int | None = None, limit: int | None = None
+) -> CatchUp:
+    """What a (re)connecting page missed: new messages after `after` (one bounded batch), and changes to
+    messages `oldest`..`after` since `since`. Two queries.
+
+    The cursor is read before the queries and the next catch-up starts `CHAT_RESUME_OVERLAP` seconds before
+    it: a write whose timestamp precedes the cursor but whose transaction commits after the queries is not
+    lost; sending an edit twice is harmless (the page replaces the message). A message committed late
+    with a lower id than one the client has is caught the same way (`created_at` since the cursor).
+    """
+    limit = limit or settings.CHAT_PAGE_SIZE
+    cursor = timezone.now()
+    page = history_page(salon, after=after, limit=limit)
+    changes: list[Message] = []
+    reload = False
+    if since is not None:
+        start = since - timedelta(seconds=settings.CHAT_RESUME_OVERLAP)
+        qs = _history_rows(salon).filter(pk__lte=after)
+        if oldest:
+            qs = qs.filter(pk__gte=oldest)
+        qs = qs.filter(Q(edited_at__gt=start) | Q(deleted_at__gt=start) | Q(created_at__gt=start))
+        changes = list(qs.order_by("id")[: limit + 1])
+        reload = len(changes) > limit
+        changes = changes[:limit]
+    return CatchUp(messages=page.messages, changes=changes, more=page.has_newer, reload=reload, cursor=cursor)
 
 
 def salon_members(salon: Salon):

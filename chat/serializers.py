@@ -5,6 +5,13 @@ from django.utils.timezone import localtime
 
 from .models import Message
 
+# One format for a message's time, in the page (templates) and live (websocket, API).
+TIME_FORMAT = "j b H:i"
+
+
+def time_label(moment) -> str:
+    return date_format(localtime(moment), TIME_FORMAT)
+
 
 def reply_excerpt(message: Message | None) -> dict | None:
     if message is None:
@@ -29,8 +36,10 @@ def message_payload(message: Message, kind: str = "message") -> dict:
         "html": "" if deleted else message.html,
         "text": "" if deleted else message.text,
         "created": message.created_at.isoformat(),
-        "time": date_format(localtime(message.created_at), "H:i"),
+        "time": time_label(message.created_at),
         "edited": message.edited_at is not None,
+        # The version of this state: a page keeps the newest one whatever the order events arrive in.
+        "changed": message.changed_at.isoformat(),
         "deleted": deleted,
         "reply_to": reply_excerpt(message.reply_to) if message.reply_to_id else None,
     }

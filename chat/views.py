@@ -6,8 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from intranet.params import parse_optional_id
 
 from . import actions
 from .choices import MemberRole, NotificationLevel, SalonKind
@@ -89,10 +92,13 @@ def direct_open(request):
 @require_GET
 def salon(request, pk):
     salon, membership = access_salon(request.user, pk)
-    before = request.GET.get("avant", "")
-    before = int(before) if before.isdigit() and len(before) < 19 else None
-    page = history_page(salon, before=before)
+    before = parse_optional_id(request.GET.get("avant"), param="avant")
+    after = None if before else parse_optional_id(request.GET.get("apres"), param="apres")
+    # The page's catch-up cursor (chat.js sends it back on each reconnect), read before the history.
+    since = timezone.now()
+    page = history_page(salon, before=before, after=after)
     context = {
+        "since": since,
         "salon": salon,
         "membership": membership,
         "title": salon_title(request.user, salon),
@@ -101,13 +107,13 @@ def salon(request, pk):
         "form": MessageForm(),
         "reply_to": None,
     }
-    if request.htmx and before:
+    if request.htmx and (before or after):
         return render(request, "chat/_history.html", context)
     reply_uuid = request.GET.get("reponse")
     if reply_uuid:
         context["reply_to"] = Message.objects.filter(salon=salon, uuid=_uuid_or_none(reply_uuid)).first()
     unread_from = membership.last_read_id
-    if before is None:
+    if before is None and after is None:
         actions.membership_mark_read(membership=membership)
     context["unread_from"] = unread_from
     return render(request, "chat/salon.html", context)
@@ -138,6 +144,7 @@ def message_post(request, pk):
                 "salon": salon,
                 "membership": membership,
                 "title": salon_title(request.user, salon),
+                "since": timezone.now(),
                 "page": history_page(salon),
                 "abilities": abilities(request.user, salon, membership),
                 "form": form,

@@ -26,3 +26,9 @@ MATRIX_TOKEN_KEY = env.str("MATRIX_TOKEN_KEY", default="")
 CHAT_MESSAGE_MAX_LENGTH = 10_000
 # Messages shown per page of a salon's history.
 CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=50)
+# Live salons: events queued for one socket before a client that stopped reading is closed (it reconnects
+# and catches up), and how far back a catch-up looks again before its cursor (late commits, clock steps).
+CHAT_SOCKET_QUEUE = env.int("CHAT_SOCKET_QUEUE", default=200)
+CHAT_RESUME_OVERLAP = env.int("CHAT_RESUME_OVERLAP", default=10)
+# Unread counts stop here (shown « 100+ »): counting costs what is unread, up to this cap.
+CHAT_UNREAD_MAX = env.int("CHAT_UNREAD_MAX", default=100)

@@ -17,6 +17,8 @@
   var socket = null;
   var retry = 1000;
   var counter = 0;
+  // The server's catch-up cursor: sent back on each (re)connect with the last id shown (see resume()).
+  var since = room.dataset.since || "";
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -37,6 +39,7 @@
     li.dataset.id = msg.id;
     li.dataset.uuid = msg.uuid;
     li.dataset.authorId = msg.author_id || "";
+    li.dataset.changed = msg.changed || "";
     if (String(msg.author_id) === me && !msg.deleted) li.dataset.text = msg.text;
     var head = el("p", "chat-msg__head");
     head.appendChild(el("span", "chat-msg__author", msg.author));
@@ -80,20 +83,65 @@
     return b;
   }
 
-  function show(msg) {
+  function messages() { return list.querySelectorAll(".chat-msg[data-id]"); }
+
+  function lastId() {
+    var nodes = messages();
+    return nodes.length ? Number(nodes[nodes.length - 1].dataset.id) : 0;
+  }
+
+  function firstId() {
+    var nodes = messages();
+    return nodes.length ? Number(nodes[0].dataset.id) : null;
+  }
+
+  // Events may arrive in any order (live, catch-up): a page keeps the newest state of each message.
+  function isStale(existing, msg) {
+    if (existing.classList.contains("is-deleted") && !msg.deleted) return true;
+    var had = Date.parse(existing.dataset.changed || "");
+    var got = Date.parse(msg.changed || "");
+    return !isNaN(had) && !isNaN(got) && got < had;
+  }
+
+  // Returns true when a new message was added to the page.
+  function show(msg, quiet) {
+    var existing = document.getElementById("m-" + msg.id);
+    if (existing) {
+      if (!isStale(existing, msg)) existing.replaceWith(render(msg));
+      return false;
+    }
+    if (msg.type !== "message") {
+      // An edit or deletion of a message this page does not show (older than its first page): nothing to do.
+      if (firstId() !== null && msg.id < firstId()) return false;
+    }
     var empty = document.getElementById("chat-empty");
     if (empty) empty.remove();
-    var existing = document.getElementById("m-" + msg.id);
-    var node = render(msg);
-    if (existing) {
-      existing.replaceWith(node);
-      return;
-    }
     var follow = nearBottom() || String(msg.author_id) === me;
-    list.appendChild(node);
+    // Keep ids in order: a message caught up after a reconnect may be older than one received live.
+    var next = null;
+    messages().forEach(function (node) { if (!next && Number(node.dataset.id) > msg.id) next = node; });
+    var newer = document.getElementById("chat-newer");
+    list.insertBefore(render(msg), next || newer || null);
     if (follow) scrollDown();
-    if (String(msg.author_id) !== me && live) live.textContent = L.labelNew + " " + msg.author;
-    if (document.visibilityState === "visible") send({ type: "read", id: msg.id });
+    if (!quiet && String(msg.author_id) !== me && live) live.textContent = L.labelNew + " " + msg.author;
+    if (!quiet && document.visibilityState === "visible") send({ type: "read", id: lastId() });
+    return true;
+  }
+
+  // What the page missed while its socket was closed (sleep, network loss, server restart), in batches.
+  function resume() {
+    send({ type: "resume", after: lastId(), since: since, oldest: firstId() });
+  }
+
+  function caughtUp(batch) {
+    if (batch.reload) { window.location.reload(); return; }
+    var added = 0;
+    batch.changes.forEach(function (msg) { show(msg, true); });
+    batch.messages.forEach(function (msg) { if (show(msg, true)) added += 1; });
+    since = batch.since || since;
+    if (batch.more) { resume(); return; }
+    if (added && live) live.textContent = L.labelCaughtUp.replace("%s", added);
+    if (added && document.visibilityState === "visible") send({ type: "read", id: lastId() });
   }
 
   function send(data) {
@@ -182,10 +230,11 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + salon + "/");
-    socket.onopen = function () { retry = 1000; room.dataset.live = "open"; };
+    socket.onopen = function () { retry = 1000; room.dataset.live = "open"; resume(); };
     socket.onmessage = function (event) {
       var msg = JSON.parse(event.data);
       if (msg.type === "message" || msg.type === "edit" || msg.type === "delete") show(msg);
+      else if (msg.type === "resume") caughtUp(msg);
       else if (msg.type === "posted") { textarea.value = ""; setReply(null); setError(""); }
       else if (msg.type === "error") setError(msg.message);
       else if (msg.type === "archived") window.location.reload();

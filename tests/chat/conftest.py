@@ -1,22 +1,15 @@
-"""Chat fixtures: departments, salons built through the actions, the Redis channel layer, a real Synapse."""
-
-import os
+"""Chat fixtures: departments, salons built through the actions, the configured channel layer, a real
+Synapse."""
 
 import pytest
 
-REDIS_LAYER = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")]},
-    }
-}
-
 
 @pytest.fixture
-def redis_layer(settings):
+def live_layer():
+    """The channel layer the settings configure: Redis in the PostgreSQL pass (REDIS_URL), in-memory in the
+    SQLite pass, as the README says. A fresh instance per test (no state left by another test's loop)."""
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = REDIS_LAYER
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

@@ -28,6 +28,7 @@ def test_salons_with_unread_counts(client, agent, colleague, project_salon):
             "kind": "project",
             "archived": False,
             "unread": 2,
+            "unread_more": False,
             "role": "moderator",
         }
     ]

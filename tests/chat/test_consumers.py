@@ -1,5 +1,6 @@
-"""The salon websocket over the real Redis channel layer: auth, Origin, membership on connect and on every
-send, live delivery, and removal cutting delivery at once."""
+"""The salon websocket over the configured channel layer (Redis in the PostgreSQL pass): auth, Origin,
+membership on connect and on every send, live delivery, removal cutting delivery at once, catch-up after a
+reconnect, and a client that stops reading closed without delaying the others."""
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -44,13 +45,15 @@ async def _connected(user, salon):
     return communicator
 
 
-async def test_member_posts_over_the_socket_and_everyone_receives_it_once(redis_layer, people):
+async def test_member_posts_over_the_socket_and_everyone_receives_it_once(live_layer, people):
     from channels.layers import get_channel_layer
+    from django.conf import settings
 
     from chat.models import Message
 
     marie, paul, _jeanne, salon = people
-    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    assert type(get_channel_layer()).__name__ == expected
     sender, receiver = await _connected(marie, salon), await _connected(paul, salon)
     await sender.send_json_to({"type": "post", "text": "Bonjour **à tous**", "client_id": 1})
     first = await sender.receive_json_from(timeout=5)
@@ -66,7 +69,7 @@ async def test_member_posts_over_the_socket_and_everyone_receives_it_once(redis_
     await receiver.disconnect(timeout=5)
 
 
-async def test_message_posted_by_the_form_is_pushed_live(redis_layer, people):
+async def test_message_posted_by_the_form_is_pushed_live(live_layer, people):
     from chat.actions import message_post
 
     marie, paul, _jeanne, salon = people
@@ -76,7 +79,7 @@ async def test_message_posted_by_the_form_is_pushed_live(redis_layer, people):
     await receiver.disconnect(timeout=5)
 
 
-async def test_non_member_socket_is_refused_and_gets_no_history(redis_layer, people):
+async def test_non_member_socket_is_refused_and_gets_no_history(live_layer, people):
     marie, _paul, jeanne, salon = people
     client = await _login(jeanne)
     communicator = _communicator(client, salon.pk)
@@ -87,13 +90,13 @@ async def test_non_member_socket_is_refused_and_gets_no_history(redis_layer, peo
     await member.disconnect(timeout=5)
 
 
-async def test_anonymous_socket_is_refused(redis_layer, people, client):
+async def test_anonymous_socket_is_refused(live_layer, people, client):
     _marie, _paul, _jeanne, salon = people
     connected, code = await _communicator(client, salon.pk).connect()
     assert not connected and code == 4401
 
 
-async def test_foreign_origin_is_refused(redis_layer, people):
+async def test_foreign_origin_is_refused(live_layer, people):
     marie, _paul, _jeanne, salon = people
     client = await _login(marie)
     connected, _code = await _communicator(client, salon.pk, origin=b"https://attaquant.example").connect()
@@ -103,7 +106,7 @@ async def test_foreign_origin_is_refused(redis_layer, people):
     await good.disconnect(timeout=5)
 
 
-async def test_removed_member_stops_receiving_at_once(redis_layer, people):
+async def test_removed_member_stops_receiving_at_once(live_layer, people):
     from chat.actions import membership_remove, message_post
 
     marie, paul, _jeanne, salon = people
@@ -114,7 +117,7 @@ async def test_removed_member_stops_receiving_at_once(redis_layer, people):
     assert await watcher.receive_nothing(timeout=0.5)
 
 
-async def test_membership_is_checked_again_on_every_send(redis_layer, people):
+async def test_membership_is_checked_again_on_every_send(live_layer, people):
     """Even if the revoke event were missed, a send from a socket whose membership is gone is refused."""
     from chat.models import Membership, Message
 
@@ -130,7 +133,7 @@ async def test_membership_is_checked_again_on_every_send(redis_layer, people):
     await sender.disconnect(timeout=5)
 
 
-async def test_empty_message_over_the_socket_gets_a_french_error(redis_layer, people):
+async def test_empty_message_over_the_socket_gets_a_french_error(live_layer, people):
     from chat.models import Message
 
     marie, _paul, _jeanne, salon = people
@@ -144,7 +147,7 @@ async def test_empty_message_over_the_socket_gets_a_french_error(redis_layer, pe
     await socket.disconnect(timeout=5)
 
 
-async def test_edit_and_delete_over_the_socket_reach_everyone(redis_layer, people):
+async def test_edit_and_delete_over_the_socket_reach_everyone(live_layer, people):
     from chat.actions import message_post
 
     marie, paul, _jeanne, salon = people
@@ -163,7 +166,7 @@ async def test_edit_and_delete_over_the_socket_reach_everyone(redis_layer, peopl
     await author.disconnect(timeout=5)
 
 
-async def test_leaver_socket_is_closed(redis_layer, people):
+async def test_leaver_socket_is_closed(live_layer, people):
     from intranet.people.leavers import user_deactivate
 
     marie, paul, _jeanne, salon = people
@@ -172,7 +175,7 @@ async def test_leaver_socket_is_closed(redis_layer, people):
     assert (await socket.receive_output(timeout=5))["type"] == "websocket.close"
 
 
-async def test_mention_over_the_socket_notifies(redis_layer, people):
+async def test_mention_over_the_socket_notifies(live_layer, people):
     from intranet.notifications.models import Notification
 
     marie, paul, _jeanne, salon = people

@@ -155,7 +155,7 @@ def test_retry_with_the_same_transaction_id_does_not_duplicate(matrix_on, duo):
     assert bodies.count("Une seule fois") == 1
 
 
-def test_message_from_matrix_is_stored_once_and_pushed_live(matrix_on, duo, redis_layer):
+def test_message_from_matrix_is_stored_once_and_pushed_live(matrix_on, duo, live_layer):
     from channels.layers import get_channel_layer
 
     marie, paul = duo

@@ -1,6 +1,5 @@
-"""Live push of notifications over the websocket consumer, through the Redis channel layer."""
-
-import os
+"""Live push of notifications over the websocket consumer, through the configured channel layer (Redis in
+the PostgreSQL pass, in-memory in the SQLite pass)."""
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -9,19 +8,12 @@ from channels.testing import WebsocketCommunicator
 
 from intranet.asgi import application
 
-REDIS_LAYER = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
-    }
-}
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def redis_layer(settings):
-    settings.CHANNEL_LAYERS = REDIS_LAYER
+def live_layer():
+    """The configured layer: Redis in the PostgreSQL pass (REDIS_URL), in-memory in the SQLite pass."""
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
@@ -37,7 +29,7 @@ async def _communicator(client, origin=b"http://127.0.0.1"):
     return WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
 
 
-async def test_new_notification_is_pushed_live_through_redis(redis_layer, client, make_user):
+async def test_new_notification_is_pushed_live_through_the_configured_layer(live_layer, client, make_user):
     from intranet.notifications.actions import notify
 
     user = await sync_to_async(make_user)("marie.dupont")
@@ -46,8 +38,10 @@ async def test_new_notification_is_pushed_live_through_redis(redis_layer, client
     connected, _ = await communicator.connect()
     assert connected
     from channels.layers import get_channel_layer
+    from django.conf import settings
 
-    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    assert type(get_channel_layer()).__name__ == expected
 
     await sync_to_async(notify)(recipients=[user], verb="x", text="Votre réservation est validée", url="/")
     message = await communicator.receive_json_from(timeout=5)
@@ -56,7 +50,7 @@ async def test_new_notification_is_pushed_live_through_redis(redis_layer, client
     await communicator.disconnect()
 
 
-async def test_someone_elses_notification_is_not_pushed_to_me(redis_layer, client, make_user):
+async def test_someone_elses_notification_is_not_pushed_to_me(live_layer, client, make_user):
     from intranet.notifications.actions import notify
 
     me = await sync_to_async(make_user)("marie.dupont")
@@ -72,13 +66,13 @@ async def test_someone_elses_notification_is_not_pushed_to_me(redis_layer, clien
     await communicator.disconnect()
 
 
-async def test_anonymous_socket_is_closed(redis_layer, client):
+async def test_anonymous_socket_is_closed(live_layer, client):
     communicator = await _communicator(client)
     connected, code = await communicator.connect()
     assert not connected and code == 4401
 
 
-async def test_foreign_origin_is_refused(redis_layer, client, make_user):
+async def test_foreign_origin_is_refused(live_layer, client, make_user):
     user = await sync_to_async(make_user)("marie.dupont")
     await sync_to_async(client.force_login)(user)
     communicator = await _communicator(client, origin=b"https://attaquant.example")

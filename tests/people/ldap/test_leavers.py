@@ -1,7 +1,5 @@
 """`users_deactivate`: a leaver loses sessions, tokens and open websockets at once; other apps hear of it."""
 
-import os
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -17,13 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def redis_layer(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
-        }
-    }
+def live_layer():
+    """The configured layer: Redis in the PostgreSQL pass (REDIS_URL), in-memory in the SQLite pass."""
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
@@ -38,7 +31,7 @@ def _socket(client):
     return WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
 
 
-async def test_deactivation_closes_the_open_websocket_and_refuses_a_new_one(redis_layer, client, make_user):
+async def test_deactivation_closes_the_open_websocket_and_refuses_a_new_one(live_layer, client, make_user):
     """The leaver's open page is disconnected at once, and cannot reconnect."""
     leaver = await sync_to_async(make_user)("lea.depart")
     colleague = await sync_to_async(make_user)("paul.reste")
