@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from intranet.notifications.push import user_group
-from intranet.params import BadParameter, is_valid_id, parse_datetime
+from intranet.params import BadParameter, is_valid_id, parse_datetime, parse_id
 
 from .fanout import fanout
 from .push import salon_group
@@ -82,7 +82,9 @@ def _handle(user, salon_id: int, content: dict) -> dict | None:
         return _resume(membership.salon, content)
     if kind == "read":
         up_to = content.get("id")
-        actions.membership_mark_read(membership=membership, up_to=up_to if isinstance(up_to, int) else None)
+        # An id beyond 64 bits (or not a number) is ignored: it would overflow the database's bigint.
+        up_to = parse_id(up_to) if isinstance(up_to, int) and is_valid_id(up_to) else None
+        actions.membership_mark_read(membership=membership, up_to=up_to)
         return None
     return {"type": "error", "message": _("Commande inconnue.")}
 

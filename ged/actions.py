@@ -30,7 +30,7 @@ from .models import (
     Version,
 )
 from .names import clean_name
-from .permissions import ancestor_paths, forget_grants, manages_space
+from .permissions import ancestor_paths, forget_grants, manages_space, users_who_may
 from .uploads import StagedFile, stage
 
 User = get_user_model()
@@ -169,9 +169,19 @@ def folder_move(*, folder: Folder, target: Folder, actor) -> Folder:
 
 @transaction.atomic
 def folder_delete(*, folder: Folder, actor) -> Folder:
-    """Soft-delete an empty folder (its trashed documents go back to the space root when restored)."""
+    """Soft-delete an empty folder. Its trashed documents restore into the nearest surviving ancestor, which
+    never widens access only if the deleted folder was not restricted: so a restricted folder cannot be
+    deleted while documents of it (or of its deleted subfolders) are in the trash (docs/ged.md)."""
     if folder.depth == 1:
         raise ValidationError(_("Le dossier racine d'un espace ne peut pas être supprimé."))
+    if folder.restricted and Document.objects.trashed().filter(folder__path__startswith=folder.path).exists():
+        raise ValidationError(
+            _(
+                "Ce dossier à accès restreint a encore des documents dans la corbeille : restaurez-les ou "
+                "faites-les supprimer définitivement par un gestionnaire avant de supprimer le dossier, "
+                "pour qu'ils ne deviennent jamais lisibles par plus de monde."
+            )
+        )
     live_children = Folder.objects.filter(
         path__startswith=folder.path, depth__gt=folder.depth, trashed_at__isnull=True
     ).exists()
@@ -249,8 +259,9 @@ def grant_set(
     )
     if notify_grantee and recipients:
         url = reverse("ged:folder", args=[folder.pk])
+        recipients = users_who_may(recipients, folder=folder, need="enter")
         notify(
-            recipients=[r for r in recipients if getattr(r, "pk", r) != getattr(actor, "pk", None)],
+            recipients=[r for r in recipients if r != getattr(actor, "pk", None)],
             verb="ged.share",
             text=_("%(who)s vous a donné accès à « %(folder)s » (%(role)s).")
             % {
@@ -433,7 +444,11 @@ def _add_version(
 
     transaction.on_commit(lambda: extract_text.enqueue(version.pk), robust=True)
     if version.number > 1:
-        followers = [uid for uid in _followers(locked) if author is None or uid != author.pk]
+        # Decided now, for each follower, by the document's own permission: a follower of the space root
+        # hears nothing of a restricted folder it cannot read, nor does one who lost access since.
+        followers = users_who_may(
+            [uid for uid in _followers(locked) if author is None or uid != author.pk], document=locked
+        )
         if followers:
             notify(
                 recipients=followers,
@@ -668,9 +683,10 @@ def document_unlock(*, document: Document, actor) -> Document:
     locked.lock_expires_at = None
     _history_reason(locked, "unlock").save(update_fields=["lock_holder", "lock_expires_at"])
     document.lock_holder, document.lock_expires_at = None, None
-    if broken and previous:
+    recipients = users_who_may([previous], document=locked) if broken and previous else []
+    if recipients:
         notify(
-            recipients=[previous],
+            recipients=recipients,
             verb="ged.unlock",
             text=_("%(who)s a levé votre réservation de « %(title)s ».")
             % {"who": actor.get_full_name(), "title": locked.title},
@@ -698,24 +714,52 @@ def document_trash(*, document: Document, actor, request=None) -> Document:
     return document
 
 
+def restore_destination(document: Document) -> Folder:
+    """Where a trashed document goes back: its folder, or the nearest surviving ancestor when that folder (or
+    one above it) was deleted. Refused (ValidationError) when a deleted folder on the way was restricted:
+    the ancestor would let more people read it. One query."""
+    folder = document.folder
+    chain = list(Folder.objects.filter(path__in=ancestor_paths(folder.path)).order_by("path"))
+    destination = None
+    for f in chain:
+        if f.trashed_at is not None:
+            break
+        destination = f
+    gone = chain[len(chain) if destination is None else chain.index(destination) + 1 :]
+    if destination is None:
+        destination = chain[0]
+    restricted = next((f for f in gone if f.restricted), None)
+    if restricted is not None:
+        raise ValidationError(
+            _(
+                "Le dossier à accès restreint « %(folder)s » qui contenait ce document a été supprimé : le "
+                "restaurer ailleurs le rendrait lisible par plus de monde. Un gestionnaire de l'espace peut "
+                "le supprimer définitivement."
+            )
+            % {"folder": restricted.name}
+        )
+    return destination
+
+
 @transaction.atomic
 def document_restore(*, document: Document, actor, request=None) -> Document:
-    """Back to its folder, or to the space root if that folder (or one above it) was deleted; renamed if a
-    live document took its name meanwhile."""
-    folder = document.folder
-    gone = Folder.objects.filter(path__in=ancestor_paths(folder.path), trashed_at__isnull=False).exists()
-    if gone or folder.space_id != document.space_id:
-        folder = document.space.root
+    """Back to its folder, or to the nearest surviving ancestor if that folder was deleted (never out of a
+    deleted restricted folder: see restore_destination); renamed if a live document took its name meanwhile.
+    """
+    folder = restore_destination(document)
     title = document.title
     if Document.objects.live().filter(folder=folder, title__iexact=title).exists():
         stem, dot, ext = title.rpartition(".")
         stamp = timezone.localtime().strftime("%Y-%m-%d %H%M")
         title = f"{stem} (restauré {stamp}).{ext}" if dot and stem else f"{title} (restauré {stamp})"
     document.folder = folder
+    document.space_id = folder.space_id
     document.title = title
     document.trashed_at = None
     document.trashed_by = None
-    _history_reason(document, "restore").save(update_fields=["folder", "title", "trashed_at", "trashed_by"])
+    _history_reason(document, "restore").save(
+        update_fields=["folder", "space", "title", "trashed_at", "trashed_by"]
+    )
     audit_record(
         action="ged.document.restore",
         actor=actor,

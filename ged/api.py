@@ -6,9 +6,12 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+
+from intranet.api_schema import Error, ObjectId, PageNumber, StrictIn
 
 from .actions import (
     StaleVersion,
@@ -22,7 +25,7 @@ from .actions import (
 )
 from .choices import Role
 from .models import Document, FolderGroupObjectPermission, FolderUserObjectPermission
-from .permissions import access_document, access_folder, access_version
+from .permissions import access_document, access_folder, access_space, access_version, may_open_trash
 from .queries import document_versions, folder_listing, my_spaces, trash_listing
 from .views.common import error_text
 from .views.documents import _download
@@ -98,20 +101,16 @@ class DocumentOut(Schema):
     abilities: dict[str, bool]
 
 
-class GrantIn(Schema):
+class GrantIn(StrictIn):
     role: Role
-    user: int | None = None
-    group: int | None = None
+    user: ObjectId | None = None
+    group: ObjectId | None = None
 
 
 class GrantOut(Schema):
     kind: str
     principal: int
     role: str
-
-
-class Error(Schema):
-    detail: str
 
 
 def _guard(fn, *args, **kwargs):
@@ -121,7 +120,7 @@ def _guard(fn, *args, **kwargs):
         _404()
 
 
-@router.get("/ged/spaces", response=list[SpaceOut])
+@router.get("/ged/spaces", response=list[SpaceOut], summary="Mes espaces documentaires")
 def spaces(request):
     data = my_spaces(request.user)
     out = []
@@ -140,8 +139,12 @@ def spaces(request):
     return out
 
 
-@router.get("/ged/folders/{folder_id}", response={200: FolderOut, 404: Error})
-def folder(request, folder_id: int, page: int = 1, sort: str = "nom"):
+@router.get(
+    "/ged/folders/{folder_id}",
+    response={200: FolderOut, 404: Error},
+    summary="Un dossier : ses sous-dossiers et ses documents, par pages",
+)
+def folder(request, folder_id: ObjectId, page: PageNumber = 1, sort: str = "nom"):
     access = _guard(access_folder, request.user, folder_id)
     listing = folder_listing(request.user, access, sort=sort, page=page)
     docs = list(listing.page.object_list) if listing.page else []
@@ -188,13 +191,17 @@ def _doc_out(access) -> DocumentOut:
     )
 
 
-@router.get("/ged/documents/{document_id}", response={200: DocumentOut, 404: Error})
-def document(request, document_id: int):
+@router.get("/ged/documents/{document_id}", response={200: DocumentOut, 404: Error}, summary="Un document")
+def document(request, document_id: ObjectId):
     return _doc_out(_guard(access_document, request.user, document_id))
 
 
-@router.get("/ged/documents/{document_id}/versions", response={200: list[VersionOut], 404: Error})
-def versions(request, document_id: int):
+@router.get(
+    "/ged/documents/{document_id}/versions",
+    response={200: list[VersionOut], 404: Error},
+    summary="Les versions d'un document",
+)
+def versions(request, document_id: ObjectId):
     access = _guard(access_document, request.user, document_id)
     return [
         VersionOut(
@@ -214,9 +221,11 @@ def versions(request, document_id: int):
 
 
 @router.post(
-    "/ged/folders/{folder_id}/documents", response={201: DocumentOut, 400: Error, 404: Error, 413: Error}
+    "/ged/folders/{folder_id}/documents",
+    response={201: DocumentOut, 400: Error, 404: Error, 413: Error},
+    summary="Déposer un document dans un dossier",
 )
-def upload(request, folder_id: int, file: File[UploadedFile], comment: Form[str] = ""):
+def upload(request, folder_id: ObjectId, file: File[UploadedFile], comment: Form[str] = ""):
     access = _guard(access_folder, request.user, folder_id, need="upload")
     try:
         doc, _version = document_upload(
@@ -235,10 +244,15 @@ def upload(request, folder_id: int, file: File[UploadedFile], comment: Form[str]
 @router.post(
     "/ged/documents/{document_id}/versions",
     response={201: VersionOut, 400: Error, 404: Error, 409: Error, 412: Error, 413: Error},
+    summary="Déposer une nouvelle version d'un document",
+    description=(
+        "Une `base_version` qui n'est plus la version actuelle répond 409 ; un en-tête "
+        '`If-Match: "<numéro de version>"` qui ne désigne pas la version actuelle répond 412.'
+    ),
 )
 def new_version(
     request,
-    document_id: int,
+    document_id: ObjectId,
     file: File[UploadedFile],
     comment: Form[str] = "",
     base_version: Form[int | None] = None,
@@ -281,14 +295,38 @@ def new_version(
     )
 
 
-@router.get("/ged/versions/{version_id}/download", url_name="ged_download", response={404: Error})
-def download(request, version_id: int):
+@router.get(
+    "/ged/versions/{version_id}/download",
+    url_name="ged_download",
+    response={404: Error},
+    summary="Télécharger une version",
+    description="Le fichier tel que déposé. L'en-tête `Range` donne une partie du fichier (206).",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Le fichier.",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            206: {
+                "description": "La partie demandée du fichier (en-tête Range).",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            304: {"description": "Inchangé depuis la copie du client (If-None-Match)."},
+            416: {"description": "La plage demandée (en-tête Range) est hors du fichier."},
+        }
+    },
+)
+def download(request, version_id: ObjectId):
     version, access = _guard(access_version, request.user, version_id)
     return _download(request, version, access)
 
 
-@router.get("/ged/folders/{folder_id}/grants", response={200: list[GrantOut], 404: Error})
-def grants(request, folder_id: int):
+@router.get(
+    "/ged/folders/{folder_id}/grants",
+    response={200: list[GrantOut], 404: Error},
+    summary="Les rôles donnés sur un dossier (gestionnaires)",
+)
+def grants(request, folder_id: ObjectId):
     access = _guard(access_folder, request.user, folder_id, need="share")
     rows = [
         GrantOut(kind="user", principal=g.user_id, role=g.permission.codename.removeprefix("role_"))
@@ -305,8 +343,12 @@ def grants(request, folder_id: int):
     return rows
 
 
-@router.post("/ged/folders/{folder_id}/grants", response={201: GrantOut, 400: Error, 404: Error})
-def grant_add(request, folder_id: int, payload: GrantIn):
+@router.post(
+    "/ged/folders/{folder_id}/grants",
+    response={201: GrantOut, 400: Error, 404: Error},
+    summary="Donner un rôle sur un dossier à un agent ou à un groupe",
+)
+def grant_add(request, folder_id: ObjectId, payload: GrantIn):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -328,9 +370,11 @@ def grant_add(request, folder_id: int, payload: GrantIn):
 
 
 @router.delete(
-    "/ged/folders/{folder_id}/grants/{kind}/{principal_id}", response={204: None, 400: Error, 404: Error}
+    "/ged/folders/{folder_id}/grants/{kind}/{principal_id}",
+    response={204: None, 400: Error, 404: Error},
+    summary="Retirer le rôle d'un agent (user) ou d'un groupe (group) sur un dossier",
 )
-def grant_delete(request, folder_id: int, kind: str, principal_id: int):
+def grant_delete(request, folder_id: ObjectId, kind: str, principal_id: ObjectId):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -346,43 +390,140 @@ def grant_delete(request, folder_id: int, kind: str, principal_id: int):
     return 204, None
 
 
-@router.get("/ged/spaces/{slug}/trash", response={200: list[DocumentRow], 404: Error})
-def trash(request, slug: str, page: int = 1):
-    from .permissions import access_space
+class TrashRow(Schema):
+    id: int
+    title: str
+    trashed_at: datetime
+    folder: int
+    folder_name: str
+    folder_deleted: bool
+    size: int | None
+    trashed_by: str
+    can_purge: bool
 
+
+class TrashOut(Schema):
+    documents: list[TrashRow]
+    count: int
+    page: int
+    pages: int
+
+
+class RestoreOut(Schema):
+    id: int
+    title: str
+    folder: int
+    folder_name: str
+    readable: bool
+    detail: str
+    document: DocumentOut | None
+
+
+def _trash_out(page) -> TrashOut:
+    return TrashOut(
+        documents=[
+            TrashRow(
+                id=d["id"],
+                title=d["title"],
+                trashed_at=d["trashed_at"],
+                folder=d["folder_id"],
+                folder_name=d["folder__name"],
+                folder_deleted=d["folder__trashed_at"] is not None,
+                size=d["current_version__size"],
+                trashed_by=" ".join(
+                    p for p in (d["trashed_by__first_name"], d["trashed_by__last_name"]) if p
+                ),
+                can_purge=d["purge"],
+            )
+            for d in page.object_list
+        ],
+        count=page.paginator.count,
+        page=page.number,
+        pages=page.paginator.num_pages,
+    )
+
+
+@router.get(
+    "/ged/spaces/{slug}/trash",
+    response={200: TrashOut, 404: Error},
+    summary="La corbeille d'un espace",
+    description=(
+        "Les documents supprimés que l'agent peut restaurer (éditeur de leur dossier), pour un éditeur de la "
+        "racine ou d'un dossier de l'espace ; 404 pour les autres."
+    ),
+)
+def trash(request, slug: str, page: PageNumber = 1):
+    """Trashed documents the agent may restore (editor of their folder), for an editor of the root or of
+    any folder of the space; 404 for everyone else."""
     access = _guard(access_space, request.user, slug)
-    if not access.abilities["trash"]:
+    if not may_open_trash(request.user, access):
         _404()
-    rows = trash_listing(request.user, access.space, page=page).object_list
-    return [
-        DocumentRow(
-            id=d["id"],
-            title=d["title"],
-            updated_at=d["trashed_at"],
-            size=d["current_version__size"],
-            version=None,
-            mime_type=None,
-        )
-        for d in rows
-    ]
+    return _trash_out(trash_listing(request.user, access.space, page=page))
 
 
-@router.post("/ged/documents/{document_id}/trash", response={204: None, 404: Error})
-def trash_document(request, document_id: int):
+@router.get(
+    "/ged/folders/{folder_id}/trash",
+    response={200: TrashOut, 404: Error},
+    summary="La corbeille d'un dossier",
+)
+def folder_trash(request, folder_id: ObjectId, page: PageNumber = 1):
+    access = _guard(access_folder, request.user, folder_id, need="trash")
+    return _trash_out(trash_listing(request.user, access.space, folder=access.folder, page=page))
+
+
+@router.post(
+    "/ged/documents/{document_id}/trash",
+    response={204: None, 404: Error},
+    summary="Mettre un document à la corbeille",
+)
+def trash_document(request, document_id: ObjectId):
     access = _guard(access_document, request.user, document_id, need="trash")
     document_trash(document=access.document, actor=request.user, request=request)
     return 204, None
 
 
-@router.post("/ged/documents/{document_id}/restore", response={200: DocumentOut, 404: Error})
-def restore_document(request, document_id: int):
+@router.post(
+    "/ged/documents/{document_id}/restore",
+    response={200: RestoreOut, 400: Error, 404: Error},
+    summary="Restaurer un document de la corbeille",
+    description=(
+        "Dit où le document est revenu et si l'agent peut encore l'y lire (`document` donne alors son "
+        "détail) ; 400 avec la raison quand la restauration élargirait son accès."
+    ),
+)
+def restore_document(request, document_id: ObjectId):
+    """Says where the document went and whether the agent may still read it there (`document` is then its
+    details); 400 with the reason when restoring would widen its access."""
     access = _guard(access_document, request.user, document_id, need="restore", trashed=True)
-    document_restore(document=access.document, actor=request.user, request=request)
-    return _doc_out(access_document(request.user, document_id))
+    try:
+        doc = document_restore(document=access.document, actor=request.user, request=request)
+    except ValidationError as exc:
+        return 400, {"detail": error_text(exc)}
+    try:
+        details = _doc_out(access_document(request.user, doc.pk))
+    except Http404:
+        details = None
+    if details is not None:
+        detail = _("« %(title)s » est restauré dans « %(folder)s ».")
+    else:
+        detail = _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
+    return 200, RestoreOut(
+        id=doc.pk,
+        title=doc.title,
+        folder=doc.folder_id,
+        folder_name=doc.folder.name,
+        readable=details is not None,
+        detail=detail % {"title": doc.title, "folder": doc.folder.name},
+        document=details,
+    )
 
 
-@router.delete("/ged/documents/{document_id}", response={204: None, 404: Error})
-def purge_document(request, document_id: int):
+@router.delete(
+    "/ged/documents/{document_id}",
+    response={204: None, 404: Error},
+    summary="Supprimer définitivement un document de la corbeille",
+)
+def purge_document(request, document_id: ObjectId):
     access = _guard(access_document, request.user, document_id, need="purge", trashed=True)
     document_purge(document=access.document, actor=request.user, request=request)
     return 204, None

@@ -20,9 +20,12 @@ from .models import Document, Folder, FolderGroupObjectPermission, FolderUserObj
 from .permissions import (
     FolderAccess,
     child_role,
+    folder_roles,
     has_grant_below,
     is_superuser,
+    manages_space,
     readable_documents_q,
+    trash_folder_ids,
     user_grants,
     visible_spaces_q,
 )
@@ -221,24 +224,38 @@ def document_versions(document: Document) -> list[Version]:
     )
 
 
-def trash_listing(user, space: Space, *, page=1):
-    """Trashed documents of a space (the agent is an editor of its root or more: checked by the view)."""
-    qs = (
-        Document.objects.trashed()
-        .filter(space=space)
-        .order_by("-trashed_at", "pk")
-        .values(
-            "id",
-            "title",
-            "trashed_at",
-            "folder__name",
-            "folder__trashed_at",
-            "trashed_by__first_name",
-            "trashed_by__last_name",
-            "current_version__size",
-        )
+def trash_listing(user, space: Space, *, folder: Folder | None = None, page=1):
+    """Trashed documents of a space (or of one folder's subtree) the agent may restore: editor or more on
+    their folder, restrictions included, whatever the viewer's role on the root. The space's folders
+    (1 query), then a page (1 query) and its count (1 query). Each row says if the viewer may purge it."""
+    qs = Document.objects.trashed().filter(space=space)
+    allowed = trash_folder_ids(user, space, under=folder)
+    if allowed is not None:
+        qs = qs.filter(folder_id__in=allowed)
+    elif folder is not None:
+        qs = qs.filter(folder__path__startswith=folder.path)
+    qs = qs.order_by("-trashed_at", "pk").values(
+        "id",
+        "title",
+        "trashed_at",
+        "folder_id",
+        "folder__name",
+        "folder__trashed_at",
+        "trashed_by__first_name",
+        "trashed_by__last_name",
+        "current_version__size",
     )
-    return Paginator(qs, settings.GED_PAGE_SIZE).get_page(page)
+    result = Paginator(qs, settings.GED_PAGE_SIZE).get_page(page)
+    result.object_list = list(result.object_list)
+    manager = is_superuser(user) or manages_space(user, space.pk)
+    roles = {}
+    if not manager and result.object_list:
+        roles = folder_roles(
+            user, space, list(Folder.objects.filter(space_id=space.pk).only("id", "path", "restricted"))
+        )
+    for row in result.object_list:
+        row["purge"] = manager or Role.rank(roles.get(row["folder_id"])) >= Role.rank(Role.MANAGER)
+    return result
 
 
 def activity(
@@ -625,7 +642,7 @@ def department_spaces_for(viewer, department) -> list[Space]:
 def move_targets(user, space: Space, *, exclude_path: str | None = None) -> list[tuple[Folder, str]]:
     """Folders the agent may add to (contributor or more), in this space and, for a manager of it, in the
     other spaces they manage. One query (plus the cached grants); roles computed in Python."""
-    from .permissions import manages_space, role_in_chain
+    from .permissions import role_in_chain
 
     space_ids = {space.pk}
     if manages_space(user, space.pk):

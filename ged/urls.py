@@ -18,6 +18,7 @@ urlpatterns = [
     path("dossier/<id:pk>/deplacer/", folders.folder_move_view, name="folder_move"),
     path("dossier/<id:pk>/supprimer/", folders.folder_delete_view, name="folder_delete"),
     path("dossier/<id:pk>/suivre/", folders.folder_follow, name="folder_follow"),
+    path("dossier/<id:pk>/corbeille/", folders.folder_trash, name="folder_trash"),
     path("dossier/<id:pk>/acces/", access.folder_access_view, name="folder_access"),
     path("dossier/<id:pk>/acces/donner/", access.grant, name="grant"),
     path("dossier/<id:pk>/acces/apercu/", access.preview, name="grant_preview"),

@@ -1,4 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+
+from .errors import TOO_LARGE, error_response, is_api
+from .params import BadParameter
 
 # Our pages run no inline script or style: a strict policy. The Wagtail and Django admins and the API docs
 # page need inline code, so they get a looser one, still same-origin only.
@@ -54,3 +61,81 @@ class FrenchFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ErrorPagesMiddleware:
+    """The product's error pages where Django has no handler of its own.
+
+    - a parameter refused by `intranet.params` (BadParameter) is a 400 with its French message;
+    - 405, 413 and 429 answered without a body (`require_http_methods`, size and rate limits) get their page;
+    - an agent without access to the Wagtail admin gets a 403 that says why, instead of a loop between
+      /cms/ and the login page (which sends an authenticated agent straight back);
+    - with DEBUG on (the demo), missing and refused objects still show the product's pages, not Django's
+      technical ones, unless DEBUG_TECHNICAL_404 asks for them; tracebacks of real errors stay.
+    """
+
+    REPLACED_WHEN_EMPTY = {405, 413, 429}
+    KEPT_HEADERS = ("Allow", "Retry-After")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _technical_pages_wanted(self) -> bool:
+        return settings.DEBUG and settings.DEBUG_TECHNICAL_404
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/cms/")
+            and user is not None
+            and user.is_authenticated
+            and not user.has_perm("wagtailadmin.access_admin")
+        ):
+            return error_response(
+                request,
+                403,
+                _(
+                    "L'administration du contenu est réservée aux rédacteurs et au service communication. "
+                    "Pour publier une actualité ou modifier une page, adressez-vous à eux."
+                ),
+            )
+        response = self.get_response(request)
+        if getattr(response, "product_error_page", False) or response.streaming:
+            return response
+        status = response.status_code
+        if status in self.REPLACED_WHEN_EMPTY and not response.content:
+            page = error_response(request, status)
+        elif (
+            status == 404
+            and settings.DEBUG
+            and not self._technical_pages_wanted()
+            and not is_api(request)
+            and b"<code>DEBUG = True</code>" in response.content
+        ):
+            # Django's technical 404 for a path no URL pattern matches (Resolver404 is raised outside the
+            # view, so process_exception never sees it).
+            page = error_response(request, 404)
+        else:
+            return response
+        for header in self.KEPT_HEADERS:
+            if header in response:
+                page[header] = response[header]
+        return page
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, BadParameter):
+            return error_response(request, 400, exception.detail)
+        if not settings.DEBUG or self._technical_pages_wanted():
+            # Django's own handling: its handlers are ours (intranet.errors), and it logs suspicious
+            # operations to django.security.
+            return None
+        # DEBUG on: Django would show its technical pages for these; the demo shows the product's.
+        if isinstance(exception, Http404):
+            return error_response(request, 404)
+        if isinstance(exception, PermissionDenied):
+            return error_response(request, 403)
+        if isinstance(exception, TOO_LARGE):
+            return error_response(request, 413)
+        if isinstance(exception, (BadRequest, SuspiciousOperation, MultiPartParserError)):
+            return error_response(request, 400)
+        return None

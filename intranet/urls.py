@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -27,7 +29,8 @@ urlpatterns = [
     path("deconnexion/", people_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("ping/", views.ping, name="ping"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is in the footer of every page, the login page included.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("intranet.notifications.urls")),
     path("compte/", include("intranet.people.urls")),
     path("annuaire/", include("intranet.people.directory_urls")),
@@ -48,6 +51,7 @@ urlpatterns = [
 # The dashboard, then Wagtail's page tree, which answers every remaining path.
 urlpatterns += [path("", news_views.home, name="home"), path("", include(wagtail_urls))]
 
+handler400 = "intranet.errors.bad_request"
 handler403 = "intranet.errors.permission_denied"
 handler404 = "intranet.errors.page_not_found"
 handler500 = "intranet.errors.server_error"

@@ -1,12 +1,15 @@
 """/api/v1/rooms and /api/v1/bookings: the same actions as the pages, the same permission rules."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+
+from intranet.api_schema import StrictIn, WallClock
+from intranet.params import check_date, parse_id, parse_int, parse_optional_id
 
 from . import actions
 from .permissions import access_booking, access_booking_as_manager, access_room, actor_for
@@ -30,8 +33,8 @@ class RoomOut(Schema):
     capacity: int
     equipment: list[str]
     requires_approval: bool
-    opens_at: time
-    closes_at: time
+    opens_at: WallClock
+    closes_at: WallClock
 
     @staticmethod
     def resolve_equipment(obj):
@@ -53,7 +56,7 @@ class BookingOut(Schema):
     decision_reason: str
 
 
-class BookingIn(Schema):
+class BookingIn(StrictIn):
     room: int
     title: str
     start: datetime
@@ -68,11 +71,22 @@ class SeriesOut(Schema):
     skipped: list[date]
 
 
-class ReasonIn(Schema):
+class ReasonIn(StrictIn):
     reason: str = ""
 
 
+def _capacity(value) -> int:
+    return parse_int(
+        value,
+        minimum=0,
+        maximum=100_000,
+        param="capacity",
+        message=_("Capacité invalide : indiquez un nombre de places entre 0 et 100 000."),
+    )
+
+
 def _aware(value: datetime) -> datetime:
+    check_date(value, param="start/end")  # year 1 or 9999 would overflow the window arithmetic
     if timezone.is_naive(value):
         # Naive times are read as Paris wall-clock times, like the forms.
         return local_datetime(value.date(), value.time())
@@ -84,6 +98,9 @@ def rooms_index(
     request, site: int | None = None, q: str = "", capacity: int | None = None, equipment: str = ""
 ):
     slugs = [s for s in equipment.split(",") if s][:10]
+    site = parse_optional_id(site, param="site")
+    if capacity is not None:
+        capacity = _capacity(capacity)
     return list(room_list(site=site, q=q[:100], capacity=capacity, equipment=slugs))
 
 
@@ -99,16 +116,16 @@ def rooms_availability(
     query = FinderQuery(
         start=start,
         end=end,
-        capacity=max(1, capacity),
+        capacity=max(1, _capacity(capacity)),
         equipment=[s for s in equipment.split(",") if s][:10],
-        site=site,
+        site=parse_optional_id(site, param="site"),
     )
     return free_rooms(actor_for(request.auth), query)
 
 
 @router.get("/rooms/{room_id}", response=RoomOut, summary="Une salle")
 def rooms_detail(request, room_id: int):
-    room = access_room(request.auth, room_id)
+    room = access_room(request.auth, parse_id(room_id, param="room_id"))
     return room
 
 
@@ -121,13 +138,19 @@ def bookings_index(request):
     "/bookings",
     response={201: BookingOut | SeriesOut, 400: dict, 409: dict},
     summary="Réserver (une fois, ou en série avec rrule)",
+    description=(
+        "Un conflit répond 409 avec le créneau en conflit, des salles libres et les prochains créneaux "
+        "libres. Avec `rrule` (FREQ=DAILY, WEEKLY ou MONTHLY ; INTERVAL ; BYDAY ; COUNT ou UNTIL ; un an "
+        "et 200 occurrences au plus), les occurrences libres sont réservées et les autres listées dans "
+        "`skipped`. Les heures sans décalage sont lues à l'heure de Paris."
+    ),
 )
 def bookings_create(request, payload: BookingIn):
     """A conflict answers 409 with the conflicting slot and free alternatives. With `rrule` (FREQ=DAILY,
     WEEKLY or MONTHLY; INTERVAL; BYDAY; COUNT or UNTIL; one year and 200 occurrences at most), the free
     occurrences are booked and the others listed in `skipped`."""
     user = request.auth
-    room = access_room(user, payload.room)
+    room = access_room(user, parse_id(payload.room, param="room"))
     try:
         start, end = _aware(payload.start), _aware(payload.end)
         if payload.rrule:
@@ -168,12 +191,12 @@ def bookings_create(request, payload: BookingIn):
     "/bookings/{booking_id}", response=BookingOut, summary="Une réservation (demandeur ou gestionnaire)"
 )
 def bookings_detail(request, booking_id: int):
-    return access_booking(request.auth, booking_id)
+    return access_booking(request.auth, parse_id(booking_id, param="booking_id"))
 
 
 @router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, 400: dict}, summary="Annuler")
 def bookings_cancel(request, booking_id: int, payload: ReasonIn):
-    booking = access_booking(request.auth, booking_id)
+    booking = access_booking(request.auth, parse_id(booking_id, param="booking_id"))
     try:
         return Status(
             200,
@@ -187,7 +210,7 @@ def bookings_cancel(request, booking_id: int, payload: ReasonIn):
 
 @router.post("/bookings/{booking_id}/approve", response={200: BookingOut, 400: dict}, summary="Valider")
 def bookings_approve(request, booking_id: int):
-    booking = access_booking_as_manager(request.auth, booking_id)
+    booking = access_booking_as_manager(request.auth, parse_id(booking_id, param="booking_id"))
     try:
         return Status(200, actions.booking_approve(booking=booking, approver=request.auth, request=request))
     except ValidationError as exc:
@@ -196,7 +219,7 @@ def bookings_approve(request, booking_id: int):
 
 @router.post("/bookings/{booking_id}/reject", response={200: BookingOut, 400: dict}, summary="Refuser")
 def bookings_reject(request, booking_id: int, payload: ReasonIn):
-    booking = access_booking_as_manager(request.auth, booking_id)
+    booking = access_booking_as_manager(request.auth, parse_id(booking_id, param="booking_id"))
     try:
         return Status(
             200,

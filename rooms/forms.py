@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from intranet.params import check_date
+
 from .choices import Frequency, Weekday
 from .models import Equipment, Site
 from .recurrence import SeriesRule, local_datetime, validate_rule
@@ -29,7 +31,7 @@ class SlotFieldsMixin:
 
 
 class FinderForm(SlotFieldsMixin, forms.Form):
-    date = forms.DateField(label=_("Date"), widget=_DATE)
+    date = forms.DateField(label=_("Date"), widget=_DATE, validators=[check_date])
     start_time = forms.TimeField(label=_("De"), widget=_TIME)
     end_time = forms.TimeField(label=_("À"), widget=_TIME)
     duration = forms.IntegerField(
@@ -63,7 +65,7 @@ class FinderForm(SlotFieldsMixin, forms.Form):
 
 class BookingForm(SlotFieldsMixin, forms.Form):
     title = forms.CharField(label=_("Objet"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=_DATE)
+    date = forms.DateField(label=_("Date"), widget=_DATE, validators=[check_date])
     start_time = forms.TimeField(label=_("Début"), widget=_TIME)
     end_time = forms.TimeField(label=_("Fin"), widget=_TIME)
     attendees = forms.IntegerField(label=_("Nombre de participants"), min_value=1, max_value=2000, initial=1)
@@ -87,7 +89,7 @@ class BookingForm(SlotFieldsMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    until = forms.DateField(label=_("Jusqu'au"), required=False, widget=_DATE)
+    until = forms.DateField(label=_("Jusqu'au"), required=False, widget=_DATE, validators=[check_date])
     count = forms.IntegerField(label=_("Ou nombre d'occurrences"), min_value=1, max_value=200, required=False)
 
     def clean(self):
@@ -114,7 +116,7 @@ class BookingForm(SlotFieldsMixin, forms.Form):
 
 class EditForm(SlotFieldsMixin, forms.Form):
     title = forms.CharField(label=_("Objet"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=_DATE)
+    date = forms.DateField(label=_("Date"), widget=_DATE, validators=[check_date])
     start_time = forms.TimeField(label=_("Début"), widget=_TIME)
     end_time = forms.TimeField(label=_("Fin"), widget=_TIME)
     attendees = forms.IntegerField(label=_("Nombre de participants"), min_value=1, max_value=2000)

@@ -1,6 +1,6 @@
 """Room booking pages: thin views that parse, call one action or query, render."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from intranet.params import parse_date, parse_id, parse_int, parse_optional_id
 
 from . import actions, ical
 from .choices import BLOCKING_STATUSES
@@ -41,13 +43,6 @@ from .queries import (
 from .recurrence import to_local
 
 
-def _parse_day(raw: str, default: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else default
-    except ValueError:
-        return default
-
-
 def _partial(request, full: str, fragment: str, context: dict, status: int = 200):
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, fragment, context, status=status)
@@ -59,8 +54,7 @@ def _partial(request, full: str, fragment: str, context: dict, status: int = 200
 
 @require_GET
 def index(request):
-    site = request.GET.get("site", "")
-    site_id = int(site) if site.isdigit() and len(site) < 10 else None
+    site_id = parse_optional_id(request.GET.get("site"), param="site")
     rooms = room_list(site=site_id)
     return render(
         request,
@@ -72,7 +66,7 @@ def index(request):
 @require_GET
 def room_detail(request, pk):
     room = access_room(request.user, pk)
-    monday = week_start(_parse_day(request.GET.get("semaine", ""), today_local()))
+    monday = week_start(parse_date(request.GET.get("semaine"), default=today_local(), param="semaine"))
     context = {
         "room": room,
         "equipment": list(room.equipment.order_by("name")),
@@ -86,7 +80,7 @@ def room_detail(request, pk):
 @require_GET
 def site_day(request, slug):
     site = get_object_or_404(Site, slug=slug)
-    day = _parse_day(request.GET.get("jour", ""), today_local())
+    day = parse_date(request.GET.get("jour"), default=today_local(), param="jour")
     context = {
         "view": day_view(request.user, site, day),
         "previous": day - timedelta(days=1),
@@ -179,11 +173,8 @@ def _book_series(request, room, form, data):
     if request.POST.get("confirm") == "1":
         other = {}
         for key, value in request.POST.items():
-            if key.startswith("room-") and value.isdigit():
-                try:
-                    other[date.fromisoformat(key[5:])] = int(value)
-                except ValueError:
-                    continue
+            if key.startswith("room-") and value:
+                other[parse_date(key[5:], param=key)] = parse_id(value, param=key)
         try:
             series, created = actions.series_create(
                 title=data["title"], other_rooms=other, request=request, **kwargs
@@ -422,8 +413,13 @@ def feed_room(request, secret, pk):
 def next_slots(request, pk):
     """« Prochain créneau libre » of one room (htmx fragment or page)."""
     room = access_room(request.user, pk)
-    raw = request.GET.get("duree", "60")
-    minutes = int(raw) if raw.isdigit() and 5 <= int(raw) <= 1440 else 60
+    minutes = parse_int(
+        request.GET.get("duree") or 60,
+        minimum=5,
+        maximum=1440,
+        param="duree",
+        message=_("Durée invalide : indiquez un nombre de minutes entre 5 et 1440."),
+    )
     slots = next_free_slots(room, datetime.now().astimezone(), timedelta(minutes=minutes), count=5)
     return _partial(
         request,

@@ -26,7 +26,7 @@ from ..models import (
     OnlineSave,
 )
 from ..names import clean_name, extension
-from ..permissions import ancestor_paths
+from ..permissions import ancestor_paths, users_who_may
 from ..uploads import stage
 from .config import CHANGES_MAX_BYTES, DOCUMENT_TYPES, KEY_RE, FetchRefused, _origin, ds_origins, may_edit
 
@@ -148,7 +148,8 @@ def handle_callback(*, document_id: int, payload: dict) -> Answer:
         logger.error("onlyoffice saving error (status %s) for document %s key %s", status, document.pk, key)
         recipients = set(_notify_ids(_user_ids(payload))) | set(_notify_ids(ek.editors or []))
         notify(
-            recipients=recipients,
+            # Only those who may still read the document now hear of it (its title is in the text).
+            recipients=users_who_may(recipients, document=document),
             verb="ged.onlyoffice.error",
             text=_(
                 "L'enregistrement en ligne de « %(title)s » a échoué : la version actuelle est conservée. "
@@ -172,7 +173,7 @@ def _save(*, ek: EditorKey, document: Document, status: int, payload: dict) -> A
     if author is None or not may_edit(author, document):
         recipients = _manager_ids(document)
         notify(
-            recipients=recipients,
+            recipients=users_who_may(recipients, document=document),
             verb="ged.onlyoffice.refused",
             text=_(
                 "Un enregistrement en ligne de « %(title)s » a été refusé : son auteur n'a plus le droit de "

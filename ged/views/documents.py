@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -263,13 +264,38 @@ def _trash_days():
 @require_POST
 def restore(request, pk):
     access = access_document(request.user, pk, need="restore", trashed=True)
-    doc = document_restore(document=access.document, actor=request.user, request=request)
+    back = request.POST.get("retour", "")
+    trash_url = (
+        reverse("ged:folder_trash", args=[int(back)])
+        if back.isdigit()
+        else reverse("ged:trash", args=[access.folder_access.space.slug])
+    )
+    try:
+        doc = document_restore(document=access.document, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(trash_url)
+    if access_document_or_none(request.user, doc.pk) is None:
+        # Restored into an ancestor the agent may not read (their rights were on the deleted folder alone).
+        messages.success(
+            request,
+            _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
+            % {"title": doc.title, "folder": doc.folder.name},
+        )
+        return redirect(trash_url)
     messages.success(
         request,
-        _("« %(title)s » est restauré dans « %(folder)s ».")
+        _("« %(title)s » est restauré dans « %(folder)s ».")
         % {"title": doc.title, "folder": doc.folder.name},
     )
     return redirect("ged:document", pk=doc.pk)
+
+
+def access_document_or_none(user, pk):
+    try:
+        return access_document(user, pk)
+    except Http404:
+        return None
 
 
 @require_POST

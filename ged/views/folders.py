@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
@@ -12,7 +13,7 @@ from ..choices import SortKey
 from ..forms import MoveForm, NameForm
 from ..models import Follow
 from ..permissions import access_folder
-from ..queries import folder_listing, move_targets
+from ..queries import folder_listing, move_targets, trash_listing
 from ..uploads import GedUploadHandler, HashedUpload, discard_uploads, max_upload_bytes
 from .common import error_text, json_error, wants_json
 
@@ -119,6 +120,25 @@ def folder_delete_view(request, pk):
         return redirect("ged:folder", pk=access.folder.pk)
     messages.success(request, _("Le dossier « %(name)s » est supprimé.") % {"name": access.folder.name})
     return redirect("ged:folder", pk=parent_pk)
+
+
+@require_GET
+def folder_trash(request, pk):
+    """The trash of one folder's subtree, for an editor of that folder (a restricted folder's editors reach
+    their documents here even if they may not open the space's root)."""
+    access = access_folder(request.user, pk, need="trash")
+    page = trash_listing(request.user, access.space, folder=access.folder, page=request.GET.get("page"))
+    return render(
+        request,
+        "ged/trash.html",
+        {
+            "access": access,
+            "space": access.space,
+            "folder": access.folder,
+            "page": page,
+            "trash_days": settings.GED_TRASH_DAYS,
+        },
+    )
 
 
 @require_POST

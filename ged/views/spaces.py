@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..actions import space_create
 from ..forms import SpaceForm
-from ..permissions import access_space
+from ..permissions import access_space, may_open_trash
 from ..queries import activity, folder_listing, my_spaces, search_documents, trash_listing
 from .common import error_text
 from .folders import folder_context
@@ -53,11 +54,17 @@ def space(request, slug):
 
 @require_GET
 def trash(request, slug):
+    """The space's trash, listing only what the viewer may restore: reachable by an editor of the root or of
+    any folder of the space (a restricted one), 404 for everyone else."""
     access = access_space(request.user, slug)
-    if not access.abilities["trash"]:
+    if not may_open_trash(request.user, access):
         raise Http404
     page = trash_listing(request.user, access.space, page=request.GET.get("page"))
-    return render(request, "ged/trash.html", {"access": access, "space": access.space, "page": page})
+    return render(
+        request,
+        "ged/trash.html",
+        {"access": access, "space": access.space, "page": page, "trash_days": settings.GED_TRASH_DAYS},
+    )
 
 
 @require_GET

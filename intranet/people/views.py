@@ -1,9 +1,12 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +21,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # A `next` pointing back at the login (or logout) page would send an agent already logged in
+        # round in circles (Django refuses it with an error): go to the home page instead.
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path in {resolve_url(settings.LOGIN_URL), reverse("logout")}:
+            return ""
+        return url
 
     def form_valid(self, form):
         response = super().form_valid(form)

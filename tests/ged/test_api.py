@@ -54,7 +54,8 @@ def test_trash_round_trip(client, space, upload, manager):
     doc, _ = upload(space.root, "a.txt")
     client.force_login(manager)
     assert client.post(f"/api/v1/ged/documents/{doc.pk}/trash").status_code == 204
-    assert [d["id"] for d in client.get(f"/api/v1/ged/spaces/{space.slug}/trash").json()] == [doc.pk]
+    listed = client.get(f"/api/v1/ged/spaces/{space.slug}/trash").json()
+    assert [d["id"] for d in listed["documents"]] == [doc.pk] and listed["count"] == 1
     assert client.post(f"/api/v1/ged/documents/{doc.pk}/restore").status_code == 200
     assert client.post(f"/api/v1/ged/documents/{doc.pk}/trash").status_code == 204
     assert client.delete(f"/api/v1/ged/documents/{doc.pk}").status_code == 204
