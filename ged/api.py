@@ -504,9 +504,9 @@ def restore_document(request, document_id: ObjectId):
     except Http404:
         details = None
     if details is not None:
-        detail = _("« %(title)s » est restauré dans « %(folder)s ».")
+        detail = _("« %(title)s » est restauré dans « %(folder)s ».")
     else:
-        detail = _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
+        detail = _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
     return 200, RestoreOut(
         id=doc.pk,
         title=doc.title,

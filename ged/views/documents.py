@@ -279,13 +279,13 @@ def restore(request, pk):
         # Restored into an ancestor the agent may not read (their rights were on the deleted folder alone).
         messages.success(
             request,
-            _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
+            _("« %(title)s » est restauré dans « %(folder)s », où vous n'avez pas accès.")
             % {"title": doc.title, "folder": doc.folder.name},
         )
         return redirect(trash_url)
     messages.success(
         request,
-        _("« %(title)s » est restauré dans « %(folder)s ».")
+        _("« %(title)s » est restauré dans « %(folder)s ».")
         % {"title": doc.title, "folder": doc.folder.name},
     )
     return redirect("ged:document", pk=doc.pk)
