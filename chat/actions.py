@@ -1,6 +1,7 @@
 """Every write of the chat: salons, memberships, messages, department sync, leavers, retention.
 
-Each action runs in one transaction; live pushes and the Matrix bridge run after commit.
+Each action runs in one transaction; live pushes run after commit. Matrix operations are outbox rows written
+in the action's own transaction (`chat/outbox.py`), performed by `manage.py matrix_bridge` only.
 """
 
 import logging
@@ -21,6 +22,7 @@ from intranet.notifications.actions import notify
 from . import push
 from .choices import MemberRole, MessageSource, NotificationLevel, SalonKind
 from .models import Membership, Message, Salon
+from .outbox import DEACTIVATE, EDIT, OUTBOUND, REDACT, ROOM, matrix_later, matrix_redact_purged
 from .rendering import find_mentions, render_markdown
 from .serializers import message_payload
 
@@ -33,27 +35,16 @@ OPEN_SALONS = (
 )
 
 
-# --- Matrix side effects (after commit; no-ops when the bridge is off) ------------------------------------
-
-
-def _bridge_on() -> bool:
-    from .matrix import bridge_enabled
-
-    return bridge_enabled()
+# --- Matrix side effects (outbox rows in the caller's transaction; none when the bridge is off) ------------
+# With the bridge off nothing is queued: when it is turned on, its start-up reconciliation catches up.
 
 
 def _after_commit_outbound(salon_id: int) -> None:
-    if _bridge_on():
-        from .tasks import matrix_outbound
-
-        transaction.on_commit(lambda: matrix_outbound.enqueue(salon_id), robust=True)
+    matrix_later(OUTBOUND, {"salon_id": salon_id}, f"salon:{salon_id}")
 
 
 def _after_commit_members(salon_id: int) -> None:
-    if _bridge_on():
-        from .tasks import matrix_members
-
-        transaction.on_commit(lambda: matrix_members.enqueue(salon_id), robust=True)
+    matrix_later(ROOM, {"salon_id": salon_id}, f"salon:{salon_id}")
 
 
 def _after_commit_cut(salon_id: int, user_ids: list[int]) -> None:
@@ -384,10 +375,8 @@ def message_edit(*, message: Message, user, text: str) -> Message:
     _notify_mentions(message, mentioned - before, _full_name(user))
     payload = message_payload(message, "edit")
     transaction.on_commit(lambda: push.push_to_salon(message.salon_id, payload), robust=True)
-    if message.matrix_event_id and _bridge_on():
-        from .tasks import matrix_edit
-
-        transaction.on_commit(lambda: matrix_edit.enqueue(message.pk), robust=True)
+    if message.matrix_event_id:
+        matrix_later(EDIT, {"message_id": message.pk}, f"message:{message.pk}")
     return message
 
 
@@ -407,10 +396,8 @@ def message_delete(*, message: Message, user) -> Message:
         audit_record(action="chat.message_delete", actor=user, obj=message, extra={"salon": message.salon_id})
     payload = message_payload(message, "delete")
     transaction.on_commit(lambda: push.push_to_salon(message.salon_id, payload), robust=True)
-    if message.matrix_event_id and _bridge_on():
-        from .tasks import matrix_redact
-
-        transaction.on_commit(lambda: matrix_redact.enqueue(message.pk), robust=True)
+    if message.matrix_event_id:
+        matrix_later(REDACT, {"message_id": message.pk}, f"message:{message.pk}")
     return message
 
 
@@ -557,11 +544,7 @@ def chat_user_leave_everywhere(*, user) -> int:
     Membership.objects.filter(pk__in=[pk for pk, _s in memberships]).delete()
     for _pk, salon_id in memberships:
         _after_commit_cut(salon_id, [user.pk])
-    if _bridge_on():
-        from .tasks import matrix_deactivate
-
-        user_id = user.pk
-        transaction.on_commit(lambda: matrix_deactivate.enqueue(user_id), robust=True)
+    matrix_later(DEACTIVATE, {"user_id": user.pk}, f"user:{user.pk}")
     return len(memberships)
 
 
@@ -586,6 +569,7 @@ def messages_purge_expired(*, now=None) -> int:
     ):
         cutoff = now - timedelta(days=days)
         old = Message.objects.filter(salon_id=salon_id, created_at__lt=cutoff)
+        matrix_redact_purged(old)
         # Replies to purged messages lose their quote, not their text.
         Message.objects.filter(reply_to__in=old).update(reply_to=None)
         deleted, _rows = old.delete()

@@ -15,6 +15,7 @@ class ChatConfig(AppConfig):
         from . import signals
         from .api import router
         from .demo import seed_chat_demo
+        from .outbox import register_matrix_kinds
         from .queries import dashboard_context, department_context, profile_context
         from .routing import websocket_urlpatterns
 
@@ -38,3 +39,4 @@ class ChatConfig(AppConfig):
         register_websockets(websocket_urlpatterns)
         api.add_router("/chat", router)
         signals.connect_people_signals()
+        register_matrix_kinds()

@@ -1,4 +1,4 @@
-"""The Matrix bridge: puppeted agents, one room per salon, outbound after commit, inbound sync loop.
+"""The Matrix bridge: puppeted agents, one room per salon, outbound through the outbox, inbound sync loop.
 
 On only when MATRIX_HOMESERVER_URL, MATRIX_SERVER_NAME and MATRIX_REGISTRATION_SHARED_SECRET (or
 MATRIX_ADMIN_TOKEN) are set; `MatrixBridge()` raises ImproperlyConfigured otherwise.
@@ -8,15 +8,20 @@ MATRIX_ADMIN_TOKEN) are set; `MatrixBridge()` raises ImproperlyConfigured otherw
   with the intranet account) and a puppet access token from "login as user". Tokens are Fernet-encrypted in
   the database and never leave the server.
 - **Bot**: a server-admin account that creates the rooms, invites members, kicks removed ones and syncs.
-- **Outbound**: the database is the queue. Web messages without a Matrix event id are sent, oldest first, as
-  their author, with the message uuid as transaction id: a retry (after a crash, a timeout, a 429, a
-  homeserver outage) is deduplicated by Synapse, so each message lands once and in order.
+- **Outbound**: every Matrix operation is an outbox row (`chat/outbox.py`) written with its cause and
+  performed here only, by `manage.py matrix_bridge`, with backoff; no web or socket thread talks to Synapse.
+  Web messages without a Matrix event id are sent, oldest first, as their author, with the message uuid as
+  transaction id: a retry (after a crash, a timeout, a 429, a homeserver outage) is deduplicated by Synapse,
+  so each message lands once and in order.
+- **Reconciliation** at start: leavers deactivated, bridged rooms' members made the salon's (Matrix users who
+  are not members, agents or not, removed), unsent messages sent.
 - **Inbound**: `manage.py matrix_bridge` syncs as the bot from the saved token, stores new text messages
   deduplicated by event id, skips its own echoes (the uuid travels in the event content) and pushes them live.
 """
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -31,6 +36,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+
+from .choices import MemberRole
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +130,7 @@ class MatrixBridge:
         self.http = httpx.AsyncClient(base_url=self.url, timeout=settings.MATRIX_REQUEST_TIMEOUT)
         self._bot_token = ""
         self.bot_user_id = ""
+        self._bot_lock = asyncio.Lock()  # the inbound and outbox loops start together: one login
 
     async def __aenter__(self):
         return self
@@ -199,6 +207,12 @@ class MatrixBridge:
     async def bot_token(self) -> str:
         if self._bot_token:
             return self._bot_token
+        async with self._bot_lock:
+            if not self._bot_token:
+                await self._bot_login()
+        return self._bot_token
+
+    async def _bot_login(self) -> None:
         if settings.MATRIX_ADMIN_TOKEN:
             token = settings.MATRIX_ADMIN_TOKEN
         else:
@@ -215,7 +229,6 @@ class MatrixBridge:
                 await sync_to_async(_state_set)(BOT_TOKEN_KEY, encrypt_token(token))
         whoami = await self.request("GET", "/_matrix/client/v3/account/whoami", token=token)
         self._bot_token, self.bot_user_id = token, whoami["user_id"]
-        return token
 
     async def _bot_register_or_login(self) -> str:
         """Register the bot as a server admin with the shared secret; if it exists, log in (its password is
@@ -359,7 +372,7 @@ class MatrixBridge:
     async def sync_members(self, salon_id: int) -> dict:
         """Room membership follows the salon's: members invited and joined, moderators at power 50, others
         kicked."""
-        from .models import MatrixAccount, Membership, Salon
+        from .models import Membership, Salon
 
         salon = await sync_to_async(Salon.objects.get)(pk=salon_id)
         room_id = await self.ensure_room(salon)
@@ -369,15 +382,12 @@ class MatrixBridge:
                 Membership.objects.filter(salon_id=salon_id, user__is_active=True).select_related("user")
             )
         )()
-        joined = await self.request(
-            "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members", token=bot
-        )
-        in_room = set(joined.get("joined", {}))
+        in_room = await self.room_members(room_id, bot)
         wanted, report = {}, {"joined": 0, "kicked": 0}
         for membership in memberships:
             user_id, token = await self.ensure_account(membership.user)
             wanted[user_id] = membership
-            if user_id not in in_room:
+            if in_room.get(user_id) != "join":
                 try:
                     await self.request(
                         "POST",
@@ -392,13 +402,9 @@ class MatrixBridge:
                 report["joined"] += 1
             if not membership.matrix_joined:
                 await sync_to_async(Membership.objects.filter(pk=membership.pk).update)(matrix_joined=True)
-        # Kick the puppets of agents who are no longer members (intranet-managed accounts only).
-        puppets = set(
-            await sync_to_async(
-                lambda: list(MatrixAccount.objects.values_list("matrix_user_id", flat=True))
-            )()
-        )
-        for user_id in (in_room & puppets) - set(wanted):
+        # Whoever is in the room (or invited) without being a member on the intranet goes: agents who left
+        # the salon, and Matrix users who are not agents at all (invited from Element by a member).
+        for user_id in sorted(set(in_room) - set(wanted) - {self.bot_user_id}):
             await self.request(
                 "POST",
                 f"/_matrix/client/v3/rooms/{quote(room_id)}/kick",
@@ -408,6 +414,16 @@ class MatrixBridge:
             report["kicked"] += 1
         await self._power_levels(room_id, bot, {uid for uid, m in wanted.items() if m.is_moderator})
         return report
+
+    async def room_members(self, room_id: str, bot: str) -> dict[str, str]:
+        """Users joined to or invited into the room: {user id: "join" | "invite"}."""
+        body = await self.request("GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/members", token=bot)
+        members = {}
+        for event in body.get("chunk", []):
+            membership = (event.get("content") or {}).get("membership")
+            if membership in ("join", "invite"):
+                members[event["state_key"]] = membership
+        return members
 
     async def _power_levels(self, room_id: str, bot: str, moderators: set[str]) -> None:
         path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.power_levels/"
@@ -514,6 +530,23 @@ class MatrixBridge:
         )
         await self.request("PUT", path, token=token, json={"reason": "Supprimé sur l'intranet"})
 
+    async def redact_events(self, room_id: str, event_ids: list[str]) -> None:
+        """Retention: events of purged messages redacted by the bot (the transaction id makes a retry a no-op;
+        an event already gone is fine)."""
+        token = await self.bot_token()
+        for event_id in event_ids:
+            path = (
+                f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(event_id)}/"
+                f"retention-{hashlib.sha256(event_id.encode()).hexdigest()[:32]}"
+            )
+            try:
+                await self.request(
+                    "PUT", path, token=token, json={"reason": "Durée de conservation dépassée"}
+                )
+            except MatrixError as exc:
+                if exc.status != 404:
+                    raise
+
     async def edit(self, message_pk: int) -> None:
         from .models import Message
 
@@ -582,9 +615,13 @@ class MatrixBridge:
             MatrixAccount.objects.filter(deactivated=False).values_list("matrix_user_id", "user_id")
         )
         stored = 0
+        intruder = False
         for event in events:
             sender, event_id = event.get("sender", ""), event.get("event_id", "")
             if sender == self.bot_user_id or not event_id:
+                continue
+            if event.get("type") == "m.room.member":
+                intruder = intruder or self._is_intruder(salon, event, puppets)
                 continue
             if event.get("type") == "m.room.redaction":
                 self._inbound_redaction(salon, event, puppets)
@@ -627,7 +664,43 @@ class MatrixBridge:
                     reply_to_event=reply_event,
                 )
             stored += message is not None
+        if intruder:  # someone joined or was invited from Matrix without being a member: the room follows
+            from .outbox import ROOM, matrix_later
+
+            with transaction.atomic():
+                matrix_later(ROOM, {"salon_id": salon.pk}, f"salon:{salon.pk}")
         return stored
+
+    def _is_intruder(self, salon, event, puppets) -> bool:
+        from .models import Membership
+
+        if (event.get("content") or {}).get("membership") not in ("join", "invite"):
+            return False
+        user_pk = puppets.get(event.get("state_key", ""))
+        if event.get("state_key") == self.bot_user_id:
+            return False
+        return (
+            user_pk is None
+            or not Membership.objects.filter(salon=salon, user_id=user_pk, user__is_active=True).exists()
+        )
+
+    def _may_redact(self, salon, target, sender: str, puppets) -> bool:
+        """A redaction from Matrix is accepted from the message's author or a moderator of the salon only
+        (Synapse's power levels allow more: a room admin, a server admin)."""
+        from .models import Membership
+
+        user_pk = puppets.get(sender)
+        if target.author_id:
+            if user_pk == target.author_id:
+                return True
+        elif target.matrix_sender == sender:
+            return True
+        return (
+            user_pk is not None
+            and Membership.objects.filter(
+                salon=salon, user_id=user_pk, user__is_active=True, role=MemberRole.MODERATOR
+            ).exists()
+        )
 
     def _inbound_edit(self, salon, event, puppets) -> None:
         from .actions import _render
@@ -662,8 +735,16 @@ class MatrixBridge:
         from .push import push_to_salon
         from .serializers import message_payload
 
-        target = Message.objects.filter(salon=salon, matrix_event_id=event.get("redacts")).first()
+        redacts = event.get("redacts") or (event.get("content") or {}).get("redacts")
+        target = Message.objects.filter(salon=salon, matrix_event_id=redacts).first()
         if target is None or target.deleted_at:
+            return
+        if not self._may_redact(salon, target, event.get("sender", ""), puppets):
+            logger.warning(
+                "Matrix redaction of %s by %s refused: neither the author nor a moderator",
+                redacts,
+                event.get("sender"),
+            )
             return
         target.deleted_at = timezone.now()
         target.text, target.html = "", ""
@@ -673,26 +754,75 @@ class MatrixBridge:
     async def run_forever(
         self, *, timeout_ms: int = 30000, stop: asyncio.Event | None = None, max_backoff: float = 60
     ) -> None:
-        """The inbound loop, also flushing the outbound queue: backs off on 429 and on connection errors."""
-        delay = 1.0
-        last_flush = 0.0
-        while stop is None or not stop.is_set():
+        """Reconcile, then two loops until `stop`: inbound /sync, and the `matrix` queue of the outbox."""
+        from .outbox import matrix_reconcile
+
+        stop = stop or asyncio.Event()
+        report = await sync_to_async(matrix_reconcile)()
+        logger.info("Matrix bridge reconciliation queued: %s", report)
+        loops = [
+            asyncio.ensure_future(
+                self.inbound_forever(timeout_ms=timeout_ms, stop=stop, max_backoff=max_backoff)
+            ),
+            asyncio.ensure_future(self.outbox_forever(stop=stop)),
+        ]
+        try:
+            done, _pending = await asyncio.wait(
+                [*loops, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                if task in loops and task.exception():  # a loop died: let the service manager restart us
+                    raise task.exception()
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def outbox_forever(self, *, stop: asyncio.Event) -> None:
+        """Perform the due Matrix rows of the outbox, oldest first; failures are recorded on the rows and
+        retried with backoff by the outbox itself."""
+        from intranet.outbox.actions import outbox_purge_done
+        from intranet.outbox.worker import run_due_async
+
+        from .outbox import MATRIX_QUEUE
+
+        last_purge = 0.0
+        while not stop.is_set():
             try:
-                if time.monotonic() - last_flush > 10:
-                    await self.send_all_pending()
-                    last_flush = time.monotonic()
+                done, failed = await run_due_async(queue=MATRIX_QUEUE, bridge=self)
+                if time.monotonic() - last_purge > 3600:
+                    await sync_to_async(outbox_purge_done)()
+                    last_purge = time.monotonic()
+            except Exception:  # the database itself: log, wait, try again
+                logger.exception("Matrix outbox loop failed; retrying")
+                done = failed = 0
+                await _pause(stop, 5)
+            if not done and not failed:
+                await _pause(stop, settings.OUTBOX_POLL_SECONDS)
+
+    async def inbound_forever(
+        self, *, timeout_ms: int = 30000, stop: asyncio.Event, max_backoff: float = 60
+    ) -> None:
+        """The inbound loop: backs off on 429 and on connection errors."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
                 await self.sync_once(timeout_ms=timeout_ms)
                 delay = 1.0
             except MatrixError as exc:
                 wait = exc.retry_after or delay
                 logger.warning("Matrix sync error (%s); retrying in %.1fs", exc, wait)
-                await asyncio.sleep(wait)
+                await _pause(stop, wait)
                 delay = min(delay * 2, max_backoff)
             except (httpx.HTTPError, OSError) as exc:
                 logger.warning("Matrix homeserver unreachable (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
+                await _pause(stop, delay)
                 delay = min(delay * 2, max_backoff)
-                last_flush = 0.0  # flush as soon as it is back
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _is_uuid(value) -> bool:

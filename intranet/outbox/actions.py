@@ -91,6 +91,13 @@ def outbox_failed(*, item: OutboxItem, error: BaseException | str) -> None:
     )
 
 
+def outbox_release(*, item: OutboxItem) -> None:
+    """An attempt interrupted by the worker stopping: the row is due again now (the attempt still counts)."""
+    OutboxItem.objects.filter(pk=item.pk, done_at__isnull=True).update(
+        locked_until=None, next_attempt_at=timezone.now()
+    )
+
+
 def outbox_retry_now(*, ids) -> int:
     """IT's « Réessayer maintenant »: the rows become due at once (a lease in progress is left alone)."""
     now = timezone.now()

@@ -2,12 +2,13 @@
 (the `default` queue, plain functions) and by processes that own a queue (the Matrix bridge runs its
 coroutine performers with `run_due_async`)."""
 
+import asyncio
 import inspect
 import logging
 
 from asgiref.sync import sync_to_async
 
-from .actions import outbox_claim, outbox_done, outbox_failed
+from .actions import outbox_claim, outbox_done, outbox_failed, outbox_release
 from .models import OutboxItem
 from .registry import get_kind
 
@@ -51,6 +52,10 @@ async def run_due_async(*, queue: str, limit: int = 20, **context) -> tuple[int,
             result = kind.perform(item.payload, **context)
             if inspect.isawaitable(result):
                 await result
+        except asyncio.CancelledError:
+            # The process is stopping: give the row back at once rather than after its lease.
+            await sync_to_async(outbox_release)(item=item)
+            raise
         except Exception as exc:  # noqa: BLE001  (any failure is recorded on the row and retried)
             logger.warning("Outbox %s #%s failed (attempt %s): %s", item.kind, item.pk, item.attempts, exc)
             await sync_to_async(outbox_failed)(item=item, error=exc)

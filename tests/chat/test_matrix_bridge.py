@@ -15,6 +15,10 @@ from nio import AsyncClient, RoomMessagesResponse, RoomMessageText
 from chat.actions import membership_add, message_post, salon_create
 from chat.matrix import MatrixBridge, localpart_for
 from chat.models import MatrixAccount, Message, Salon
+from chat.outbox import MATRIX_QUEUE
+from intranet.outbox.actions import outbox_retry_now
+from intranet.outbox.models import OutboxItem
+from intranet.outbox.worker import run_due_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +38,23 @@ def _bridge(method, *args, **kwargs):
     async def go():
         async with MatrixBridge() as bridge:
             return await getattr(bridge, method)(*args, **kwargs)
+
+    return async_to_sync(go)()
+
+
+def _drain() -> tuple[int, int]:
+    """What `matrix_bridge` does in its loop: perform the due Matrix rows of the outbox until none is due
+    (a failing row is rescheduled by the outbox, so this ends)."""
+
+    async def go():
+        totals = [0, 0]
+        async with MatrixBridge() as bridge:
+            while True:
+                done, failed = await run_due_async(queue=MATRIX_QUEUE, bridge=bridge)
+                if not done and not failed:
+                    return tuple(totals)
+                totals[0] += done
+                totals[1] += failed
 
     return async_to_sync(go)()
 
@@ -105,7 +126,11 @@ def test_salon_room_is_created_on_demand_with_members_joined(matrix_on, duo):
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     salon.refresh_from_db()
-    assert salon.matrix_room_id  # created after commit by the members task
+    assert not salon.matrix_room_id  # the web request did not talk to Synapse: an outbox row did it
+    assert OutboxItem.objects.filter(kind="chat.matrix.room", payload={"salon_id": salon.pk}).exists()
+    _drain()
+    salon.refresh_from_db()
+    assert salon.matrix_room_id
     bot_view = _bridge("sync_members", salon.pk)
     assert bot_view["kicked"] == 0
     members = _joined_members(salon.matrix_room_id)
@@ -127,8 +152,9 @@ def test_web_message_appears_in_matrix_as_sent_by_its_author(matrix_on, duo):
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     message = message_post(salon=salon, author=marie, text="Réunion **jeudi** à 10 h")
+    _drain()
     message.refresh_from_db()
-    assert message.matrix_event_id  # sent after commit
+    assert message.matrix_event_id
     salon.refresh_from_db()
     observer = _observer(matrix_on, salon.matrix_room_id)
     events = _read_messages(matrix_on, observer, salon.matrix_room_id)
@@ -142,6 +168,7 @@ def test_retry_with_the_same_transaction_id_does_not_duplicate(matrix_on, duo):
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     message = message_post(salon=salon, author=marie, text="Une seule fois")
+    _drain()
     message.refresh_from_db()
     first_event = message.matrix_event_id
     # As if the answer had been lost: the message looks unsent, the bridge sends it again.
@@ -160,6 +187,7 @@ def test_message_from_matrix_is_stored_once_and_pushed_live(matrix_on, duo, live
 
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
+    _drain()
     salon.refresh_from_db()
     _bridge("sync_once")  # start from now
     # Paul writes from Element: a separate session of his Matrix account.
@@ -205,6 +233,7 @@ def test_our_own_echo_is_ignored(matrix_on, duo):
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     message_post(salon=salon, author=marie, text="Pas de boucle")
+    _drain()
     # Even from scratch (no sync token), the bridge sees its own message come back and skips it.
     from chat.models import BridgeState
 
@@ -222,9 +251,13 @@ def test_homeserver_down_web_chat_works_and_messages_go_out_in_order_once(matrix
     for text in texts:
         message_post(salon=salon, author=marie if text.endswith(("0", "2", "4")) else paul, text=text)
     assert Message.objects.pending_outbound().count() == 5  # stored, shown on the web, waiting for Matrix
+    assert _drain() == (0, 2)  # the room, then the messages: both failed, recorded, rescheduled
+    failing = OutboxItem.objects.filter(done_at__isnull=True)
+    assert failing.count() == 2 and all("ConnectError" in i.last_error for i in failing)
     settings.MATRIX_HOMESERVER_URL = matrix_on.url
-    assert _bridge("send_all_pending") == 5
-    assert _bridge("send_all_pending") == 0
+    outbox_retry_now(ids=failing.values_list("pk", flat=True))
+    assert _drain() == (2, 0)
+    assert not Message.objects.pending_outbound().exists()
     salon.refresh_from_db()
     observer = _observer(matrix_on, salon.matrix_room_id)
     events = [
@@ -239,9 +272,11 @@ def test_deactivated_agent_is_deactivated_on_matrix_and_leaves_the_rooms(matrix_
 
     marie, paul = duo
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
+    _drain()
     salon.refresh_from_db()
     assert _mxid(paul, matrix_on) in _joined_members(salon.matrix_room_id)
     user_deactivate(user=paul, reason="ldap_absent")
+    _drain()
     assert _mxid(paul, matrix_on) not in _joined_members(salon.matrix_room_id)
     admin = requests.get(
         f"{matrix_on.url}/_synapse/admin/v2/users/{_mxid(paul, matrix_on)}",
@@ -259,9 +294,11 @@ def test_removed_member_is_kicked_from_the_room(matrix_on, duo, make_user):
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     newcomer = make_user(_unique("jeanne"), first_name="Jeanne", last_name="Verstraete")
     membership_add(salon=salon, user=newcomer, actor=marie)
+    _drain()
     salon.refresh_from_db()
     assert _mxid(newcomer, matrix_on) in _joined_members(salon.matrix_room_id)
     membership_remove(salon=salon, user=newcomer, actor=marie)
+    _drain()
     assert _mxid(newcomer, matrix_on) not in _joined_members(salon.matrix_room_id)
 
 
@@ -273,6 +310,7 @@ def test_bridge_off_without_settings(settings, duo):
     salon = salon_create(name="Local", creator=marie, members=[paul])
     message_post(salon=salon, author=marie, text="Sans Matrix")
     assert Salon.objects.get(pk=salon.pk).matrix_room_id is None
+    assert not OutboxItem.objects.exists()  # nothing queued while off; turning it on reconciles
     with pytest.raises(ImproperlyConfigured):
         MatrixBridge()
 
