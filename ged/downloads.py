@@ -7,13 +7,20 @@ import re
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 
 from . import storage
 from .models import Version
 from .names import content_disposition
 
 INLINE_SAFE = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+
+
+def _bytes_pos(digits: str) -> int:
+    # int() of thousands of digits is slow, then refused (a ValueError); no file has 2**63 bytes, so any
+    # longer number is simply "beyond the end".
+    return int(digits) if len(digits) <= 19 else 2**63
 
 
 def _parse_range(header: str, size: int):
@@ -27,12 +34,12 @@ def _parse_range(header: str, size: int):
     if first == "" and last == "":
         return None
     if first == "":
-        length = int(last)
+        length = _bytes_pos(last)
         if length == 0:
             return "invalid"
         return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _bytes_pos(first)
+    end = _bytes_pos(last) if last else size - 1
     if start >= size or end < start:
         return "invalid"
     return start, min(end, size - 1)
@@ -104,7 +111,11 @@ def serve_version(request, version: Version, *, filename: str, inline: bool = Fa
     if not if_range or if_range == etag:
         rng = _parse_range(request.headers.get("Range", ""), size)
     if rng == "invalid":
-        response = HttpResponse(status=416)
+        response = HttpResponse(
+            _("La plage demandée (en-tête Range) est hors du fichier : téléchargez le fichier entier."),
+            status=416,
+            content_type="text/plain; charset=utf-8",
+        )
         response["Content-Range"] = f"bytes */{size}"
         return response
     start, end = rng if rng else (0, size - 1)

@@ -4,8 +4,6 @@ The callback and download endpoints are called by the Document Server, not by a 
 instead; a bad token answers 403 (reference §3/§4). Everything else answers 404 for missing and forbidden.
 """
 
-import json
-
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -15,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from intranet.params import BadParameter, parse_int, parse_json
 
 from .. import onlyoffice
 from ..actions import version_restore
@@ -88,9 +88,10 @@ def callback(request, pk, signature):
     if request.content_type != "application/json":
         return _json_answer(onlyoffice.REFUSED)  # form-urlencoded bodies are refused (DocumentServer#3770)
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return _json_answer(onlyoffice.REFUSED)
+        body = parse_json(request.body or b"{}")
+    except BadParameter as exc:
+        # Nested 100,000 deep or oversize: refused before any token check, with the reason.
+        return JsonResponse({"error": onlyoffice.REFUSED.body["error"], "detail": exc.detail}, status=400)
     try:
         payload = onlyoffice.verify_request(body, request.headers)
     except onlyoffice.InvalidToken:
@@ -148,6 +149,16 @@ def changes(request, capability):
     return response
 
 
+def _version_number(value) -> int:
+    return parse_int(
+        value,
+        minimum=1,
+        maximum=2**31 - 1,  # a PositiveIntegerField
+        param="version",
+        message=_("Numéro de version invalide : indiquez un nombre entier positif."),
+    )
+
+
 @require_GET
 def history(request, pk):
     _require_enabled()
@@ -161,10 +172,7 @@ def history(request, pk):
 def history_data(request, pk):
     _require_enabled()
     access = access_document(request.user, pk, need="read")
-    try:
-        number = int(request.GET.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    number = _version_number(request.GET.get("version"))
     if not onlyoffice.editable(access.document):
         raise Http404
     data = onlyoffice.history_data(access.document, number, base_url=onlyoffice.app_base_url(request))
@@ -179,9 +187,10 @@ def restore(request, pk):
     _require_enabled()
     access = access_document(request.user, pk, need="restore_version")
     try:
-        number = int(json.loads(request.body or b"{}").get("version"))
-    except (ValueError, TypeError, AttributeError):
-        return JsonResponse({"error": _("Indiquez le numéro de la version à restaurer.")}, status=400)
+        data = parse_json(request.body or b"{}")
+        number = _version_number(data.get("version") if isinstance(data, dict) else None)
+    except BadParameter as exc:
+        return JsonResponse({"error": exc.detail}, status=400)
     version = Version.objects.filter(document=access.document, number=number).first()
     if version is None:
         raise Http404
