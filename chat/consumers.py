@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from intranet.notifications.push import user_group
 from intranet.params import BadParameter, is_valid_id, parse_datetime, parse_id
+from intranet.people.sessions import session_group, session_is_current
 
 from .fanout import fanout
 from .push import salon_group
@@ -145,6 +146,11 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
         self.outbox = asyncio.Queue(maxsize=settings.CHAT_SOCKET_QUEUE)
         self.writer = None
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
+        # The session's group carries "session.close" when this session logs out (intranet.people.sessions).
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_group(self.session_key):
+            self.groups_joined.append(session_group(self.session_key))
+            await self.channel_layer.group_add(self.groups_joined[-1], self.channel_name)
         await fanout().join(self.salon_group, self)
         # A removal committed between the first check and the join sent its revoke before this socket was
         # in the fan-out: check again now that any later revoke will reach it.
@@ -202,6 +208,13 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
             return
+        # R13: a socket outlives nothing. If its session ended (logout, password change, deactivation) and
+        # the close has not reached it yet, the command is refused and the socket closed.
+        if not await database_sync_to_async(session_is_current)(
+            getattr(self, "session_key", None), self.scope["user"]
+        ):
+            await self.session_close({})
+            return
         try:
             answer = await _handle(self.scope["user"], self.salon_id, content)
         except PermissionDenied:
@@ -223,6 +236,11 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
     async def _revoked(self):
         await self.disconnect(CLOSE_FORBIDDEN)
         await self.close(code=CLOSE_FORBIDDEN)
+
+    async def session_close(self, event):
+        """The session this socket was opened under ended (logout)."""
+        await self.disconnect(CLOSE_UNAUTHENTICATED)
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def user_force_close(self, event):
         """The agent was deactivated (intranet.people.leavers)."""

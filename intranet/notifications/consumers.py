@@ -1,5 +1,7 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from intranet.people.sessions import session_group
+
 from .push import user_group
 
 
@@ -17,11 +19,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Logging out of this session closes this page's socket (intranet.people.sessions).
+        self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
+        if self.session_group:
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "session_group", None):
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         # Clients only listen; anything they send is ignored.
@@ -32,4 +40,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def user_force_close(self, event):
         """Sent when the agent is deactivated (intranet.people.leavers): an open page stops receiving."""
+        await self.close(code=4401)
+
+    async def session_close(self, event):
+        """The session this page was opened under ended (logout)."""
         await self.close(code=4401)

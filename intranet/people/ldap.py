@@ -376,6 +376,12 @@ class DirectoryBackend(LDAPBackend):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
+    def get_user(self, user_id):
+        # django-auth-ldap's get_user ignores is_active: a session opened before a deactivation (manual, or
+        # by the sync) would stay logged in. Refused here like ModelBackend does.
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def get_or_build_user(self, username, ldap_user):
         entry = entry_to_user(ldap_user.dn, ldap_user.attrs or {})
         if entry["disabled"]:

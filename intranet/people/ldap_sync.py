@@ -225,7 +225,8 @@ class _Sync:
             Organisation.objects.values_list("pk", "name", "insee_code", "ldap_ou", "is_host")
         )
         self.department_rows = fetch_tuples(Department.objects.values_list("pk", "ldap_dn", "group_id"))
-        names = ["pk", *USER_FIELDS]
+        # suspended_at is read, never written: a local suspension is IT's decision, not the directory's.
+        names = ["pk", *USER_FIELDS, "suspended_at"]
         self.user_rows = [
             dict(zip(names, values, strict=True))
             for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
@@ -461,7 +462,7 @@ class _Sync:
                 entry = {**entry, "username": row["username"]}
             desired = self.desired(entry, row)
             desired["manager_id"] = self.manager_for(entry, row["pk"])
-            if not row["is_active"] and not entry["disabled"]:
+            if not row["is_active"] and not entry["disabled"] and row["suspended_at"] is None:
                 desired["is_active"] = True  # back in the directory and enabled: a normal update
                 report.reactivated += 1
             diff = [f for f in USER_FIELDS if desired[f] != row[f]]

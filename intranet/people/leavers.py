@@ -1,7 +1,9 @@
 """Leavers: deactivate an agent everywhere at once (sessions, tokens, websockets, other apps' hooks).
 
-An account is never deleted: history, authorship and the audit log must survive. Reactivation is a normal
-update (the LDAP sync does it when the entry comes back).
+An account is never deleted: history, authorship and the audit log must survive. Two inactive states
+(ldap.md §5): disabled by the directory (the LDAP sync reactivates it when the entry is enabled again) and
+suspended locally by IT from either admin (`user_suspend`; only `user_reactivate`, explicit and audited, lifts
+it). Both go through `users_deactivate`, the same path as the sync's leavers.
 """
 
 from collections.abc import Iterable
@@ -58,6 +60,44 @@ def users_deactivate(*, users: Iterable[User], reason: str, actor: User | None =
 
     transaction.on_commit(_after_commit)
     return users
+
+
+@transaction.atomic
+def user_suspend(*, user: User, actor: User | None, request=None) -> User:
+    """IT suspends an account locally (an admin screen): everything `users_deactivate` does, and the sync
+    will not reactivate it."""
+    User.objects.filter(pk=user.pk).update(suspended_at=timezone.now())
+    users_deactivate(users=[user], reason="manual", actor=actor)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, actor: User | None, request=None) -> User:
+    """IT lifts a local suspension (or reactivates a directory-disabled account by hand): active again and
+    audited. The password stays unusable: directory agents log in with the directory's, a local account needs
+    IT to set a new one."""
+    was_suspended = user.suspended_at is not None
+    User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None)
+    audit_record(
+        action="user.reactivate",
+        actor=actor,
+        request=request,
+        obj=user,
+        extra={"was_suspended": was_suspended},
+    )
+    user.refresh_from_db()
+    return user
+
+
+def user_active_state_changed(*, user: User, was_active: bool, actor: User | None, request=None) -> None:
+    """An admin screen saved `is_active` (Wagtail « Utilisateurs », its bulk action, the Django admin): turn
+    the bare flag change into the real action, so that no admin can deactivate without ending sessions,
+    tokens, sockets, salons, Matrix and bookings, nor reactivate without an audit event."""
+    if was_active and not user.is_active:
+        user_suspend(user=user, actor=actor, request=request)
+    elif not was_active and user.is_active:
+        user_reactivate(user=user, actor=actor, request=request)
 
 
 def _end_sessions(user_ids: list[int]) -> None:

@@ -187,6 +187,15 @@ class User(AbstractUser):
     ldap_guid = models.CharField(_("identifiant LDAP"), max_length=64, null=True, blank=True, unique=True)
     ldap_dn = models.CharField(_("DN LDAP"), max_length=500, null=True, blank=True, unique=True)
     ldap_synced_at = models.DateTimeField(_("dernière synchronisation LDAP"), null=True, blank=True)
+    # Two ways to be inactive (ldap.md §5): disabled by the directory (is_active False, this empty: the sync
+    # reactivates the account when the entry is enabled again) or suspended locally by IT (this set: only an
+    # explicit, audited reactivation lifts it, never the sync).
+    suspended_at = models.DateTimeField(
+        _("suspendu localement le"),
+        null=True,
+        blank=True,
+        help_text=_("Suspension décidée par le service SI : la synchronisation LDAP ne la lève jamais."),
+    )
 
     class Meta:
         verbose_name = _("agent")
@@ -259,6 +268,9 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_keys")
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Shown on « Mes appareils et sessions » so the agent recognises each device.
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("session ouverte")

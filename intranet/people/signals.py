@@ -19,6 +19,8 @@ bring themselves in line then, in one pass, rather than per agent.
 """
 
 from django.contrib.auth import signals as auth_signals
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 user_deactivated = Signal()
@@ -32,13 +34,47 @@ def _track_session(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
     if key:
-        UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+        agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+        UserSession.objects.update_or_create(
+            session_key=key,
+            defaults={"user": user, "user_agent": agent, "ip_address": _client_ip(request)},
+        )
+
+
+def _client_ip(request) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return None
 
 
 @receiver(auth_signals.user_logged_out, dispatch_uid="people_untrack_session")
 def _untrack_session(sender, request, user, **kwargs):
     from .models import UserSession
+    from .sessions import close_session_sockets
 
     key = getattr(getattr(request, "session", None), "session_key", None)
     if key:
         UserSession.objects.filter(session_key=key).delete()
+        # R13: the pages of this session stop posting and receiving; the agent's other devices stay on.
+        close_session_sockets([key])
+
+
+@receiver(post_save, sender="people.User", dispatch_uid="people_password_changed")
+def _password_changed(sender, instance, created, **kwargs):
+    """A password set through `set_password` (any admin screen, `changepassword`) ends every session and
+    websocket of the account (R13). Django keeps the raw password in `_password` until save() is done; a hash
+    upgrade at login clears it first, so only a real change lands here. The view that changed one's own
+    password keeps its user logged in through `update_session_auth_hash`, under a new key."""
+    if created or getattr(instance, "_password", None) is None:
+        return
+    from intranet.audit.actions import audit_record
+
+    from .sessions import close_user_sockets, end_sessions
+
+    with transaction.atomic():
+        end_sessions([instance.pk])
+        audit_record(action="user.password_change", obj=instance)
+        close_user_sockets([instance.pk])

@@ -276,3 +276,45 @@ class OrganisationGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_organisation_viewsets():
     return OrganisationGroup()
+
+
+# --- Deactivation and reactivation from Wagtail's « Utilisateurs » ------------------------------------------
+# Wagtail saves a bare `is_active` flag; these hooks note the state before and hand any change to the same
+# action as the LDAP sync's leavers (intranet.people.leavers), so sessions, tokens, sockets, salons, Matrix
+# and bookings end, and a reactivation is audited.
+
+
+def _active_states(user_ids) -> dict[int, bool]:
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "is_active"))
+
+
+@hooks.register("before_edit_user")
+def _note_active_state(request, user):
+    request._people_was_active = _active_states([user.pk])
+
+
+@hooks.register("after_edit_user")
+def _apply_active_state(request, user):
+    from .leavers import user_active_state_changed
+
+    before = getattr(request, "_people_was_active", {})
+    if user.pk in before:
+        user.refresh_from_db()
+        user_active_state_changed(user=user, was_active=before[user.pk], actor=request.user, request=request)
+
+
+@hooks.register("before_bulk_action")
+def _note_bulk_active_state(request, action_type, objects, action_class_instance):
+    if action_type == "set_active_state":
+        request._people_was_active = _active_states(o.pk for o in objects)
+
+
+@hooks.register("after_bulk_action")
+def _apply_bulk_active_state(request, action_type, objects, action_class_instance):
+    from .leavers import user_active_state_changed
+
+    if action_type != "set_active_state":
+        return
+    before = getattr(request, "_people_was_active", {})
+    for user in User.objects.filter(pk__in=list(before)):
+        user_active_state_changed(user=user, was_active=before[user.pk], actor=request.user, request=request)

@@ -195,6 +195,8 @@ CSRF_FAILURE_VIEW = "intranet.views.csrf_failure"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One counter per account as the directory compares names (case-folded, stripped), not per spelling.
+AXES_USERNAME_CALLABLE = "intranet.people.login_throttle.throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
