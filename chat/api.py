@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from intranet.api_schema import StrictIn
 from intranet.params import parse_id, parse_optional_id
 
 from . import actions
@@ -57,7 +58,7 @@ class MessagePage(Schema):
     has_newer: bool = Field(..., description="Des messages suivent cette page : `?after=<id du dernier>`.")
 
 
-class MessageIn(Schema):
+class MessageIn(StrictIn):
     text: str = Field(..., max_length=20000)
     reply_to: UUID | None = None
 

@@ -224,6 +224,22 @@ def versions(request, document_id: ObjectId):
     "/ged/folders/{folder_id}/documents",
     response={201: DocumentOut, 400: Error, 404: Error, 413: Error},
     summary="Déposer un document dans un dossier",
+    openapi_extra={
+        "responses": {
+            201: {
+                "links": {
+                    "LireLeDocument": {
+                        "operationId": "ged_api_document",
+                        "parameters": {"document_id": "$response.body#/id"},
+                    },
+                    "SesVersions": {
+                        "operationId": "ged_api_versions",
+                        "parameters": {"document_id": "$response.body#/id"},
+                    },
+                }
+            }
+        }
+    },
 )
 def upload(request, folder_id: ObjectId, file: File[UploadedFile], comment: Form[str] = ""):
     access = _guard(access_folder, request.user, folder_id, need="upload")
@@ -305,11 +321,11 @@ def new_version(
         "responses": {
             200: {
                 "description": "Le fichier.",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             },
             206: {
                 "description": "La partie demandée du fichier (en-tête Range).",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             },
             304: {"description": "Inchangé depuis la copie du client (If-None-Match)."},
             416: {"description": "La plage demandée (en-tête Range) est hors du fichier."},

@@ -136,7 +136,7 @@ def bookings_index(request):
 
 @router.post(
     "/bookings",
-    response={201: BookingOut | SeriesOut, 400: dict, 409: dict},
+    response={201: BookingOut | SeriesOut, 400: dict, 404: dict, 409: dict},
     summary="Réserver (une fois, ou en série avec rrule)",
     description=(
         "Un conflit répond 409 avec le créneau en conflit, des salles libres et les prochains créneaux "
@@ -144,6 +144,22 @@ def bookings_index(request):
         "et 200 occurrences au plus), les occurrences libres sont réservées et les autres listées dans "
         "`skipped`. Les heures sans décalage sont lues à l'heure de Paris."
     ),
+    openapi_extra={
+        "responses": {
+            201: {
+                "links": {
+                    "LireLaReservation": {
+                        "operationId": "rooms_api_bookings_detail",
+                        "parameters": {"booking_id": "$response.body#/id"},
+                    },
+                    "AnnulerLaReservation": {
+                        "operationId": "rooms_api_bookings_cancel",
+                        "parameters": {"booking_id": "$response.body#/id"},
+                    },
+                }
+            }
+        }
+    },
 )
 def bookings_create(request, payload: BookingIn):
     """A conflict answers 409 with the conflicting slot and free alternatives. With `rrule` (FREQ=DAILY,

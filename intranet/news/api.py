@@ -83,7 +83,10 @@ class AcknowledgementOut(Schema):
 
 
 @router.post(
-    "/news/{news_id}/acknowledge", response=AcknowledgementOut, summary="« J'ai lu » sur une actualité à lire"
+    "/news/{news_id}/acknowledge",
+    response=AcknowledgementOut,
+    summary="« J'ai lu » sur une actualité à lire",
+    description="Deux fois vaut une : le second appel répond `created: false` avec la première lecture.",
 )
 def news_acknowledge(request, news_id: int):
     """Twice is once: the second call answers `created: false` with the first acknowledgement."""

@@ -158,7 +158,16 @@ class DepartmentDetailOut(Schema):
     people: list[PersonRef]
 
 
-@router.get("/people", response=list[PersonOut], summary="Chercher dans l'annuaire")
+@router.get(
+    "/people",
+    response=list[PersonOut],
+    summary="Chercher dans l'annuaire",
+    description=(
+        "Les agents en poste qui correspondent à tous les mots de `q` (nom, fonction, compétence, service, "
+        "employeur ; accents ignorés), au besoin dans un service (sous-services compris, par son "
+        "identifiant `department`) ou chez un employeur (`employer`, par son numéro)."
+    ),
+)
 @paginate(BoundedPageNumberPagination, page_size=20, max_page_size=100)
 def people_list(request, q: str = "", department: str = "", employer: int | None = None):
     """Active agents matching every word of `q` (name, job, skill, department, employer; accents ignored),

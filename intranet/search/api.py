@@ -35,7 +35,16 @@ class SearchOut(Schema):
     hits: list[HitOut]
 
 
-@router.get("/search", response=SearchOut, summary="Rechercher dans l'intranet")
+@router.get(
+    "/search",
+    response=SearchOut,
+    summary="Rechercher dans l'intranet",
+    description=(
+        "Pages, agents et les sources que les applications ajoutent, limités à ce que l'agent peut ouvrir. "
+        "`type` : une clé de `groups` (par exemple « pages », « people », « news-newspage ») ; "
+        "`highlighted` est l'extrait en HTML échappé, les mots trouvés entre <mark>."
+    ),
+)
 def search_api(request, q: str = "", type: str = "", page: str = "1"):
     """Pages, people and the sources other apps register, limited to what the agent may open. `type`: a key
     from `groups` (for instance "pages", "people", "news-newspage"); `highlighted` is the snippet as escaped
