@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve_views
 
 from intranet.api import api, api_urls
 from intranet.news import views as news_views
@@ -43,8 +43,18 @@ urlpatterns = [
     path("api/v1/", api_urls()),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
-    # Files attached to pages (news, guides), behind the login; Wagtail collection privacy applies.
-    path("pieces-jointes/", include(wagtaildocs_urls)),
+    # Files of pages (news, guides): only for agents who may open a page that uses them (intranet.page_files).
+    # Wagtail's own document URLs are not mounted: its serve view knows nothing of page audiences.
+    path(
+        "pieces-jointes/<int:document_id>/<path:document_filename>",
+        views.page_document,
+        name="wagtaildocs_serve",
+    ),
+    path(
+        "pieces-jointes/authenticate_with_password/<int:restriction_id>/",
+        wagtaildocs_serve_views.authenticate_with_password,
+        name="wagtaildocs_authenticate_with_password",
+    ),
     path("fichiers/<path:path>", views.page_image, name="page_image"),
 ]
 

@@ -38,9 +38,40 @@ def ping(request):
 
 
 @require_GET
+def page_document(request, document_id: int, document_filename: str):
+    """A document attached to pages (news, guides): for agents who may open one of those pages
+    (intranet.page_files), then Wagtail's own serving (collection privacy, ETag, the configured method).
+    Outside every using page's audience, the same 404 as a missing file."""
+    from wagtail.documents import get_document_model
+    from wagtail.documents.views.serve import serve
+
+    from .page_files import page_file_visible
+
+    document = get_document_model().objects.filter(pk=document_id).first()
+    if document is None or not page_file_visible(request.user, document):
+        raise Http404
+    return serve(request, document_id, document_filename)
+
+
+def _image_of(relative: str):
+    """The Wagtail image an original or a rendition file belongs to, or None."""
+    from wagtail.images import get_image_model
+
+    image_model = get_image_model()
+    if relative.startswith("original_images/"):
+        return image_model.objects.filter(file=relative).first()
+    rendition = (
+        image_model.get_rendition_model().objects.select_related("image").filter(file=relative).first()
+    )
+    return rendition.image if rendition else None
+
+
+@require_GET
 def page_image(request, path: str):
-    """An image of a Wagtail page, for logged-in agents only (LoginRequiredMiddleware); 404 for anything that
-    is not an image file in Wagtail's image folders."""
+    """An image of a Wagtail page, or one of its renditions, for agents who may open a page that uses it
+    (intranet.page_files); 404 for anything that is not a known image file in Wagtail's image folders."""
+    from .page_files import page_file_visible
+
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path)).resolve()
     except SuspiciousFileOperation:
@@ -48,6 +79,9 @@ def page_image(request, path: str):
     # Checked on the resolved path: "images/../ged/x.png" must not leave the image folders.
     relative = full.relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()
     if not relative.startswith(PAGE_IMAGE_DIRS):
+        raise Http404
+    image = _image_of(relative)
+    if image is None or not page_file_visible(request.user, image):
         raise Http404
     content_type, _encoding = mimetypes.guess_type(full.name)
     if not content_type or not content_type.startswith("image/") or content_type == "image/svg+xml":

@@ -1,4 +1,4 @@
-"""/fichiers/…: Wagtail page images for logged-in agents only, nothing else under MEDIA_ROOT."""
+"""/fichiers/…: Wagtail page images for those who may see them, nothing else under MEDIA_ROOT."""
 
 from pathlib import Path
 
@@ -22,8 +22,22 @@ def stored_files():
     return root
 
 
-def test_agent_gets_a_page_image(agent_client, stored_files):
+def test_a_file_no_page_uses_is_404_for_an_agent(agent_client, stored_files):
+    """Only files of pages the agent may open are served (tests/news/test_page_files_audience.py)."""
     response = agent_client.get("/fichiers/images/affiche.width-400.png")
+    assert response.status_code == 404
+
+
+def test_it_gets_an_image_of_the_library(client, make_user, stored_files):
+    from wagtail.images import get_image_model
+
+    image = get_image_model().objects.create(
+        title="Affiche", file="original_images/affiche.png", width=1, height=1
+    )
+    (stored_files / "original_images").mkdir(exist_ok=True)
+    (stored_files / "original_images" / "affiche.png").write_bytes(PNG)
+    client.force_login(make_user("admin.si", superuser=True))
+    response = client.get(image.file.url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
