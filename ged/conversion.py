@@ -1,7 +1,8 @@
 """Client of the Document Server Conversion API (docs/onlyoffice.md, reference §5).
 
 We POST `{"token": JWT(params)}` to `<DS>/converter` (the header token too, for a DS that reads only the
-header), repeat the same request while `endConvert` is false, then fetch the result `fileUrl` under the SSRF
+header), once per call of `convert_step`: while `endConvert` is false the page polls a status view that
+repeats the same request (never a `sleep` inside a request), then we fetch the result `fileUrl` under the SSRF
 rules: only from the configured DS origin(s), no redirects, a size cap and a timeout, streamed to a temp file.
 The DS fetches the source through the editor's short-lived signed download link (`ged:onlyoffice_download`),
 which also checks the DS's own header JWT."""
@@ -10,7 +11,6 @@ import contextlib
 import hashlib
 import hmac
 import os
-import time
 
 import httpx
 from django.conf import settings
@@ -151,9 +151,23 @@ def fetch_result(url) -> str:
     return tmp.name
 
 
-def convert(version: Version, *, filetype: str, outputtype: str, title: str, base_url: str) -> str:
-    """Convert a version and return the path of a temp file with the result (the caller deletes or stores
-    it). Polls while the DS answers `endConvert: false`, at most ONLYOFFICE_CONVERSION_TRIES times."""
+def max_polls() -> int:
+    """How many converter calls a conversion may take before it is reported as too slow."""
+    return max(1, int(getattr(settings, "ONLYOFFICE_CONVERSION_TRIES", 30)))
+
+
+def poll_interval() -> float:
+    """Seconds the page waits between two status polls (the server never waits)."""
+    return max(0.0, float(getattr(settings, "ONLYOFFICE_CONVERSION_INTERVAL", 1.0)))
+
+
+def convert_step(
+    version: Version, *, filetype: str, outputtype: str, title: str, base_url: str, fetch: bool = True
+) -> tuple[str | None, int]:
+    """ONE request to the converter, never a wait: `(path, 100)` with a temp file of the result (the caller
+    deletes or stores it) when the DS has finished (`(None, 100)` without `fetch`), else `(None, percent)`
+    with percent < 100; the page polls again later (the DS caches per key, so the same request continues
+    the same conversion)."""
     try:
         key = conversion_key(version, outputtype)
     except ImproperlyConfigured:
@@ -168,19 +182,22 @@ def convert(version: Version, *, filetype: str, outputtype: str, title: str, bas
         "title": title[:128],
         "url": onlyoffice.download_url(version, base_url=base_url.rstrip("/")),
     }
-    tries = int(getattr(settings, "ONLYOFFICE_CONVERSION_TRIES", 30))
-    interval = float(getattr(settings, "ONLYOFFICE_CONVERSION_INTERVAL", 1.0))
-    for attempt in range(max(1, tries)):
-        data = _post(params)
-        error = data.get("error")
-        if error not in (None, 0):
-            try:
-                code = int(error)
-            except (TypeError, ValueError):
-                code = -1
-            raise ConversionError(_error_message(code), code=code)
-        if data.get("endConvert") is True:
-            return fetch_result(data.get("fileUrl"))
-        if attempt + 1 < tries:
-            time.sleep(interval)
-    raise ConversionError(_error_message(-2), code=-2)
+    data = _post(params)
+    error = data.get("error")
+    if error not in (None, 0):
+        try:
+            code = int(error)
+        except (TypeError, ValueError):
+            code = -1
+        raise ConversionError(_error_message(code), code=code)
+    if data.get("endConvert") is True:
+        return (fetch_result(data.get("fileUrl")) if fetch else None), 100
+    try:
+        percent = min(99, max(0, int(data.get("percent") or 0)))
+    except (TypeError, ValueError):
+        percent = 0
+    return None, percent
+
+
+def too_slow() -> ConversionError:
+    return ConversionError(_error_message(-2), code=-2)

@@ -2,6 +2,7 @@
 chunks (an async generator under ASGI, so nothing is buffered whole), with Range, ETag and safe headers."""
 
 import asyncio
+import os
 import re
 
 from django.conf import settings
@@ -131,4 +132,34 @@ def serve_version(request, version: Version, *, filename: str, inline: bool = Fa
     response["Content-Length"] = str(length)
     if rng:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response
+
+
+def _sync_file_chunks(fh, chunk: int):
+    try:
+        while data := fh.read(chunk):
+            yield data
+    finally:
+        fh.close()
+
+
+async def _async_file_chunks(fh, chunk: int):
+    try:
+        while data := await asyncio.to_thread(fh.read, chunk):
+            yield data
+    finally:
+        await asyncio.to_thread(fh.close)
+
+
+def stream_open_file(request, fh, *, content_type: str, headers: dict) -> StreamingHttpResponse:
+    """Stream a file we hold open (a conversion result already unlinked from its temp dir) in chunks: an
+    async generator under ASGI (FileResponse would be iterated synchronously there, a worker thread per
+    download), a plain generator under WSGI. The response closes the file."""
+    chunk = settings.GED_DOWNLOAD_CHUNK_KB * 1024
+    size = os.fstat(fh.fileno()).st_size
+    body = _async_file_chunks(fh, chunk) if isinstance(request, ASGIRequest) else _sync_file_chunks(fh, chunk)
+    response = StreamingHttpResponse(body, content_type=content_type)
+    for k, v in headers.items():
+        response[k] = v
+    response["Content-Length"] = str(size)
     return response

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from intranet.audit.actions import audit_record
 
 from .. import conversion, onlyoffice, storage
 from ..actions import StaleVersion, document_update, document_upload, version_create
+from ..downloads import stream_open_file
 from ..models import Document
 from ..names import clean_name, content_disposition, extension
 from ..office_templates import BLANK_KINDS, blank_bytes, space_templates
@@ -160,17 +161,48 @@ def _require_conversion() -> None:
         raise Http404
 
 
-@require_POST
-def convert_ooxml(request, pk):
-    """A legacy .doc/.xls/.ppt becomes a new version of the same document in OOXML (the name follows)."""
-    _require_conversion()
-    access = access_document(request.user, pk, need="upload_version")
-    document = access.document
+def _int_param(data, name: str, default: int = 0) -> int:
+    try:
+        return max(0, min(int(data.get(name, default)), 10_000))
+    except (TypeError, ValueError):
+        return default
+
+
+def _back_to_document(request, document):
+    """Where a conversion ends: the document page; from an htmx poll, by an HX-Redirect."""
+    url = reverse("ged:document", args=[document.pk])
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _waiting(request, document, *, kind: str, calls: int, percent: int, base: int | None = None, status=200):
+    """The page (or, for an htmx poll, the fragment) that polls the status view again after the interval."""
+    context = {
+        "document": document,
+        "kind": kind,
+        "percent": percent,
+        "calls": calls,
+        "base": base,
+        "interval": conversion.poll_interval(),
+        "poll_url": reverse(
+            "ged:convert_ooxml_status" if kind == "ooxml" else "ged:download_pdf_status", args=[document.pk]
+        ),
+        "method": "post" if kind == "ooxml" else "get",
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "ged/_conversion_status.html", context, status=status)
+    return render(request, "ged/conversion_wait.html", context, status=status)
+
+
+def _ooxml_target(request, document):
+    """(source ext, target ext, new title) of a legacy document, or an error already put in messages."""
     source_ext = extension(document.title)
     target = conversion.LEGACY_TO_OOXML.get(source_ext)
     if target is None or document.current_version is None:
         raise Http404
-    version = document.current_version
     new_title = clean_name(f"{document.title.rpartition('.')[0]}.{target}")
     if Document.objects.live().filter(folder_id=document.folder_id, title__iexact=new_title).exists():
         messages.error(
@@ -181,19 +213,46 @@ def convert_ooxml(request, pk):
             )
             % {"name": new_title},
         )
-        return redirect("ged:document", pk=document.pk)
-    try:
-        path = conversion.convert(
-            version, filetype=source_ext, outputtype=target, title=document.title, base_url=_base_url(request)
+        return None
+    return source_ext, target, new_title
+
+
+def _ooxml_step(request, document, *, base: int, calls: int):
+    """One converter call for « Convertir au format … »: store the result, or wait (poll again)."""
+    found = _ooxml_target(request, document)
+    if found is None:
+        return _back_to_document(request, document)
+    source_ext, target, new_title = found
+    if document.current_version.number != base:
+        messages.error(
+            request, _("Une nouvelle version a été déposée pendant la conversion : relancez la conversion.")
         )
+        return _back_to_document(request, document)
+    try:
+        path, percent = conversion.convert_step(
+            document.current_version,
+            filetype=source_ext,
+            outputtype=target,
+            title=document.title,
+            base_url=_base_url(request),
+        )
+        if path is None and calls + 1 >= conversion.max_polls():
+            raise conversion.too_slow()
     except conversion.ConversionError as exc:
         messages.error(request, exc.message)
-        return redirect("ged:document", pk=document.pk)
+        return _back_to_document(request, document)
+    if path is None:
+        return _waiting(request, document, kind="ooxml", calls=calls + 1, percent=percent, base=base)
+    _store_ooxml(request, document, path=path, base=base, target=target, new_title=new_title)
+    return _back_to_document(request, document)
+
+
+def _store_ooxml(request, document, *, path: str, base: int, target: str, new_title: str) -> None:
     try:
         staged = stage(path, name=new_title)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-        return redirect("ged:document", pk=document.pk)
+        return
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -204,7 +263,7 @@ def convert_ooxml(request, pk):
                 uploaded_file_or_path=staged,
                 author=request.user,
                 comment=_("Converti au format %(fmt)s") % {"fmt": target.upper()},
-                base_version=version.number,
+                base_version=base,
                 request=request,
             )
             document_update(document=document, actor=request.user, title=new_title)
@@ -222,30 +281,67 @@ def convert_ooxml(request, pk):
             _("Le document est converti au format %(fmt)s (version %(n)s).")
             % {"fmt": target.upper(), "n": created.number},
         )
-    return redirect("ged:document", pk=document.pk)
 
 
-@require_GET
-def download_pdf(request, pk):
-    """The current version converted to PDF, streamed and not stored."""
+@require_POST
+def convert_ooxml(request, pk):
+    """A legacy .doc/.xls/.ppt becomes a new version of the same document in OOXML (the name follows).
+    One converter call; while the DS works, the page polls `convert_ooxml_status`."""
     _require_conversion()
+    document = access_document(request.user, pk, need="upload_version").document
+    if document.current_version is None:
+        raise Http404
+    return _ooxml_step(request, document, base=document.current_version.number, calls=0)
+
+
+@require_POST
+def convert_ooxml_status(request, pk):
+    """One poll of a running OOXML conversion: one converter call, then the result stored or the page polls
+    again. `base` is the version the conversion started from: a newer one means the result is stale."""
+    _require_conversion()
+    document = access_document(request.user, pk, need="upload_version").document
+    if document.current_version is None:
+        raise Http404
+    base = _int_param(request.POST, "base", -1)
+    return _ooxml_step(request, document, base=base, calls=_int_param(request.POST, "calls"))
+
+
+def _pdf_step(request, pk, *, calls: int, fetch: bool = True):
     access = access_document(request.user, pk, need="download")
     document = access.document
     ext = extension(document.title)
     if ext not in conversion.PDF_SOURCES or document.current_version is None:
         raise Http404
     try:
-        path = conversion.convert(
+        path, percent = conversion.convert_step(
             document.current_version,
             filetype=ext,
             outputtype="pdf",
             title=document.title,
             base_url=_base_url(request),
+            fetch=fetch,
         )
+        if percent < 100 and calls + 1 >= conversion.max_polls():
+            raise conversion.too_slow()
     except conversion.ConversionError as exc:
         messages.error(request, exc.message)
-        return redirect("ged:document", pk=document.pk)
-    fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        return _back_to_document(request, document), None
+    return (document, percent), path
+
+
+@require_GET
+def download_pdf(request, pk):
+    """The current version converted to PDF, streamed and not stored. One converter call: when the DS has
+    not finished, a page that polls `download_pdf_status` and comes back here once it has (the DS keeps the
+    result under the same key)."""
+    _require_conversion()
+    outcome, path = _pdf_step(request, pk, calls=0)
+    if not isinstance(outcome, tuple):
+        return outcome
+    document, percent = outcome
+    if path is None:
+        return _waiting(request, document, kind="pdf", calls=1, percent=percent)
+    fh = open(path, "rb")  # noqa: SIM115 - the streaming response closes it
     os.unlink(path)  # the open handle keeps the bytes readable until the response is sent
     if not fh.read(5).startswith(b"%PDF-"):
         fh.close()
@@ -258,9 +354,35 @@ def download_pdf(request, pk):
         obj=document,
         extra={"space": document.space_id, "version": document.current_version.number, "format": "pdf"},
     )
-    response = FileResponse(fh, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(f"{document.title.rpartition('.')[0]}.pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stream_open_file(
+        request,
+        fh,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(f"{document.title.rpartition('.')[0]}.pdf"),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@require_GET
+def download_pdf_status(request, pk):
+    """One poll of a running PDF conversion (one converter call). Done: the page goes to `download_pdf`,
+    which finds the result ready at the DS and streams it."""
+    _require_conversion()
+    calls = _int_param(request.GET, "calls")
+    outcome, _path = _pdf_step(request, pk, calls=calls, fetch=False)
+    if not isinstance(outcome, tuple):
+        return outcome
+    document, percent = outcome
+    if percent < 100:
+        return _waiting(request, document, kind="pdf", calls=calls + 1, percent=percent)
+    # Ready at the DS: the download itself fetches the result (from the DS's cache, same key) and streams it.
+    url = reverse("ged:download_pdf", args=[document.pk])
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
