@@ -16,13 +16,11 @@ from django.conf import settings
 from .extractors import EXTRACTABLE, MAX_CHARS
 
 CHILD = Path(__file__).with_name("extractors.py")
-# Room for the interpreter, the zip reader, a 20 MB inflated PDF stream and pdftotext.
-DEFAULT_MEMORY_MB = 512
 
 
 def _command(path: str, ext: str, size: int) -> list[str]:
     timeout = float(settings.GED_EXTRACT_TIMEOUT_S)
-    memory = int(getattr(settings, "GED_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB)) * 1024 * 1024
+    memory = settings.GED_EXTRACT_MEMORY_MB * 1024 * 1024
     return [
         sys.executable,
         "-I",  # isolated: no environment variables, no user site, not the caller's directory

@@ -20,6 +20,8 @@ GED_ZIP_MAX_RATIO = env.int("GED_ZIP_MAX_RATIO", default=100)
 # Full-text extraction: files above this size are not indexed; extracted text is capped.
 GED_EXTRACT_MAX_MB = env.int("GED_EXTRACT_MAX_MB", default=50)
 GED_EXTRACT_TIMEOUT_S = env.int("GED_EXTRACT_TIMEOUT_S", default=20)
+# Address-space limit of the extraction child process (and of the pdftotext it starts).
+GED_EXTRACT_MEMORY_MB = env.int("GED_EXTRACT_MEMORY_MB", default=512)
 # Temp files and unreferenced blobs older than this are removed by `manage.py ged_cleanup`.
 GED_TMP_TTL_HOURS = env.int("GED_TMP_TTL_HOURS", default=24)
 # Production: nginx serves the bytes from an `internal` location mapped to the blob directory.
