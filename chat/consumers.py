@@ -14,8 +14,10 @@ socket joins the fan-out, so a removal between the first check and the join is n
 """
 
 import asyncio
+import contextlib
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -199,7 +201,14 @@ class SalonConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "salon_group", None) is None:
             return  # already leaving
         await self.disconnect(CLOSE_TOO_SLOW)
-        await self.close(code=CLOSE_TOO_SLOW)
+        # The close itself waits for the client to read (uvicorn's send waits for the transport to drain):
+        # ask this consumer's own task to give up, so the server drops the connection.
+        await self.channel_layer.send(self.channel_name, {"type": "chat.overflow"})
+
+    async def chat_overflow(self, event):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.close(code=CLOSE_TOO_SLOW), timeout=1)
+        raise StopConsumer
 
     async def revoke(self):
         """Called by the fan-out when this agent was removed from the salon."""

@@ -8,6 +8,11 @@ websocket broadcast server does. Cross-process delivery still goes through the c
 Group memberships in channels_redis expire (`group_expiry`, a day by default): the process channel re-joins
 its groups every hour and whenever a socket of that salon connects.
 
+No gap goes unnoticed: the process sends itself a beat through the layer every `CHAT_FANOUT_BEAT` seconds.
+Redis pub/sub does not replay what was published while a connection was down, so when a beat arrives late
+(or the layer's receive failed), events may have been lost: every local socket gets `{"type": "resync"}` and
+its page catches up (the same `resume` as after a reconnect).
+
 The listener never waits for a socket: it puts each event in the socket's bounded queue (`offer`), and each
 socket's own writer task sends from there. A client that stops reading fills its queue and is closed (it
 reconnects and catches up, see `SalonConsumer`); the other sockets of the process are not delayed by it.
@@ -21,6 +26,7 @@ from collections import defaultdict
 
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 3600
@@ -36,10 +42,17 @@ class Fanout:
         self.lock = asyncio.Lock()
         self.loop = self.source = None
         self.closed = False
+        self.beat_task: asyncio.Task | None = None
+        self.last_beat = time.monotonic()
+        self.suspect = False  # a receive failed: events may have been lost meanwhile
 
     async def close(self) -> None:
         """Stop listening and release the layer's connections (server shutdown, end of a test's loop)."""
         self.closed = True
+        beat, self.beat_task = self.beat_task, None
+        if beat is not None and not beat.done():
+            beat.cancel()
+            await asyncio.wait({beat}, timeout=2)
         task, self.task = self.task, None
         # asyncio.wait, not wait_for: on timeout it does not wait again for a task that ignores cancellation.
         if task is not None and not task.done():
@@ -58,6 +71,8 @@ class Fanout:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("chat.fanout.")
                 self.task = asyncio.ensure_future(self._listen())
+                self.last_beat = time.monotonic()
+                self.beat_task = asyncio.ensure_future(self._beat())
             # Always (re-)add: refreshes the membership's expiry on the layer.
             await self.layer.group_add(group, self.channel)
             self.sockets[group].add(consumer)
@@ -87,7 +102,11 @@ class Fanout:
                 if self.closed or (task is not None and task.cancelling()):
                     return
                 logger.exception("chat fan-out: channel layer receive failed")
+                self.suspect = True
                 await asyncio.sleep(1)
+                continue
+            if event.get("type") == "chat.beat":
+                self._beat_received()
                 continue
             group = event.get("group", "")
             sockets = list(self.sockets.get(group, ()))
@@ -111,7 +130,32 @@ class Fanout:
                     with contextlib.suppress(Exception):
                         await self.layer.group_add(name, self.channel)
 
+    async def _beat(self) -> None:
+        interval = settings.CHAT_FANOUT_BEAT
+        while not self.closed:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):  # Redis down: the late beat afterwards tells the pages
+                await self.layer.send(self.channel, {"type": "chat.beat"})
 
+    def _beat_received(self) -> None:
+        now = time.monotonic()
+        late = now - self.last_beat > 2.5 * settings.CHAT_FANOUT_BEAT
+        self.last_beat = now
+        if late or self.suspect:
+            self.suspect = False
+            self.resync()
+
+    def resync(self) -> None:
+        """Events may have been lost: every local page catches up."""
+        logger.warning("chat fan-out: possible gap in live delivery, pages catch up")
+        for members in list(self.sockets.values()):
+            for consumer in list(members):
+                if not consumer.offer(RESYNC):
+                    members.discard(consumer)
+                    asyncio.ensure_future(consumer.overflow())
+
+
+RESYNC = '{"type":"resync"}'
 _fanouts: dict[tuple[int, int], Fanout] = {}
 
 

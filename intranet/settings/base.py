@@ -128,10 +128,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis pub/sub, not channels_redis' core layer: bench B6 (500 sockets in one salon) exhausted the core
+    # layer's connections and timed out on both servers, the pub/sub layer served them with nothing lost
+    # (docs/chat.md). A message published while a worker's Redis connection is down is not replayed: the
+    # chat fan-out notices the gap and makes the pages catch up (chat/fanout.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:
@@ -200,8 +204,9 @@ AXES_USERNAME_CALLABLE = "intranet.people.login_throttle.throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Client addresses come from REMOTE_ADDR, which the ASGI server rewrites from nginx's X-Real-IP
-# (daphne --proxy-headers, see docs/deployment.md): a header sent by the client itself is never trusted.
+# Client addresses come from REMOTE_ADDR, which the ASGI server rewrites from nginx's X-Forwarded-For
+# (uvicorn --proxy-headers --forwarded-allow-ips 127.0.0.1, see docs/deployment.md): a header sent by the
+# client itself is never trusted.
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

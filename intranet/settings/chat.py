@@ -32,3 +32,6 @@ CHAT_SOCKET_QUEUE = env.int("CHAT_SOCKET_QUEUE", default=200)
 CHAT_RESUME_OVERLAP = env.int("CHAT_RESUME_OVERLAP", default=10)
 # Unread counts stop here (shown « 100+ »): counting costs what is unread, up to this cap.
 CHAT_UNREAD_MAX = env.int("CHAT_UNREAD_MAX", default=100)
+# Seconds between the beats each server process sends itself through the channel layer: a late beat means
+# live events may have been lost (Redis pub/sub does not replay), and the open pages catch up.
+CHAT_FANOUT_BEAT = env.float("CHAT_FANOUT_BEAT", default=5.0)

@@ -235,6 +235,7 @@
       var msg = JSON.parse(event.data);
       if (msg.type === "message" || msg.type === "edit" || msg.type === "delete") show(msg);
       else if (msg.type === "resume") caughtUp(msg);
+      else if (msg.type === "resync") resume(); // the server may have lost live events: catch up
       else if (msg.type === "posted") { textarea.value = ""; setReply(null); setError(""); }
       else if (msg.type === "error") setError(msg.message);
       else if (msg.type === "archived") window.location.reload();

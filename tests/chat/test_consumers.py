@@ -52,7 +52,8 @@ async def test_member_posts_over_the_socket_and_everyone_receives_it_once(live_l
     from chat.models import Message
 
     marie, paul, _jeanne, salon = people
-    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    expected = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[1]
+    assert expected == ("RedisPubSubChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer")
     assert type(get_channel_layer()).__name__ == expected
     sender, receiver = await _connected(marie, salon), await _connected(paul, salon)
     await sender.send_json_to({"type": "post", "text": "Bonjour **à tous**", "client_id": 1})

@@ -40,7 +40,8 @@ async def test_new_notification_is_pushed_live_through_the_configured_layer(live
     from channels.layers import get_channel_layer
     from django.conf import settings
 
-    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    expected = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[1]
+    assert expected == ("RedisPubSubChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer")
     assert type(get_channel_layer()).__name__ == expected
 
     await sync_to_async(notify)(recipients=[user], verb="x", text="Votre réservation est validée", url="/")
