@@ -26,6 +26,10 @@ admin.site.site_header = "Administration technique (service SI)"
 
 urlpatterns = [
     path("connexion/", people_views.LoginView.as_view(), name="login"),
+    # One login page: Wagtail's (page privacy, admin) and the Django admin's lead to the one above.
+    path("_util/login/", views.to_login, name="wagtailcore_login"),
+    path("cms/login/", views.to_login),
+    path("django-admin/login/", views.to_login),
     path("deconnexion/", people_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("ping/", views.ping, name="ping"),

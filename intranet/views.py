@@ -3,17 +3,33 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils._os import safe_join
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 # Wagtail keeps page images (news, guides) and their renditions in these MEDIA_ROOT folders. Nothing
 # else under MEDIA_ROOT is reachable through MEDIA_URL: GED blobs and attachments have checked views.
 PAGE_IMAGE_DIRS = ("original_images/", "images/")
+
+
+@login_not_required
+def to_login(request, *args, **kwargs):
+    """Wagtail's login views (page privacy `/_util/login/`, the admin's `/cms/login/`) and the Django admin's
+    lead to the product's one login page, with its session length and « remember me »; credentials posted
+    here are not used. An agent already logged in whom an admin refuses gets the 403 page, not a loop."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    url = reverse("login")
+    return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
 
 
 @login_not_required

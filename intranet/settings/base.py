@@ -245,6 +245,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="Intranet des agents")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "login"
+WAGTAIL_FRONTEND_LOGIN_URL = "login"  # page privacy « login » restrictions use the product's login page too
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no agent's e-mail hash may leave the machine
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False

@@ -5,6 +5,7 @@ as soon as an RS256 private key is configured (OIDC_RSA_PRIVATE_KEY or OIDC_RSA_
 one, every /o/ endpoint answers 404 (dev.py and test.py generate a key so they always have it).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -141,6 +142,17 @@ REMOTE_USER_HEADER = env.str("REMOTE_USER_HEADER", default="HTTP_X_REMOTE_USER")
 if REMOTE_USER_HEADER != "REMOTE_USER" and not REMOTE_USER_HEADER.startswith("HTTP_"):
     # Accept the header as written in nginx ("X-Remote-User") as well as its request.META key.
     REMOTE_USER_HEADER = "HTTP_" + REMOTE_USER_HEADER.upper().replace("-", "_")
+# The header is believed only on requests whose REMOTE_ADDR is one of these proxies (addresses or networks);
+# from anyone else it is ignored. Default: the proxy on the same machine (docs/deployment.md).
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=["127.0.0.1", "::1"])
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement TRUSTED_PROXY_IPS contient « {_proxy} » : des adresses IP ou des "
+            "réseaux (10.0.0.0/24) séparés par des virgules sont attendus."
+        ) from None
 REMOTE_USER_BACKENDS: list[str] = (
     ["intranet.people.remote_user.ExistingAgentRemoteUserBackend"] if REMOTE_USER_ENABLED else []
 )

@@ -68,3 +68,22 @@ async def test_proxy_login_works_under_asgi(remote_user_on, async_client, agent)
     assert response.status_code == 200
     refused = await async_client.get(reverse(PAGE), headers={"X-Remote-User": "inconnu"})
     assert refused.status_code == 302
+
+
+def test_header_is_believed_only_from_a_trusted_proxy(remote_user_on, settings, client, agent):
+    """REMOTE_ADDR decides: the same header from another address is ignored (the login page, no session)."""
+    settings.TRUSTED_PROXY_IPS = ["10.0.0.0/24"]
+    response = client.get(reverse(PAGE), HTTP_X_REMOTE_USER="marie.dupont")  # from 127.0.0.1
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    assert "_auth_user_id" not in client.session
+    response = client.get(reverse(PAGE), HTTP_X_REMOTE_USER="marie.dupont", REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 200 and response.wsgi_request.user == agent
+
+
+def test_backend_refuses_a_request_from_elsewhere(settings, rf, agent):
+    from intranet.people.remote_user import ExistingAgentRemoteUserBackend
+
+    settings.TRUSTED_PROXY_IPS = ["192.0.2.10"]
+    backend = ExistingAgentRemoteUserBackend()
+    assert backend.authenticate(rf.get("/", REMOTE_ADDR="192.0.2.11"), remote_user="marie.dupont") is None
+    assert backend.authenticate(rf.get("/", REMOTE_ADDR="192.0.2.10"), remote_user="marie.dupont") == agent
