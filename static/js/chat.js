@@ -248,10 +248,20 @@
         return;
       }
       if (event.code === 4401) return;
+      if (!navigator.onLine) return; // the "online" event reconnects
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 60000);
     };
   }
+
+  // A laptop losing its network: drop the socket now rather than when TCP notices, and reconnect (then catch
+  // up, see resume()) as soon as the network is back.
+  window.addEventListener("offline", function () {
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close();
+  });
+  window.addEventListener("online", function () {
+    if (!socket || socket.readyState === WebSocket.CLOSED) { retry = 1000; connect(); }
+  });
 
   if (window.location.hash === "" || window.location.hash === "#composer") scrollDown();
   connect();

@@ -1,5 +1,6 @@
-"""Browser harness: the real ASGI application (HTTP + websockets) served by uvicorn in a thread, the Redis
-channel layer, Debian Chromium driven by Playwright, axe-core checks, no request leaving the machine."""
+"""Browser harness: the real ASGI application (HTTP + websockets) served by uvicorn in a thread, the
+configured channel layer (Redis pub/sub in CI), Debian Chromium driven by Playwright, axe-core checks, no
+request leaving the machine."""
 
 import os
 import shutil
@@ -29,23 +30,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def redis_layer_settings():
-    return {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
-        }
-    }
+def channel_layer_settings():
+    """The configured layer (Redis pub/sub when REDIS_URL is set, as in production)."""
+    from django.conf import settings
+
+    return settings.CHANNEL_LAYERS
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker, redis_layer_settings):
+def asgi_server(django_db_setup, django_db_blocker, channel_layer_settings):
     """Serve intranet.asgi.application on a free port for the whole session."""
     import uvicorn
     from channels.layers import channel_layers
     from django.conf import settings
 
-    settings.CHANNEL_LAYERS = redis_layer_settings
+    settings.CHANNEL_LAYERS = channel_layer_settings
     channel_layers.backends.clear()
     from intranet.asgi import application
 

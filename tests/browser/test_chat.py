@@ -113,3 +113,45 @@ def test_narrow_screen_layout_is_accessible(page, login, team):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     assert_accessible(page)
+
+
+def test_a_page_that_went_offline_catches_up_without_a_gap(page, login, browser, server_url, team):
+    """No missed message: the network drops (Playwright offline) while Paul posts and edits; when it comes
+    back, Anaïs's page reconnects and shows every message once, in order, with the edit."""
+    from chat.actions import message_edit
+
+    login("anais.decool")
+    page.goto(f"/discussions/{team['salon'].pk}/")
+    room = page.locator("#chat-room")
+    expect(room).to_have_attribute("data-live", "open")
+    context, paul_page = _second_page(browser, server_url)
+    try:
+        _login(paul_page, "paul.dewitte")
+        paul_page.goto(f"/discussions/{team['salon'].pk}/")
+        expect(paul_page.locator("#chat-room")).to_have_attribute("data-live", "open")
+
+        page.context.set_offline(True)
+        expect(room).to_have_attribute("data-live", "closed")
+        for n in range(1, 4):
+            paul_page.get_by_label("Votre message").fill(f"Pendant la coupure {n}")
+            paul_page.get_by_label("Votre message").press("Enter")
+            expect(paul_page.locator(".chat-msg").last).to_contain_text(f"Pendant la coupure {n}")
+        first = team["salon"].messages.order_by("id").first()
+        message_edit(message=first, user=team["paul"], text="Le PLUi passe en conseil **vendredi**.")
+        expect(page.locator(".chat-msg")).to_have_count(1)  # nothing arrives while offline
+
+        page.context.set_offline(False)
+        expect(room).to_have_attribute("data-live", "open")
+        bodies = page.locator(".chat-msg .chat-msg__body")
+        expect(bodies).to_have_count(4)
+        expect(bodies).to_have_text(
+            [
+                "Le PLUi passe en conseil vendredi.",
+                "Pendant la coupure 1",
+                "Pendant la coupure 2",
+                "Pendant la coupure 3",
+            ]
+        )
+        assert_accessible(page)
+    finally:
+        context.close()
