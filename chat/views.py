@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from intranet.params import parse_optional_id
+from intranet.params import is_valid_id, parse_id, parse_optional_id
 
 from . import actions
 from .choices import MemberRole, NotificationLevel, SalonKind
@@ -286,7 +286,7 @@ def members(request, pk):
 
 
 def _int(value):
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+    return parse_id(value) if is_valid_id(value) else None
 
 
 @require_POST
