@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from intranet.params import is_valid_id, parse_id
+
 from .choices import SalonKind
 from .models import Membership, Message, Salon
 
@@ -30,11 +32,9 @@ def abilities(user, salon: Salon, membership: Membership | None) -> dict[str, bo
 
 def access_salon(user, pk) -> tuple[Salon, Membership]:
     """The salon and the agent's membership, or 404 for missing and forbidden alike."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    membership = membership_for(user, pk)
+    if not is_valid_id(pk):
+        raise Http404
+    membership = membership_for(user, parse_id(pk))
     if membership is None:
         raise Http404
     return membership.salon, membership

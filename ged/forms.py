@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from intranet.params import BadParameter, parse_id
+
 from .choices import Role, SpacePolicy
 
 User = get_user_model()
@@ -69,12 +71,12 @@ class GrantForm(forms.Form):
     def clean_principal(self):
         value = self.cleaned_data["principal"]
         try:
-            kind, pk = value[0], int(value[1:])
+            kind, pk = value[0], parse_id(value[1:])
             if kind == "u":
                 return ("user", User.objects.get(pk=pk, is_active=True))
             if kind == "g":
                 return ("group", Group.objects.get(pk=pk))
-        except (ValueError, IndexError, User.DoesNotExist, Group.DoesNotExist):
+        except (BadParameter, IndexError, User.DoesNotExist, Group.DoesNotExist):
             pass
         raise forms.ValidationError(_("Choisissez un agent ou un service dans la liste."))
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q, Value
 from django.http import Http404
 
+from intranet.params import BadParameter, parse_id
+
 from .choices import ROLE_BY_CODENAME, Role, SpacePolicy
 from .models import Document, Folder, FolderGroupObjectPermission, FolderUserObjectPermission, Space, Version
 
@@ -217,9 +219,9 @@ def access_folder(user, pk, *, need: str = "enter") -> FolderAccess:
     """The folder and the agent's access to it, or 404 for missing, trashed and forbidden alike."""
     try:
         folder = Folder.objects.select_related("space").get(
-            pk=int(pk), trashed_at__isnull=True, space__archived_at__isnull=True
+            pk=parse_id(pk), trashed_at__isnull=True, space__archived_at__isnull=True
         )
-    except (Folder.DoesNotExist, ValueError, TypeError):
+    except (Folder.DoesNotExist, BadParameter):
         raise Http404 from None
     access = folder_access(user, folder)
     if not access.abilities.get(need):
@@ -260,9 +262,9 @@ def access_document(user, pk, *, need: str = "read", trashed: bool = False) -> D
         document = (
             Document.objects.select_related("folder", "folder__space", "current_version", "lock_holder")
             .filter(trashed_at__isnull=not trashed, space__archived_at__isnull=True)
-            .get(pk=int(pk))
+            .get(pk=parse_id(pk))
         )
-    except (Document.DoesNotExist, ValueError, TypeError):
+    except (Document.DoesNotExist, BadParameter):
         raise Http404 from None
     document.folder.space = document.folder.space  # same object for chain and space
     access = document_access(user, document)
@@ -286,9 +288,9 @@ def access_version(user, pk, *, need: str = "download") -> tuple[Version, Docume
                 "created_at",
                 "document__trashed_at",
             )
-            .get(pk=int(pk))
+            .get(pk=parse_id(pk))
         )
-    except (Version.DoesNotExist, ValueError, TypeError):
+    except (Version.DoesNotExist, BadParameter):
         raise Http404 from None
     access = access_document(user, version.document_id, need=need)
     return version, access

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from intranet.params import parse_date, parse_id, parse_int, parse_optional_id
+from intranet.params import is_valid_id, parse_date, parse_id, parse_int, parse_optional_id
 
 from . import actions, ical
 from .choices import BLOCKING_STATUSES
@@ -326,7 +326,7 @@ def mine(request):
 def approvals(request):
     """« Mes validations »: pending requests of the rooms I manage, approve one or several at once."""
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("booking") if v.isdigit() and len(v) < 12]
+        ids = [parse_id(v) for v in request.POST.getlist("booking") if is_valid_id(v)]
         if not ids:
             messages.error(request, _("Cochez au moins une demande à valider."))
         else:

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intranet.audit.actions import audit_record
+from intranet.params import is_valid_id, parse_id
 
 from ..actions import (
     StaleVersion,
@@ -266,8 +267,8 @@ def restore(request, pk):
     access = access_document(request.user, pk, need="restore", trashed=True)
     back = request.POST.get("retour", "")
     trash_url = (
-        reverse("ged:folder_trash", args=[int(back)])
-        if back.isdigit()
+        reverse("ged:folder_trash", args=[parse_id(back)])
+        if is_valid_id(back)
         else reverse("ged:trash", args=[access.folder_access.space.slug])
     )
     try:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from intranet import registry
+from intranet.params import is_valid_id, parse_id
 
 from .directory_forms import ProfileForm
 from .permissions import abilities, access_department, access_person
@@ -35,7 +36,7 @@ def _filters(params) -> DirectoryFilters:
     return DirectoryFilters(
         q=" ".join(params.get("q", "").split())[:MAX_QUERY_LENGTH],
         department=department if _SLUG.match(department) else "",
-        employer=int(employer) if employer.isdigit() and len(employer) < 10 else None,
+        employer=parse_id(employer) if is_valid_id(employer) else None,
     )
 
 
