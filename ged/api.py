@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from intranet.api_schema import Error, ObjectId, PageNumber, StrictIn
+from intranet.params import is_valid_id, parse_id
 
 from .actions import (
     StaleVersion,
@@ -280,9 +281,10 @@ def new_version(
     base = base_version
     status = 409
     if if_match:
-        if not if_match.isdigit():
+        # ASCII digits, bounded ('²' passes isdigit() and fails int(); 5,000 digits fail int() too).
+        if not is_valid_id(if_match):
             return 412, {"detail": "En-tête If-Match invalide : indiquez le numéro de la version de départ."}
-        base, status = int(if_match), 412
+        base, status = parse_id(if_match), 412
     try:
         v = version_create(
             document=access.document,
