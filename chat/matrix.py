@@ -315,6 +315,15 @@ class MatrixBridge:
         account = await sync_to_async(MatrixAccount.objects.filter(user_id=user_id_pk).first)()
         if account is None or account.deactivated:
             return False
+        # The puppet token was issued by the admin API ("login as user"): Synapse files it under the bot, so
+        # deactivating the agent would leave it valid. Log it out first (gone already: fine).
+        puppet = decrypt_token(account.token_encrypted)
+        if puppet:
+            try:
+                await self.request("POST", "/_matrix/client/v3/logout", token=puppet, json={})
+            except MatrixError as exc:
+                if exc.status != 401:
+                    raise
         try:
             await self.admin(
                 "POST",

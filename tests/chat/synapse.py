@@ -146,8 +146,10 @@ class Synapse:
         config = str(self.dir / "homeserver.yaml")
         # An ed25519 signing key in Synapse's format ("ed25519 <version> <unpadded base64 seed>"), written
         # here rather than by `--generate-keys`, which would cost one more Synapse start-up.
-        seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-        (self.dir / "signing.key").write_text(f"ed25519 a_test {seed}\n")
+        # Kept across a restart: the same homeserver comes back.
+        if not (self.dir / "signing.key").exists():
+            seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+            (self.dir / "signing.key").write_text(f"ed25519 a_test {seed}\n")
         self.process = subprocess.Popen(
             [str(self.python), "-m", "synapse.app.homeserver", "-c", config],
             cwd=self.dir,
@@ -177,12 +179,32 @@ class Synapse:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused homeserver would never see the SIGTERM
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+
+    # --- Outages (the bridge must catch up by itself) ---------------------------------------------------
+
+    def pause(self) -> None:
+        """SIGSTOP: the port still accepts connections, nothing answers."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL, no clean shutdown."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+
+    def restart(self) -> "Synapse":
+        """Start the same homeserver again (same port, database, signing key) after `kill()`."""
+        self.process = None
+        return self.start()
 
     def cleanup(self) -> None:
         self.stop()
