@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import NotificationLevel, SalonKind
@@ -46,10 +47,21 @@ class SalonCreateForm(forms.Form):
 
 
 class UsernameForm(forms.Form):
+    """A colleague by name or login; with JavaScript, suggestions appear as one types (chat:colleagues)."""
+
     username = forms.CharField(
-        label=_("Identifiant du ou de la collègue"),
+        label=_("Collègue"),
         max_length=150,
-        help_text=_("L'identifiant de connexion, par exemple marie.dupont."),
+        help_text=_("Son nom (par exemple Marie Dupont) ou son identifiant (marie.dupont)."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("chat:colleagues"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "next .chat-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
 
 

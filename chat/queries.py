@@ -249,3 +249,49 @@ def department_context(request, department) -> dict | None:
         "items": [],
         "empty": _("Le salon « %(name)s » réunit les agents du service.") % {"name": salon.name},
     }
+
+
+def colleague_suggestions(viewer, text: str, *, limit: int = 8) -> list:
+    """Active agents whose name or login matches every word typed (« marie dup », « dupont »), for the
+    « Écrire à un ou une collègue » and « Ajouter » fields. One query; nothing under two characters."""
+    from django.contrib.auth import get_user_model
+
+    words = [w for w in (text or "").split() if w][:4]
+    if not words or len("".join(words)) < 2:
+        return []
+    qs = get_user_model().objects.filter(is_active=True).exclude(pk=viewer.pk)
+    for word in words:
+        word = word[:60]
+        qs = qs.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word)
+        )
+    return list(qs.select_related("department").order_by("last_name", "first_name", "username")[:limit])
+
+
+def active_colleague(value: str):
+    """The active agent with this login, or else the only one with this full name (« Marie Dupont »)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    value = " ".join((value or "").split())[:150]
+    if not value:
+        return None
+    users = get_user_model().objects.filter(is_active=True)
+    found = users.filter(username=value).first()
+    if found is None:
+        full = Concat("first_name", Value(" "), "last_name")
+        named = list(users.annotate(full=full).filter(full__iexact=value)[:2])
+        found = named[0] if len(named) == 1 else None
+    return found
+
+
+def mention_candidates(salon: Salon, viewer) -> list[str]:
+    """The full names of the salon's other members, as `@Prénom Nom` mentions match them. One query."""
+    rows = (
+        Membership.objects.filter(salon=salon, user__is_active=True)
+        .exclude(user=viewer)
+        .values_list("user__first_name", "user__last_name", "user__username")
+        .order_by("user__first_name", "user__last_name")
+    )
+    return [f"{first} {last}".strip() or username for first, last, username in rows]

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intranet.params import is_valid_id, parse_id, parse_optional_id
@@ -24,7 +25,16 @@ from .forms import (
 )
 from .models import Message, Salon
 from .permissions import abilities, access_joinable_salon, access_message, access_salon, message_abilities
-from .queries import history_page, joinable_salons, salon_list, salon_members, salon_title
+from .queries import (
+    active_colleague,
+    colleague_suggestions,
+    history_page,
+    joinable_salons,
+    mention_candidates,
+    salon_list,
+    salon_members,
+    salon_title,
+)
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -68,17 +78,40 @@ def salon_create(request):
     return redirect(_salon_url(salon))
 
 
-def _active_user(username: str):
-    return get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+NO_COLLEAGUE = _lazy(
+    "Aucun agent en activité ne porte ce nom ou cet identifiant : choisissez parmi les suggestions ou "
+    "vérifiez dans l'annuaire."
+)
+
+
+def _picked(request) -> str:
+    """A suggestion clicked (`pick`, a login) wins over the text typed in the field."""
+    return request.POST.get("pick") or request.POST.get("username", "")
+
+
+@require_GET
+def mention_names(request, pk):
+    """The names `@` can complete in this salon's composer (members only: 404 otherwise)."""
+    salon, _membership = access_salon(request.user, pk)
+    return JsonResponse({"names": mention_candidates(salon, request.user)})
+
+
+@require_GET
+def colleagues(request):
+    """htmx suggestions under the colleague fields: buttons that submit the enclosing form."""
+    query = request.GET.get("username", "")[:150]
+    people = colleague_suggestions(request.user, query)
+    return render(request, "chat/_suggestions.html", {"people": people, "query": query})
 
 
 @require_POST
 def direct_open(request):
     form = UsernameForm(request.POST)
-    other = _active_user(form.data.get("username", "")) if form.is_valid() else None
+    other = active_colleague(_picked(request)) if form.is_valid() or request.POST.get("pick") else None
     if other is None:
         messages.error(
-            request, _("Aucun agent en activité ne porte cet identifiant : vérifiez-le dans l'annuaire.")
+            request,
+            NO_COLLEAGUE,
         )
         return redirect("chat:index")
     try:
@@ -218,12 +251,12 @@ def members(request, pk):
         try:
             if op == "add":
                 add_form = UsernameForm(request.POST, auto_id="add_%s")
-                other = _active_user(request.POST.get("username", ""))
+                other = active_colleague(_picked(request))
                 if other is None:
                     add_form.is_valid()
                     add_form.add_error(
                         "username",
-                        _("Aucun agent en activité ne porte cet identifiant : vérifiez-le dans l'annuaire."),
+                        NO_COLLEAGUE,
                     )
                 else:
                     actions.membership_add(salon=salon, user=other, actor=request.user)

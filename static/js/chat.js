@@ -206,6 +206,97 @@
     if (window.confirm(L.labelConfirm)) send({ type: "delete", uuid: li.dataset.uuid });
   });
 
+  // Mention autocomplete: "@" then letters lists the salon's members; arrows choose, Enter or Tab insert
+  // "@Prénom Nom ", Escape closes. Names are fetched once, on the first "@" (members only, server-checked).
+  var mentionNames = null;
+  var mentionList = document.getElementById("mention-list");
+  var mentionAt = -1;
+  var mentionIndex = -1;
+
+  function mentionQuery() {
+    var before = textarea.value.slice(0, textarea.selectionStart);
+    var found = /(^|\s)@([^\s@]{0,30}(?: [^\s@]{0,30})?)$/.exec(before);
+    return found ? { at: before.length - found[2].length - 1, text: found[2].toLowerCase() } : null;
+  }
+
+  function closeMentions() {
+    if (!mentionList) return;
+    mentionList.hidden = true;
+    mentionList.textContent = "";
+    mentionIndex = -1;
+    textarea.removeAttribute("aria-activedescendant");
+  }
+
+  function highlightMention(index) {
+    var items = mentionList.querySelectorAll("li");
+    if (!items.length) return;
+    mentionIndex = (index + items.length) % items.length;
+    items.forEach(function (item, i) { item.setAttribute("aria-selected", i === mentionIndex ? "true" : "false"); });
+    textarea.setAttribute("aria-activedescendant", items[mentionIndex].id);
+  }
+
+  function pickMention(name) {
+    var end = textarea.selectionStart;
+    textarea.value = textarea.value.slice(0, mentionAt) + "@" + name + " " + textarea.value.slice(end);
+    var caret = mentionAt + name.length + 2;
+    textarea.setSelectionRange(caret, caret);
+    closeMentions();
+    textarea.focus();
+  }
+
+  function showMentions() {
+    var query = mentionQuery();
+    if (!query || !mentionList) { closeMentions(); return; }
+    if (mentionNames === null) {
+      mentionNames = [];
+      fetch(room.dataset.mentionsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { names: [] }; })
+        .then(function (data) { mentionNames = data.names || []; showMentions(); })
+        .catch(function () { mentionNames = null; });
+      return;
+    }
+    var matches = mentionNames.filter(function (name) {
+      var lower = name.toLowerCase();
+      return lower.indexOf(query.text) === 0 || lower.indexOf(" " + query.text) !== -1;
+    }).slice(0, 8);
+    if (!matches.length) { closeMentions(); return; }
+    mentionAt = query.at;
+    mentionList.textContent = "";
+    matches.forEach(function (name, i) {
+      var item = el("li", "", name);
+      item.id = "mention-" + i;
+      item.setAttribute("role", "option");
+      item.addEventListener("mousedown", function (event) { event.preventDefault(); pickMention(name); });
+      mentionList.appendChild(item);
+    });
+    mentionList.hidden = false;
+    highlightMention(0);
+  }
+
+  if (textarea && mentionList) {
+    textarea.setAttribute("aria-autocomplete", "list");
+    textarea.setAttribute("aria-controls", "mention-list");
+    textarea.addEventListener("input", showMentions);
+    textarea.addEventListener("blur", function () { setTimeout(closeMentions, 100); });
+    // Registered before the composer's Enter-sends handler, which it stops while the list is open.
+    textarea.addEventListener("keydown", function (event) {
+      if (mentionList.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        highlightMention(mentionIndex + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        var chosen = mentionList.querySelectorAll("li")[mentionIndex];
+        if (!chosen) return;
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        pickMention(chosen.textContent);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        closeMentions();
+      }
+    });
+  }
+
   if (form) {
     form.addEventListener("submit", function (event) {
       if (!socket || socket.readyState !== WebSocket.OPEN) return; // the plain form posts
