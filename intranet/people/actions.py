@@ -111,3 +111,31 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         PersonalToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def session_end(*, user: User, session_key: str, request=None) -> bool:
+    """End one of the agent's own sessions (« Mes appareils et sessions ») and close its websockets.
+    False when that session is not one of theirs (or already ended)."""
+    from .models import UserSession
+    from .sessions import close_session_sockets, end_session_keys
+
+    if not UserSession.objects.filter(user=user, session_key=session_key).exists():
+        return False
+    end_session_keys([session_key])
+    close_session_sockets([session_key])
+    audit_record(action="auth.session_end", actor=user, request=request, obj=user)
+    return True
+
+
+@transaction.atomic
+def sessions_end_everywhere(*, user: User, request=None) -> int:
+    """« Se déconnecter partout »: every session of the agent, this one included, and every websocket."""
+    from .sessions import close_user_sockets, end_sessions
+
+    count = end_sessions([user.pk])
+    close_user_sockets([user.pk])
+    audit_record(
+        action="auth.logout_everywhere", actor=user, request=request, obj=user, extra={"sessions": count}
+    )
+    return count

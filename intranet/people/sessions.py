@@ -85,6 +85,13 @@ def end_sessions(user_ids, *, keep: str | None = None) -> int:
     if keep:
         rows = rows.exclude(session_key=keep)
     keys = list(rows.values_list("session_key", flat=True))
+    end_session_keys(keys)
+    return len(keys)
+
+
+def end_session_keys(keys: list[str]) -> None:
+    from .models import UserSession
+
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if issubclass(store, DbSessionStore):
         store.get_model_class().objects.filter(session_key__in=keys).delete()
@@ -92,4 +99,3 @@ def end_sessions(user_ids, *, keep: str | None = None) -> int:
         for key in keys:
             store(session_key=key).delete()
     UserSession.objects.filter(session_key__in=keys).delete()
-    return len(keys)

@@ -6,4 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("jetons/", views.api_tokens, name="api_tokens"),
     path("jetons/<id:pk>/revoquer/", views.api_token_revoke_view, name="api_token_revoke"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/<id:pk>/fermer/", views.session_end_view, name="session_end"),
+    path("sessions/partout/", views.sessions_end_everywhere_view, name="sessions_end_everywhere"),
 ]

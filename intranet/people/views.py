@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .actions import api_token_create, api_token_revoke
+from .actions import api_token_create, api_token_revoke, session_end, sessions_end_everywhere
 from .forms import LoginForm, PersonalTokenForm
-from .models import PersonalToken
+from .models import PersonalToken, UserSession
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -76,3 +76,33 @@ def api_token_revoke_view(request, pk):
         _("Le jeton « %(name)s » est révoqué : il ne donne plus accès à rien.") % {"name": token.name},
     )
     return redirect("people:api_tokens")
+
+
+@require_GET
+def sessions(request):
+    """« Mes appareils et sessions »: where the agent is logged in, and the tokens that act in their name."""
+    current = request.session.session_key
+    rows = list(UserSession.objects.filter(user=request.user).order_by("-created_at"))
+    for row in rows:
+        row.is_current = row.session_key == current
+    tokens = PersonalToken.objects.active().filter(user=request.user)
+    return render(request, "people/sessions.html", {"sessions": rows, "tokens": tokens})
+
+
+@require_POST
+def session_end_view(request, pk):
+    row = get_object_or_404(UserSession, pk=pk, user=request.user)
+    if row.session_key == request.session.session_key:
+        # Ending the session in use is logging out: the same page as the menu's « Se déconnecter ».
+        return redirect("people:sessions")
+    session_end(user=request.user, session_key=row.session_key, request=request)
+    messages.success(request, _("Cette session est fermée : l'appareil devra se reconnecter."))
+    return redirect("people:sessions")
+
+
+@require_POST
+def sessions_end_everywhere_view(request):
+    sessions_end_everywhere(user=request.user, request=request)
+    # This session is gone too: start afresh, as after a logout.
+    request.session.flush()
+    return redirect("login")
