@@ -50,12 +50,12 @@ urlpatterns = [
     # Files of pages (news, guides): only for agents who may open a page that uses them (intranet.page_files).
     # Wagtail's own document URLs are not mounted: its serve view knows nothing of page audiences.
     path(
-        "pieces-jointes/<int:document_id>/<path:document_filename>",
+        "pieces-jointes/<id:document_id>/<path:document_filename>",
         views.page_document,
         name="wagtaildocs_serve",
     ),
     path(
-        "pieces-jointes/authenticate_with_password/<int:restriction_id>/",
+        "pieces-jointes/authenticate_with_password/<id:restriction_id>/",
         wagtaildocs_serve_views.authenticate_with_password,
         name="wagtaildocs_authenticate_with_password",
     ),

@@ -90,7 +90,7 @@ def page_image(request, path: str):
 
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path)).resolve()
-    except SuspiciousFileOperation:
+    except (SuspiciousFileOperation, ValueError):  # ValueError: a NUL byte in the path
         raise Http404 from None
     # Checked on the resolved path: "images/../ged/x.png" must not leave the image folders.
     relative = full.relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()

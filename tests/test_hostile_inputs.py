@@ -76,6 +76,7 @@ PATHS = [
     ("/salles/{id}/", "rooms:room"),
     ("/salles/reservations/{id}/", "rooms:booking"),
     ("/notifications/{id}/ouvrir/", "notifications:open"),
+    ("/pieces-jointes/{id}/note.pdf", "wagtaildocs_serve"),
 ]
 
 
@@ -93,6 +94,12 @@ def test_existing_salon_and_room_still_open(agent_client, world):
     assert agent_client.get(f"/discussions/{world.salon.pk}/membres/").status_code == 200
     assert agent_client.get(f"/salles/{world.room.pk}/").status_code == 200
     assert agent_client.get(f"/documents/document/{world.document.pk}/").status_code == 200
+
+
+def test_nul_byte_in_a_page_file_path_is_a_french_404(agent_client):
+    _french_404(agent_client.get("/fichiers/images/a%00b.png"))
+    # Control: an ordinary unknown image path reaches the same view, same answer.
+    _french_404(agent_client.get("/fichiers/images/ab.png"))
 
 
 # --- Ids beyond 64 bits in queries and API paths ---------------------------------------------------------
@@ -200,6 +207,21 @@ def test_range_with_5000_digits_on_downloads(agent_client, world):
         assert whole.status_code == 206 and b"".join(whole.streaming_content) == b"Bonjour le monde"
         part = agent_client.get(url, headers={"Range": "bytes=0-6"})
         assert part.status_code == 206 and b"".join(part.streaming_content) == b"Bonjour"
+
+
+def test_odd_if_match_on_api_new_version(session_client, world):
+    url = f"/api/v1/ged/documents/{world.document.pk}/versions"
+    for hostile in ("²", "9" * 5000):
+        response = session_client.post(
+            url,
+            {"file": Named(b"Version 2", "note.txt")},
+            headers={**_csrf(session_client), "If-Match": f'"{hostile}"'},
+        )
+        assert response.status_code == 412 and "If-Match invalide" in response.json()["detail"]
+    ok = session_client.post(
+        url, {"file": Named(b"Version 2", "note.txt")}, headers={**_csrf(session_client), "If-Match": '"1"'}
+    )
+    assert ok.status_code == 201, ok.content[:300]
 
 
 # --- JSON nested 100,000 deep ------------------------------------------------------------------------------
