@@ -362,8 +362,9 @@ def blobs_sweep(*, older_than: datetime) -> list[str]:
         used = set(Version.objects.filter(blob_id__in=candidates).values_list("blob_id", flat=True))
         orphans = [sha for sha in candidates if sha not in used]
         Blob.objects.filter(sha256__in=orphans).delete()
-    for sha in orphans:
-        blob_file_remove(sha)
+        # After the outermost commit (even when called inside a caller's transaction): a rolled-back
+        # deletion must find its files still there.
+        transaction.on_commit(lambda: [blob_file_remove(sha) for sha in orphans])
     return orphans
 
 
