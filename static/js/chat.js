@@ -95,12 +95,13 @@
     return nodes.length ? Number(nodes[0].dataset.id) : null;
   }
 
-  // Events may arrive in any order (live, catch-up): a page keeps the newest state of each message.
+  // Events may arrive in any order (live, catch-up): a page keeps the newest state of each message and
+  // leaves alone one it already shows in that state.
   function isStale(existing, msg) {
     if (existing.classList.contains("is-deleted") && !msg.deleted) return true;
     var had = Date.parse(existing.dataset.changed || "");
     var got = Date.parse(msg.changed || "");
-    return !isNaN(had) && !isNaN(got) && got < had;
+    return !isNaN(had) && !isNaN(got) && got <= had; // same version: nothing to redraw
   }
 
   // Returns true when a new message was added to the page.

@@ -155,3 +155,43 @@ def test_a_page_that_went_offline_catches_up_without_a_gap(page, login, browser,
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_colleague_search_mentions_reply_banner_and_one_time_format(page, login, team):
+    """Chat as agents expect: a direct conversation from a name typed (htmx suggestions), `@` completes a
+    member's name, « Annuler la réponse » only while replying, one time format for old and live messages."""
+    import re
+
+    login("anais.decool")
+    page.goto("/discussions/")
+    page.get_by_role("textbox", name="Collègue").fill("dewi")
+    suggestion = page.get_by_role("button", name="Paul Dewitte")
+    expect(suggestion).to_be_visible()
+    assert_accessible(page)
+    suggestion.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paul Dewitte")
+    expect(page.locator("#chat-room")).to_have_attribute("data-live", "open")
+
+    page.goto(f"/discussions/{team['salon'].pk}/")
+    expect(page.locator("#chat-room")).to_have_attribute("data-live", "open")
+    cancel = page.get_by_role("link", name="Annuler la réponse")
+    expect(cancel).to_be_hidden()
+    page.locator(".chat-msg").first.locator("[data-action=reply]").click()
+    expect(cancel).to_be_visible()
+    cancel.click()
+    expect(cancel).to_be_hidden()
+
+    box = page.get_by_label("Votre message")
+    box.fill("Merci ")
+    box.press_sequentially("@pa")
+    options = page.get_by_role("listbox", name="Mentionner un ou une participante").get_by_role("option")
+    expect(options).to_have_text(["Paul Dewitte"])
+    assert_accessible(page)
+    box.press("Enter")
+    expect(box).to_have_value("Merci @Paul Dewitte ")
+    box.press("Enter")  # the list is closed: Enter sends
+    last = page.locator(".chat-msg").last
+    expect(last.locator(".mention")).to_have_text("@Paul Dewitte")
+    fmt = re.compile(r"^\d{1,2} \S+ \d{2}:\d{2}$")
+    times = page.locator(".chat-msg time").all_text_contents()
+    assert len(times) == 2 and all(fmt.match(t) for t in times), times
