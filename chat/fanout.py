@@ -5,8 +5,9 @@ consumer tasks and 500 queue reads. Here each server process joins a salon's gro
 its own, and writes each event (serialised once, upstream) straight to its local sockets — what a bare
 websocket broadcast server does. Cross-process delivery still goes through the channel layer (Redis).
 
-Group memberships in channels_redis expire (`group_expiry`, a day by default): the process channel re-joins
-its groups every hour and whenever a socket of that salon connects.
+With channels_redis' core layer, group memberships expire (`group_expiry`, a day by default): the process
+channel re-joins its groups every hour and whenever a socket of that salon connects (harmless with the
+pub/sub layer production uses, whose subscriptions do not expire).
 
 No gap goes unnoticed: the process sends itself a beat through the layer every `CHAT_FANOUT_BEAT` seconds.
 Redis pub/sub does not replay what was published while a connection was down, so when a beat arrives late
