@@ -14,6 +14,11 @@
     var controls = Array.prototype.slice.call(form.querySelectorAll("input, button, textarea, select"));
     var sending = false;
 
+    // Interface text comes translated from the template (data-*-label); {name} and {n} are filled here.
+    function label(key, values) {
+      return (form.dataset[key] || "").replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); });
+    }
+
     function say(text, isError) {
       var li = document.createElement("li");
       li.textContent = text;
@@ -49,7 +54,7 @@
         input.value = "";  // sent: nothing stays selected to be sent a second time
         announceSelection();
         if (ok) {
-          say(form.dataset.doneLabel || "Dépôt terminé : la page se met à jour.");
+          say(label("doneLabel", {}));
           setTimeout(function () { window.location.reload(); }, 600);
         } else {
           setBusy(false);
@@ -75,14 +80,14 @@
           try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
           if (xhr.status === 201) {
             ok++;
-            say(file.name + " : déposé (version " + (body.documents && body.documents[0] ? body.documents[0].version : "?") + ")");
+            say(label("sentLabel", { name: file.name, n: body.documents && body.documents[0] ? body.documents[0].version : "?" }));
             (body.errors || []).forEach(function (m) { say(m, true); });
           } else {
-            say(file.name + " : " + (body.error || "échec de l'envoi, réessayez."), true);
+            say(body.error ? file.name + " : " + body.error : label("failedLabel", { name: file.name }), true);
           }
           next();
         });
-        xhr.addEventListener("error", function () { done += file.size || 1; say(file.name + " : la connexion a été interrompue, réessayez.", true); next(); });
+        xhr.addEventListener("error", function () { done += file.size || 1; say(label("cutLabel", { name: file.name }), true); next(); });
         xhr.send(data);
       }
       next();
