@@ -6,6 +6,7 @@ suspended locally by IT from either admin (`user_suspend`; only `user_reactivate
 it). Both go through `users_deactivate`, the same path as the sync's leavers.
 """
 
+import logging
 from collections.abc import Iterable
 from importlib import import_module
 
@@ -17,9 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from intranet.audit.actions import audit_record
+from intranet.audit.choices import Result
 
 from .models import PersonalToken, User, UserSession
 from .signals import user_deactivated
+
+logger = logging.getLogger(__name__)
 
 
 def user_deactivate(*, user: User, reason: str, actor: User | None = None) -> User:
@@ -54,9 +58,12 @@ def users_deactivate(*, users: Iterable[User], reason: str, actor: User | None =
         audit_record(action="user.deactivate", actor=actor, obj=user, extra={"reason": reason})
 
     def _after_commit():
-        _close_websockets(ids)
+        try:
+            _close_websockets(ids)
+        except Exception:  # the channel layer down must not keep the other apps from reacting
+            logger.exception("Closing the websockets of deactivated agents %s failed", ids)
         for user in users:
-            user_deactivated.send(sender=User, user=user, reason=reason, actor=actor)
+            send_user_deactivated(user=user, reason=reason, actor=actor)
 
     transaction.on_commit(_after_commit)
     return users
@@ -98,6 +105,30 @@ def user_active_state_changed(*, user: User, was_active: bool, actor: User | Non
         user_suspend(user=user, actor=actor, request=request)
     elif not was_active and user.is_active:
         user_reactivate(user=user, actor=actor, request=request)
+
+
+def send_user_deactivated(*, user: User, reason: str, actor: User | None = None) -> list:
+    """`user_deactivated` to every receiver, even when one fails: each failure is logged with its traceback
+    and recorded in the access log (« Journal d'accès », result « échoué ») for IT. Returns the failures as
+    (receiver, exception) pairs."""
+    failures = [
+        (receiver, response)
+        for receiver, response in user_deactivated.send_robust(
+            sender=User, user=user, reason=reason, actor=actor
+        )
+        if isinstance(response, Exception)
+    ]
+    for receiver, error in failures:
+        name = f"{getattr(receiver, '__module__', '')}.{getattr(receiver, '__qualname__', receiver)}"
+        logger.error("user_deactivated receiver %s failed for %s", name, user, exc_info=error)
+        audit_record(
+            action="user.deactivate_hook_failed",
+            obj=user,
+            result=Result.FAILURE,
+            actor_label="system",
+            extra={"receiver": name, "error": f"{type(error).__name__}: {error}"[:500]},
+        )
+    return failures
 
 
 def _end_sessions(user_ids: list[int]) -> None:
