@@ -105,9 +105,15 @@ def document_errors(schema: dict) -> dict:
         for name, sub in definition.pop("$defs", {}).items():
             components.setdefault(name, sub)
         components[model.__name__] = definition
+    for definition in components.values():
+        # Pydantic titles each field after its name in English (« Closes At »): the name says it already.
+        for prop in definition.get("properties", {}).values():
+            prop.pop("title", None)
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
             params = operation.get("parameters", [])
+            for param in params:
+                param.get("schema", {}).pop("title", None)
             takes_input = bool(params) or "requestBody" in operation
             wanted = []
             if operation.get("security"):
