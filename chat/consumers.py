@@ -18,7 +18,6 @@ import contextlib
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from intranet.notifications.push import user_group
 from intranet.params import BadParameter, is_valid_id, parse_datetime, parse_id
 from intranet.people.sessions import session_group, session_is_current
+from intranet.sockets import JsonSocketConsumer
 
 from .fanout import fanout
 from .push import salon_group
@@ -131,7 +131,7 @@ def _uuid(value):
         return None
 
 
-class SalonConsumer(AsyncJsonWebsocketConsumer):
+class SalonConsumer(JsonSocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         self.salon_id = int(self.scope["url_route"]["kwargs"]["salon_id"])

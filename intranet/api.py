@@ -69,6 +69,9 @@ def _http_error(request, exc):
     detail = str(exc)
     if exc.status_code == 403 and detail == "CSRF check Failed":  # ninja's own words, under a session login
         detail = _("Requête refusée : jeton CSRF manquant ou invalide. Rechargez la page et recommencez.")
+    elif exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        # ninja's words for a body its parser refused (malformed JSON, multipart without a boundary…).
+        detail = _("Contenu de la requête illisible : envoyez un JSON valide ou un formulaire bien formé.")
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 

@@ -75,6 +75,8 @@ class ErrorPagesMiddleware:
     """
 
     REPLACED_WHEN_EMPTY = {405, 413, 429}
+    # Bodies that say nothing to an agent: none, or django-ninja's English 405 for a method a route lacks.
+    PLACEHOLDER_BODIES = (b"", b"Method not allowed")
     KEPT_HEADERS = ("Allow", "Retry-After")
 
     def __init__(self, get_response):
@@ -103,7 +105,7 @@ class ErrorPagesMiddleware:
         if getattr(response, "product_error_page", False) or response.streaming:
             return response
         status = response.status_code
-        if status in self.REPLACED_WHEN_EMPTY and not response.content:
+        if status in self.REPLACED_WHEN_EMPTY and response.content in self.PLACEHOLDER_BODIES:
             page = error_response(request, status)
         elif (
             status == 404
@@ -122,9 +124,23 @@ class ErrorPagesMiddleware:
                 page[header] = response[header]
         return page
 
+    @staticmethod
+    def _malformed_admin_id(request, exception) -> bool:
+        """Wagtail's generic admin views look objects up with the URL's raw `<str:pk>`: a non-numeric id
+        reaches the integer primary key and raises « Field 'id' expected a number… ». Such an id names no
+        object, so it is a 404, as for a missing one (found by tests/test_route_crawler.py)."""
+        return (
+            request.path.startswith("/cms/")
+            and isinstance(exception, ValueError)
+            and str(exception).startswith("Field '")
+            and "expected a number" in str(exception)
+        )
+
     def process_exception(self, request, exception):
         if isinstance(exception, BadParameter):
             return error_response(request, 400, exception.detail)
+        if self._malformed_admin_id(request, exception):
+            return error_response(request, 404)
         if not settings.DEBUG or self._technical_pages_wanted():
             # Django's own handling: its handlers are ours (intranet.errors), and it logs suspicious
             # operations to django.security.

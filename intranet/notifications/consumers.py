@@ -1,11 +1,10 @@
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from intranet.people.sessions import session_group
+from intranet.sockets import JsonSocketConsumer
 
 from .push import user_group
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(JsonSocketConsumer):
     """Pushes an agent's new notifications and unread count to their open pages. Receives nothing.
 
         Refuses inactive accounts at connect, and closes when a "user.force_close" event reaches the agent's
@@ -33,6 +32,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         # Clients only listen; anything they send is ignored.
+        return
+
+    async def receive_invalid(self, message):
         return
 
     async def notification_event(self, event):
