@@ -2,10 +2,11 @@ import asyncio
 import json
 import signal
 
+import httpx
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from chat.matrix import MatrixBridge, bridge_enabled
+from chat.matrix import MatrixBridge, MatrixError, bridge_enabled
 
 DISABLED = (
     "Le pont Matrix est désactivé : définissez MATRIX_HOMESERVER_URL, MATRIX_SERVER_NAME et "
@@ -40,7 +41,16 @@ class Command(BaseCommand):
             return self._report()
         if not bridge_enabled():
             raise CommandError(DISABLED)
-        asyncio.run(self._run(once, timeout))
+        asyncio.run(self._run_then_close(once, timeout))
+
+    async def _run_then_close(self, once: bool, timeout: int):
+        from asgiref.sync import sync_to_async
+        from django.db import connections
+
+        try:
+            await self._run(once, timeout)
+        finally:  # the worker thread's database connection, not left open behind us
+            await sync_to_async(connections.close_all)()
 
     async def _run(self, once: bool, timeout: int):
         from asgiref.sync import sync_to_async
@@ -52,7 +62,12 @@ class Command(BaseCommand):
             if once:
                 queued = await sync_to_async(matrix_reconcile)()
                 done, failed = await run_due_async(queue=MATRIX_QUEUE, limit=10_000, bridge=bridge)
-                stored = await bridge.sync_once(timeout_ms=0)
+                try:
+                    stored = await bridge.sync_once(timeout_ms=0)
+                except (MatrixError, httpx.HTTPError, OSError) as exc:
+                    raise CommandError(
+                        f"{done} opération(s) faite(s), {failed} en échec ; Synapse injoignable : {exc!r}"
+                    ) from exc
                 self.stdout.write(
                     f"Réconciliation : {queued['leavers']} compte(s) à désactiver, "
                     f"{queued['rooms']} salon(s) à vérifier. {done} opération(s) faite(s), "
