@@ -11,7 +11,10 @@ department's managers:
     @receiver(user_deactivated, dispatch_uid="chat_leaver")
     def _leave_salons(sender, user, reason, actor, **kwargs): ...
 
-Receivers run outside the deactivation's transaction: an exception in one does not undo the deactivation.
+Receivers run outside the deactivation's transaction: an exception in one does not undo the deactivation,
+nor stop the others (`leavers.send_user_deactivated` uses `send_robust`; a failure is logged and recorded in
+the access log). A receiver with an external side effect writes an outbox row (`intranet.outbox`) in its own
+transaction rather than calling the external system.
 
 `directory_synced` is sent after an `ldap_sync` run that changed something has committed, with `report` (the
 SyncReport: created, updated, memberships added and removed…): apps that mirror departments (chat salons)
