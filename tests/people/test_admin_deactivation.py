@@ -49,3 +49,22 @@ def test_unticking_active_in_the_wagtail_edit_form_ends_sessions_and_tokens(agen
     agent.refresh_from_db()
     assert agent.is_active and agent.suspended_at is None
     assert AccessEvent.objects.filter(action="user.reactivate", object_id=str(agent.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.contrib.auth.backends.ModelBackend",
+        "intranet.people.remote_user.ExistingAgentRemoteUserBackend",
+        "intranet.people.ldap.DirectoryBackend",
+    ],
+)
+def test_every_session_backend_refuses_an_inactive_account(agent, backend):
+    """A session remembers the backend that opened it; each of them must refuse a deactivated agent."""
+    from django.contrib.auth import load_backend
+
+    from intranet.people.models import User
+
+    assert load_backend(backend).get_user(agent.pk) == agent
+    User.objects.filter(pk=agent.pk).update(is_active=False)
+    assert load_backend(backend).get_user(agent.pk) is None
