@@ -166,3 +166,22 @@ async def test_a_removal_between_the_check_and_the_join_is_not_missed(live_layer
         application, f"/ws/chat/{salon.pk}/", headers=headers
     ).connect()
     assert not connected and code == 4403
+
+
+@pytestmark_socket
+async def test_a_late_beat_makes_the_pages_catch_up(live_layer, settings, make_user):
+    """When live delivery may have had a gap (here the worker's loop stalls past two beats, as it would
+    while Redis is unreachable), every open page is told to catch up."""
+    import time
+
+    from chat.actions import salon_create
+
+    from .test_consumers import _connected
+
+    settings.CHAT_FANOUT_BEAT = 0.3
+    marie = await sync_to_async(make_user)("marie.dupont", first_name="Marie", last_name="Dupont")
+    salon = await sync_to_async(salon_create)(name="Projet PLUi", creator=marie)
+    socket = await _connected(marie, salon)
+    time.sleep(1.5)  # the loop stalls: beats arrive late
+    assert (await socket.receive_json_from(timeout=5)) == {"type": "resync"}
+    await socket.disconnect(timeout=5)
