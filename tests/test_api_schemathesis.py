@@ -282,3 +282,16 @@ def test_a_cancel_with_a_list_for_a_body_is_refused(client, agent):
     body = response.json()
     assert body["detail"].startswith("Requête invalide")
     assert body["errors"][0]["loc"][:1] == ["body"]
+
+
+def test_a_body_over_the_size_limit_answers_413_in_french(client, agent, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    _token, secret = api_token_create(user=agent, name="test", days=1)
+    response = client.post(
+        "/api/v1/bookings",
+        data='{"title": "' + "x" * 4096 + '"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "La requête est trop volumineuse pour être acceptée."}
