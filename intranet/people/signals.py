@@ -67,17 +67,26 @@ def _untrack_session(sender, request, user, **kwargs):
 
 @receiver(post_save, sender="people.User", dispatch_uid="people_password_changed")
 def _password_changed(sender, instance, created, **kwargs):
-    """A password set through `set_password` (any admin screen, `changepassword`) ends every session and
-    websocket of the account (R13). Django keeps the raw password in `_password` until save() is done; a hash
-    upgrade at login clears it first, so only a real change lands here. The view that changed one's own
-    password keeps its user logged in through `update_session_auth_hash`, under a new key."""
+    """A password set through `set_password` (any admin screen, `changepassword`) ends every session,
+    personal and OAuth token and websocket of the account (R13). Django keeps the raw password in `_password`
+    until save() is done; a hash upgrade at login clears it first, so only a real change lands here. The view
+    that changed one's own password keeps its user logged in through `update_session_auth_hash`, under a new
+    key."""
     if created or getattr(instance, "_password", None) is None:
         return
+    from django.utils import timezone
+
     from intranet.audit.actions import audit_record
 
+    from .leavers import _revoke_oauth_tokens
+    from .models import PersonalToken
     from .sessions import close_user_sockets, end_sessions
 
+    now = timezone.now()
     with transaction.atomic():
         end_sessions([instance.pk])
+        # R13: whoever knew the old password may have made tokens with it; they go with it.
+        PersonalToken.objects.filter(user_id=instance.pk, revoked_at__isnull=True).update(revoked_at=now)
+        _revoke_oauth_tokens([instance.pk], now)
         audit_record(action="user.password_change", obj=instance)
         close_user_sockets([instance.pk])

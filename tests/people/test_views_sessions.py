@@ -53,3 +53,13 @@ def test_someone_elses_session_is_404(agent, make_user):
     paul_row = UserSession.objects.get(user__username="paul.dewitte")
     assert marie.post(f"/compte/sessions/{paul_row.pk}/fermer/").status_code == 404
     assert paul.get("/compte/sessions/").status_code == 200
+
+
+def test_password_change_ends_every_session_and_token(agent):
+    laptop = _device()
+    _token, secret = api_token_create(user=agent, name="script export")
+    agent.set_password("un-nouveau-mot-de-passe-2026")
+    agent.save()
+    assert laptop.get("/compte/sessions/").status_code == 302
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    assert AccessEvent.objects.filter(action="user.password_change", object_id=str(agent.pk)).exists()
