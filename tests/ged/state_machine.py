@@ -1,0 +1,609 @@
+"""R5 as a Hypothesis state machine: grants, roles, moves, restrictions, memberships, deactivations, trash,
+restore, folder deletion, follows and new versions, in an open, a private and a secret space, all through the
+real actions (or the public routes); after every step a small pure-Python oracle is compared with every
+entry point (security.md R5, R11).
+
+`GedMachine` is driven by Hypothesis in test_state_machine.py; `replay()` runs a saved sequence of steps as a
+plain regression test."""
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.test import Client
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from ged.actions import (
+    document_move,
+    document_restore,
+    document_trash,
+    document_update,
+    document_upload,
+    folder_create,
+    folder_delete,
+    folder_move,
+    folder_restrict,
+    grant_revoke,
+    grant_set,
+    space_create,
+    version_create,
+)
+from ged.choices import Role, SpacePolicy
+from ged.models import Document, Folder
+from ged.permissions import (
+    access_document,
+    access_folder,
+    access_space,
+    may_open_trash,
+    readable_documents_q,
+)
+from ged.queries import recent_documents, search_documents, trash_listing
+from ged.samples import docx_bytes
+from intranet.notifications.models import Notification
+from intranet.people.leavers import user_deactivate
+
+User = get_user_model()
+RANK = {None: 0, Role.READER: 1, Role.CONTRIBUTOR: 2, Role.EDITOR: 3, Role.MANAGER: 4}
+ROLES = [Role.READER, Role.CONTRIBUTOR, Role.EDITOR, Role.MANAGER]
+POLICIES = [SpacePolicy.OPEN, SpacePolicy.PRIVATE, SpacePolicy.SECRET]
+AGENTS = 3  # agents 0..2; principal index 3 is the group
+DOC_URL = re.compile(r"/documents/document/(\d+)/")
+
+
+class Named(io.BytesIO):
+    def __init__(self, data: bytes, name: str):
+        super().__init__(data)
+        self.name = name
+
+
+def highest(roles):
+    return max(roles, key=lambda r: RANK[r], default=None)
+
+
+@dataclass
+class Oracle:
+    """The rule of docs/ged.md over plain dicts: no database, no Django."""
+
+    policy: dict = field(default_factory=dict)  # root folder id -> policy
+    parent: dict = field(default_factory=dict)  # folder id -> parent id (None for roots)
+    restricted: dict = field(default_factory=dict)
+    folder_trashed: dict = field(default_factory=dict)
+    doc_folder: dict = field(default_factory=dict)
+    doc_trashed: dict = field(default_factory=dict)
+    grants: dict = field(default_factory=dict)  # (kind, principal, folder) -> role
+    members: set = field(default_factory=set)  # user ids in the group
+    group: int = 0
+    active: dict = field(default_factory=dict)
+    follows: set = field(default_factory=set)  # (user, "document"|"folder", id)
+    notes: dict = field(default_factory=dict)  # (user, verb) -> count
+
+    def chain(self, folder):
+        out = []
+        while folder is not None:
+            out.append(folder)
+            folder = self.parent[folder]
+        return out[::-1]
+
+    def root(self, folder):
+        return self.chain(folder)[0]
+
+    def principals(self, user):
+        out = {("user", user)}
+        if user in self.members:
+            out.add(("group", self.group))
+        return out
+
+    def manages(self, user, root):
+        return self.active[user] and any(
+            self.grants.get((k, p, root)) == Role.MANAGER for k, p in self.principals(user)
+        )
+
+    def role(self, user, folder):
+        if not self.active[user]:
+            return None
+        chain = self.chain(folder)
+        if self.manages(user, chain[0]):
+            return Role.MANAGER
+        start = max([i for i, f in enumerate(chain) if self.restricted[f]] or [0])
+        roles = [self.grants.get((k, p, f)) for f in chain[start:] for k, p in self.principals(user)]
+        if self.policy[chain[0]] == SpacePolicy.OPEN and start == 0:
+            roles.append(Role.READER)
+        return highest(roles)
+
+    def has_grant_below(self, user, folder):
+        if not self.active[user]:
+            return False
+        mine = self.principals(user)
+        return any((k, p) in mine and f != folder and folder in self.chain(f) for (k, p, f) in self.grants)
+
+    def enterable(self, user, folder):
+        if self.folder_trashed[folder]:
+            return False
+        return self.role(user, folder) is not None or self.has_grant_below(user, folder)
+
+    def reads(self, user, doc):
+        return not self.doc_trashed[doc] and RANK[self.role(user, self.doc_folder[doc])] >= 1
+
+    def readable(self, user):
+        return {d for d in self.doc_folder if self.reads(user, d)}
+
+    def children(self, user, folder):
+        return {
+            f
+            for f, p in self.parent.items()
+            if p == folder
+            and not self.folder_trashed[f]
+            and (self.role(user, f) is not None or self.has_grant_below(user, f))
+        }
+
+    def folder_docs(self, folder):
+        return {d for d, f in self.doc_folder.items() if f == folder and not self.doc_trashed[d]}
+
+    def trash_opens(self, user, root):
+        if RANK[self.role(user, root)] >= 3:
+            return True
+        mine = self.principals(user) if self.active[user] else set()
+        return any(
+            (k, p) in mine and RANK[r] >= 3 and self.root(f) == root for (k, p, f), r in self.grants.items()
+        )
+
+    def trash(self, user, root):
+        return {
+            d
+            for d, f in self.doc_folder.items()
+            if self.doc_trashed[d] and self.root(f) == root and RANK[self.role(user, f)] >= 3
+        }
+
+    def restore_destination(self, doc):
+        """(folder, refused): the nearest surviving ancestor; refused if a deleted folder on the way was
+        restricted."""
+        chain = self.chain(self.doc_folder[doc])
+        alive = [f for f in chain if not self.folder_trashed[f]]
+        cut = next((i for i, f in enumerate(chain) if self.folder_trashed[f]), len(chain))
+        gone = chain[cut:]
+        return chain[cut - 1] if cut else alive[0], any(self.restricted[f] for f in gone)
+
+    def may_delete(self, folder):
+        if self.parent[folder] is None or self.folder_trashed[folder]:
+            return False
+        subtree = [f for f in self.parent if folder in self.chain(f)]
+        if any(not self.folder_trashed[f] for f in subtree if f != folder):
+            return False
+        docs = [d for d, f in self.doc_folder.items() if f in subtree]
+        if any(not self.doc_trashed[d] for d in docs):
+            return False
+        return not (self.restricted[folder] and docs)
+
+    def note(self, users, verb):
+        for u in users:
+            self.notes[(u, verb)] = self.notes.get((u, verb), 0) + 1
+
+
+class GedMachine(RuleBasedStateMachine):
+    """State: three spaces of three folders (root › A › B), one document per folder, a manager, three
+    agents, one group. Steps act as the manager (or as the agent, for follows through the web)."""
+
+    onlyoffice = False  # set by the test when ONLYOFFICE settings are configured
+
+    def __init__(self):
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        self.steps = 0
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    # --- World ------------------------------------------------------------------------------------------
+
+    @initialize()
+    def build(self):
+        o = self.o = Oracle()
+        self.manager = User.objects.create(username="sm-manager", first_name="Gestion", last_name="Naire")
+        self.agents = [
+            User.objects.create(username=f"sm-agent{i}", first_name="Agent", last_name=f"A{i}")
+            for i in range(AGENTS)
+        ]
+        self.group = Group.objects.create(name="sm-groupe")
+        self.agents[1].groups.add(self.group)
+        o.group = self.group.pk
+        o.members = {self.agents[1].pk}
+        o.active = {u.pk: True for u in [self.manager, *self.agents]}
+        self.folders, self.docs, self.roots, self.spaces = [], [], [], []
+        for i, policy in enumerate(POLICIES):
+            space = space_create(name=f"Espace {i}", slug=f"sm-{i}", policy=policy, creator=self.manager)
+            self.spaces.append(space)
+            root = space.root
+            self.roots.append(root.pk)
+            o.policy[root.pk] = policy
+            o.grants[("user", self.manager.pk, root.pk)] = Role.MANAGER
+            a = folder_create(parent=root, name=f"A{i}", actor=self.manager)
+            b = folder_create(parent=a, name=f"B{i}", actor=self.manager)
+            for f, parent in ((root, None), (a, root.pk), (b, a.pk)):
+                self.folders.append(f.pk)
+                o.parent[f.pk] = parent
+                o.restricted[f.pk] = False
+                o.folder_trashed[f.pk] = False
+                doc, _v = document_upload(
+                    folder=f,
+                    uploaded_file_or_path=Named(docx_bytes(f"pièce {f.pk}"), f"piece-{f.pk}-x.docx"),
+                    author=self.manager,
+                )
+                document_update(document=doc, actor=self.manager, description="budget communal")
+                self.docs.append(doc.pk)
+                o.doc_folder[doc.pk] = f.pk
+                o.doc_trashed[doc.pk] = False
+        self.titles = dict(Document.objects.filter(pk__in=self.docs).values_list("pk", "title"))
+        self.clients = {}
+        for u in self.agents:
+            c = Client()
+            c.force_login(u)
+            self.clients[u.pk] = c
+        self.seed()
+
+    def seed(self):
+        """Start where the reproductions of issue 12 start, so few steps reach the interesting states: the
+        open space's B and the private space's A restricted; agent 0 reads the private space and follows its
+        root, agent 2 edits its restricted folder alone; agent 0 edits the secret space, whose root the group
+        (agent 1) reads; a document of the private root and one of its restricted folder are in the trash."""
+        o = self.o
+        self.restrict_folder(self.folders[2], True)  # B0
+        self.restrict_folder(self.folders[4], True)  # A1
+        self.give(0, self.folders[3], Role.READER)
+        self.give(2, self.folders[4], Role.EDITOR)
+        self.give(0, self.folders[6], Role.EDITOR)
+        self.give(AGENTS, self.folders[6], Role.READER)
+        follower = self.agents[0]
+        response = self.clients[follower.pk].post(f"/documents/dossier/{self.folders[3]}/suivre/")
+        assert response.status_code == 302
+        o.follows.add((follower.pk, "folder", self.folders[3]))
+        for doc in (self.docs[3], self.docs[4]):
+            document_trash(document=self.document(doc), actor=self.manager)
+            o.doc_trashed[doc] = True
+
+    def restrict_folder(self, folder, restricted):
+        folder_restrict(folder=self.folder(folder), restricted=restricted, actor=self.manager)
+        self.o.restricted[folder] = restricted
+
+    def give(self, principal, folder, role):
+        o = self.o
+        if principal == AGENTS:
+            key, target = ("group", o.group), {"group": self.group}
+            recipients = {u for u in o.members if o.active[u]}
+        else:
+            user = self.user(principal)
+            key, target = ("user", user.pk), {"user": user}
+            recipients = {user.pk}
+        grant_set(folder=self.folder(folder), role=role, actor=self.manager, **target)
+        o.grants[(*key, folder)] = role
+        o.note(recipients, "ged.share")
+
+    def user(self, i):
+        return self.agents[i % AGENTS]
+
+    def live_folders(self):
+        return [f for f in self.folders if not self.o.folder_trashed[f]]
+
+    def folder(self, pk):
+        return Folder.objects.select_related("space").get(pk=pk)
+
+    def document(self, pk):
+        return Document.objects.select_related("folder", "folder__space").get(pk=pk)
+
+    # --- Rules --------------------------------------------------------------------------------------------
+
+    @rule(principal=st.integers(0, AGENTS), f=st.integers(0, 8), role=st.sampled_from(ROLES))
+    def grant(self, principal, f, role):
+        live = self.live_folders()
+        if principal < AGENTS and not self.o.active[self.user(principal).pk]:
+            return
+        self.give(principal, live[f % len(live)], role)
+
+    @rule(g=st.integers(0, 50), role=st.sampled_from(ROLES))
+    def change_role(self, g, role):
+        keys = sorted(k for k in self.o.grants if k[1] != self.manager.pk)
+        if not keys:
+            return
+        kind, principal, folder = keys[g % len(keys)]
+        if self.o.folder_trashed[folder]:
+            return
+        if kind == "user":
+            if not self.o.active[principal]:
+                return
+            target, recipients = {"user": User.objects.get(pk=principal)}, {principal}
+        else:
+            target = {"group": self.group}
+            recipients = {u for u in self.o.members if self.o.active[u]}
+        grant_set(folder=self.folder(folder), role=role, actor=self.manager, **target)
+        self.o.grants[(kind, principal, folder)] = role
+        self.o.note(recipients, "ged.share")
+
+    @rule(g=st.integers(0, 50))
+    def revoke(self, g):
+        keys = sorted(k for k in self.o.grants if k[1] != self.manager.pk)
+        if not keys:
+            return
+        kind, principal, folder = keys[g % len(keys)]
+        target = {"user": User.objects.get(pk=principal)} if kind == "user" else {"group": self.group}
+        grant_revoke(folder=self.folder(folder), actor=self.manager, **target)
+        del self.o.grants[(kind, principal, folder)]
+
+    @rule(f=st.integers(0, 8), restricted=st.booleans())
+    def restrict(self, f, restricted):
+        live = [x for x in self.live_folders() if self.o.parent[x] is not None]
+        if not live:
+            return
+        self.restrict_folder(live[f % len(live)], restricted)
+
+    @rule(i=st.integers(0, AGENTS - 1), add=st.booleans())
+    def membership(self, i, add):
+        user = self.user(i)
+        if add:
+            user.groups.add(self.group)
+            self.o.members.add(user.pk)
+        else:
+            user.groups.remove(self.group)
+            self.o.members.discard(user.pk)
+
+    @rule(i=st.integers(0, AGENTS - 1))
+    def deactivate(self, i):
+        user = self.user(i)
+        if not self.o.active[user.pk]:
+            return
+        user_deactivate(user=user, reason="ldap", actor=None)
+        self.o.active[user.pk] = False
+
+    @rule(d=st.integers(0, 8), f=st.integers(0, 8))
+    def move_document(self, d, f):
+        live = [x for x in self.docs if not self.o.doc_trashed[x]]
+        if not live:
+            return
+        doc = live[d % len(live)]
+        targets = [x for x in self.live_folders() if x != self.o.doc_folder[doc]]
+        target = targets[f % len(targets)]
+        document_move(document=self.document(doc), target=self.folder(target), actor=self.manager)
+        self.o.doc_folder[doc] = target
+
+    @rule(f=st.integers(0, 8), t=st.integers(0, 8))
+    def move_folder(self, f, t):
+        o = self.o
+        movable = [x for x in self.live_folders() if o.parent[x] is not None]
+        if not movable:
+            return
+        folder = movable[f % len(movable)]
+        targets = [x for x in self.live_folders() if folder not in o.chain(x) and x != o.parent[folder]]
+        if not targets:
+            return
+        target = targets[t % len(targets)]
+        folder_move(folder=self.folder(folder), target=self.folder(target), actor=self.manager)
+        o.parent[folder] = target
+
+    @rule(d=st.integers(0, 8))
+    def trash(self, d):
+        live = [x for x in self.docs if not self.o.doc_trashed[x]]
+        if not live:
+            return
+        doc = live[d % len(live)]
+        document_trash(document=self.document(doc), actor=self.manager)
+        self.o.doc_trashed[doc] = True
+
+    @rule(d=st.integers(0, 8))
+    def restore(self, d):
+        trashed = [x for x in self.docs if self.o.doc_trashed[x]]
+        if not trashed:
+            return
+        doc = trashed[d % len(trashed)]
+        destination, refused = self.o.restore_destination(doc)
+        try:
+            document_restore(document=self.document(doc), actor=self.manager)
+        except ValidationError:
+            assert refused, "restore refused although it would not widen access"
+            return
+        assert not refused, "restore out of a deleted restricted folder"
+        self.o.doc_folder[doc] = destination
+        self.o.doc_trashed[doc] = False
+        assert Document.objects.get(pk=doc).folder_id == destination
+
+    @rule(f=st.integers(0, 8))
+    def delete_folder(self, f):
+        candidates = [x for x in self.live_folders() if self.o.parent[x] is not None]
+        if not candidates:
+            return
+        folder = candidates[f % len(candidates)]
+        expected = self.o.may_delete(folder)
+        try:
+            folder_delete(folder=self.folder(folder), actor=self.manager)
+        except ValidationError:
+            assert not expected, "folder deletion refused although the oracle allows it"
+            return
+        assert expected, "folder deleted although the oracle refuses it"
+        self.o.folder_trashed[folder] = True
+
+    @rule(i=st.integers(0, AGENTS - 1), what=st.integers(0, 17))
+    def follow(self, i, what):
+        """Through the web, as the agent: the route answers 302 when the oracle says the agent may follow,
+        the same 404 as a missing object otherwise."""
+        user = self.user(i)
+        if not self.o.active[user.pk]:
+            return
+        o = self.o
+        if what < 9:
+            doc = self.docs[what]
+            kind, pk, url = "document", doc, f"/documents/document/{doc}/suivre/"
+            allowed = o.reads(user.pk, doc)
+        else:
+            folder = self.folders[what - 9]
+            kind, pk, url = "folder", folder, f"/documents/dossier/{folder}/suivre/"
+            allowed = not o.folder_trashed[folder] and o.role(user.pk, folder) is not None
+        status = self.clients[user.pk].post(url).status_code
+        assert status == (302 if allowed else 404), (url, status, allowed)
+        if allowed:
+            o.follows ^= {(user.pk, kind, pk)}
+
+    @rule(d=st.integers(0, 8))
+    def upload_version(self, d):
+        live = [x for x in self.docs if not self.o.doc_trashed[x]]
+        if not live:
+            return
+        doc = live[d % len(live)]
+        o = self.o
+        chain = set(o.chain(o.doc_folder[doc]))
+        followers = {
+            u
+            for (u, kind, pk) in o.follows
+            if (kind == "document" and pk == doc) or (kind == "folder" and pk in chain)
+        }
+        version_create(
+            document=self.document(doc),
+            uploaded_file_or_path=Named(docx_bytes(f"v {self.steps}"), self.titles[doc]),
+            author=self.manager,
+        )
+        o.note({u for u in followers if u != self.manager.pk and o.reads(u, doc)}, "ged.version")
+
+    # --- Every entry point against the oracle ---------------------------------------------------------------
+
+    @invariant()
+    def same_everywhere(self):
+        if not hasattr(self, "o"):
+            return
+        self.steps += 1
+        o = self.o
+        for u in User.objects.filter(pk__in=list(o.active)):
+            got = set(Document.objects.live().filter(readable_documents_q(u)).values_list("pk", flat=True))
+            assert got == o.readable(u.pk), ("readable_documents_q", u.username, got, o.readable(u.pk))
+        for agent in self.agents:
+            self.check_functions(User.objects.get(pk=agent.pk))
+        rows = Notification.objects.filter(verb__in=["ged.share", "ged.version"]).values_list(
+            "recipient_id", "verb"
+        )
+        got = {(r, v): n for r, v, n in rows.annotate(n=Count("id")).values_list("recipient_id", "verb", "n")}
+        assert got == o.notes, ("notifications", got, o.notes)
+        # The web and API surface, through HTTP, for one agent and a third of the objects per step, in turn:
+        # every (agent, object, entry point) every nine steps (each HTTP request costs ~50 ms).
+        viewer = self.agents[self.steps % AGENTS]
+        part = (self.steps // AGENTS) % 3
+        if o.active[viewer.pk]:
+            self.check_http(viewer, part)
+        else:
+            self.check_gone(viewer)
+
+    def check_http(self, viewer, part=None):
+        """Every entry point for `viewer`; only the `part`-th third of the documents, folders and spaces
+        when `part` is given."""
+        o, c, v = self.o, self.clients[viewer.pk], viewer.pk
+        readable = o.readable(v)
+
+        def third(items):
+            return list(items) if part is None else list(items)[part::3]
+
+        for doc in third(self.docs):
+            status = c.get(f"/documents/document/{doc}/").status_code
+            assert status == (200 if doc in readable else 404), ("document page", doc, status)
+            if self.onlyoffice:
+                response = c.get(f"/documents/document/{doc}/en-ligne/")
+                assert response.status_code == (200 if doc in readable else 404), ("editor", doc)
+                if doc in readable:
+                    edit = RANK[o.role(v, o.doc_folder[doc])] >= 2
+                    assert response.context["editing"] == edit, ("editor mode", doc, edit)
+        for folder in third(self.folders):
+            response = c.get(f"/api/v1/ged/folders/{folder}")
+            expected = o.enterable(v, folder)
+            assert response.status_code == (200 if expected else 404), ("API folder", folder, response)
+            if expected:
+                body = response.json()
+                docs = o.folder_docs(folder) if o.role(v, folder) is not None else set()
+                assert {d["id"] for d in body["documents"]} == docs and body["count"] == len(docs)
+                assert {c["id"] for c in body["children"]} == o.children(v, folder), ("children", folder)
+        for space, root in third(zip(self.spaces, self.roots, strict=True)):
+            response = c.get(f"/api/v1/ged/spaces/{space.slug}/trash")
+            opens = o.trash_opens(v, root)
+            assert response.status_code == (200 if opens else 404), ("trash", space.slug, response)
+            if opens:
+                body = response.json()
+                expected = o.trash(v, root)
+                assert {d["id"] for d in body["documents"]} == expected and body["count"] == len(expected)
+        body = c.get("/api/v1/search", {"q": "budget", "type": "ged"}).json()
+        hits = {int(DOC_URL.search(h["url"]).group(1)) for h in body["hits"] if DOC_URL.search(h["url"])}
+        assert hits == readable and body["total"] == len(readable), ("search", hits, readable)
+        for space, root in third(zip(self.spaces, self.roots, strict=True)):
+            if o.enterable(v, root):
+                html = c.get(f"/documents/espace/{space.slug}/recherche/", {"q": "budget"}).content.decode()
+                shown = {d for d, t in self.titles.items() if t in html}
+                mine = {d for d in readable if o.root(o.doc_folder[d]) == root}
+                assert shown == mine, ("space search", space.slug, shown, mine)
+        if part not in (None, 0):
+            return
+        html = c.get("/").content.decode()
+        shown = {d for d, t in self.titles.items() if f">{t}<" in html}
+        assert shown <= readable and len(shown) == min(6, len(readable)), ("dashboard", shown, readable)
+
+    def check_functions(self, user):
+        """The functions behind the pages, for every agent at every step: trash (space and folder), global
+        and space search hits and counts, the dashboard's recent documents, each document's access."""
+        o, v = self.o, user.pk
+        readable = o.readable(v)
+        for space, root in zip(self.spaces, self.roots, strict=True):
+            try:
+                opens = may_open_trash(user, access_space(user, space.slug))
+            except Http404:
+                opens = False
+            assert opens == o.trash_opens(v, root), ("trash opens", user.username, space.slug)
+            if opens:
+                got = {r["id"] for r in trash_listing(user, space, page=1).object_list}
+                assert got == o.trash(v, root), ("trash", user.username, space.slug, got, o.trash(v, root))
+            rows, total = search_documents(user, "budget", space=space)
+            mine = {d for d in readable if o.root(o.doc_folder[d]) == root}
+            assert {r["id"] for r in rows} == mine and total == len(mine), ("space search", space.slug)
+        for folder in self.live_folders():
+            try:
+                access = access_folder(user, folder, need="trash")
+            except Http404:
+                continue
+            assert RANK[o.role(v, folder)] >= 3, ("folder trash opens", user.username, folder)
+            got = {r["id"] for r in trash_listing(user, access.space, folder=access.folder).object_list}
+            subtree = {d for d in o.trash(v, o.root(folder)) if folder in o.chain(o.doc_folder[d])}
+            assert got == subtree, ("folder trash", user.username, folder, got, subtree)
+        rows, total = search_documents(user, "budget")
+        assert {r["id"] for r in rows} == readable and total == len(readable), ("search", user.username)
+        assert {r["id"] for r in recent_documents(user, limit=50)} == readable, ("recent", user.username)
+        for doc in self.docs:
+            try:
+                access_document(user, doc)
+                got = True
+            except Http404:
+                got = False
+            assert got == (doc in readable), ("access_document", user.username, doc)
+
+    def check_gone(self, viewer):
+        """A deactivated agent's session ended: nothing answers with content any more."""
+        c = self.clients[viewer.pk]
+        for url in (
+            f"/documents/document/{self.docs[0]}/",
+            f"/api/v1/ged/folders/{self.roots[0]}",
+            f"/api/v1/ged/spaces/{self.spaces[0].slug}/trash",
+        ):
+            assert c.get(url).status_code != 200, url
+
+
+def replay(steps, *, onlyoffice=False):
+    """Run a saved sequence [(rule name, kwargs), …] with the invariant after each step."""
+    machine = GedMachine()
+    machine.onlyoffice = onlyoffice
+    try:
+        machine.build()
+        for name, kwargs in steps:
+            getattr(machine, name)(**kwargs)
+            machine.same_everywhere()
+        for viewer in machine.agents:  # and the whole surface at the end
+            if machine.o.active[viewer.pk]:
+                machine.check_http(viewer)
+    finally:
+        machine.teardown()
