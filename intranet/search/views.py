@@ -2,13 +2,16 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from intranet.params import BadParameter, parse_page
+
 from .queries import search
 
 
 def _page_number(value) -> int:
+    """The search box forgives: a malformed page number is the first page; pages stop at 1000."""
     try:
-        return max(1, min(int(value), 1000))
-    except (TypeError, ValueError):
+        return min(parse_page(value), 1000)
+    except BadParameter:
         return 1
 
 
