@@ -295,3 +295,13 @@ def test_a_body_over_the_size_limit_answers_413_in_french(client, agent, setting
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "La requête est trop volumineuse pour être acceptée."}
+
+
+def test_a_session_post_without_csrf_token_is_refused_in_french(agent):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    response = browser.post("/api/v1/bookings/1/cancel", data="{}", content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Requête refusée : jeton CSRF")
