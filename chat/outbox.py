@@ -62,10 +62,13 @@ def matrix_redact_purged(messages) -> None:
             matrix_later(REDACT_EVENTS, {"room_id": room_id, "event_ids": ids[start : start + REDACT_BATCH]})
 
 
-def matrix_reconcile() -> dict[str, int]:
+def matrix_reconcile(*, rooms: bool = True) -> dict[str, int]:
     """Rows that bring Matrix in line with the database, whatever happened while the bridge was away:
     inactive agents' accounts deactivated, every bridged room's members made the salon's (non-agents and
-    former members removed), unsent messages sent. Deduplicated against rows already waiting."""
+    former members removed), unsent messages sent. Deduplicated against rows already waiting.
+
+    The bridge runs it whole at start, and without the rooms every hour: a leaver whose row was never
+    written (the web process died between the deactivation's commit and the hook) is caught anyway."""
     from django.db import transaction
 
     from .models import MatrixAccount, Message, Salon
@@ -78,7 +81,8 @@ def matrix_reconcile() -> dict[str, int]:
         )
         for user_id in leavers:
             matrix_later(DEACTIVATE, {"user_id": user_id}, f"user:{user_id}")
-        rooms = list(Salon.objects.filter(matrix_room_id__isnull=False).values_list("pk", flat=True))
+        bridged = Salon.objects.filter(matrix_room_id__isnull=False).values_list("pk", flat=True)
+        rooms = list(bridged) if rooms else []
         for salon_id in rooms:
             matrix_later(ROOM, {"salon_id": salon_id}, f"salon:{salon_id}")
         unsent = list(Message.objects.pending_outbound().values_list("salon_id", flat=True).distinct())

@@ -198,19 +198,26 @@ def test_message_from_matrix_is_stored_once_and_pushed_live(matrix_on, duo, live
         json={},
         timeout=10,
     ).json()["access_token"]
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"chat.salon.{salon.pk}", channel)
     sent = requests.put(
         f"{matrix_on.url}/_matrix/client/v3/rooms/{salon.matrix_room_id}/send/m.room.message/{uuid.uuid4().hex}",
         headers={"Authorization": f"Bearer {element}"},
         json={"msgtype": "m.text", "body": "Écrit depuis Element"},
         timeout=10,
     ).json()
-    assert _bridge("sync_once") == 1
+
+    async def sync_and_listen():
+        # One event loop for the listener and the bridge: the pub/sub layer's channels live in their loop.
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(f"chat.salon.{salon.pk}", channel)
+        async with MatrixBridge() as bridge:
+            stored = await bridge.sync_once()
+        return stored, await asyncio.wait_for(layer.receive(channel), 5)
+
+    count, pushed = async_to_sync(sync_and_listen)()
+    assert count == 1
     stored = Message.objects.get(matrix_event_id=sent["event_id"])
     assert stored.author == paul and stored.text == "Écrit depuis Element" and stored.source == "matrix"
-    pushed = async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)
     assert '"Écrit depuis Element"' in pushed["text"] and '"author":"Paul Dewitte"' in pushed["text"]
     # Another sync, and a restart that lost its sync token: still one message.
     _bridge("sync_once")
