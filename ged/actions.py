@@ -271,6 +271,9 @@ def grant_set(
             },
             url=url,
         )
+    from .online import sessions_recheck
+
+    sessions_recheck(folder=folder)  # a role lowered to reader: its open editing sessions are dropped
     return grant
 
 
@@ -299,6 +302,9 @@ def grant_revoke(*, folder: Folder, actor, user=None, group=None, request=None) 
             "group": getattr(group, "pk", None),
         },
     )
+    from .online import sessions_recheck
+
+    sessions_recheck(folder=folder)  # whoever lost edit rights leaves the open editing sessions
     return deleted
 
 
@@ -404,15 +410,21 @@ def _add_version(
     base_version: int | None,
     created_at: datetime | None,
     restored_from: int | None = None,
+    online: bool = False,
+    conflict: bool = False,
 ) -> Version:
-    """Call inside a transaction. Locks the document row, checks the base version, numbers the version."""
+    """Call inside a transaction. Locks the document row, checks the base version, numbers the version.
+
+    `online`: saved from the editor (the adapter's callback), anything else is an out-of-band change that
+    interrupts an open editing session. `conflict`: an online save kept despite such a change (even under
+    someone else's check-out: refusing it would lose the edits)."""
     # Lock the row alone, then read the latest number in a new statement: under READ COMMITTED, a join
     # evaluated while waiting for the lock could miss the version another transaction just committed.
     locked = Document.objects.select_for_update().get(pk=document.pk)
     current = Version.objects.filter(document_id=locked.pk).aggregate(m=Max("number"))["m"] or 0
     if base_version is not None and int(base_version) != current:
         raise StaleVersion(current)
-    if locked.lock_active() and (author is None or locked.lock_holder_id != author.pk):
+    if not conflict and locked.lock_active() and (author is None or locked.lock_holder_id != author.pk):
         raise ValidationError(
             _(
                 "Ce document est réservé par %(who)s jusqu'au %(until)s : "
@@ -434,7 +446,12 @@ def _add_version(
         comment=(comment or "")[:500],
         created_at=created_at or timezone.now(),
         restored_from=restored_from,
+        conflict=conflict,
     )
+    if not online and current:  # a first version has no editing session to interrupt
+        from .online import session_interrupt
+
+        session_interrupt(document=locked, cause="restore" if restored_from else "upload", actor=author)
     # A plain UPDATE: the version table is the history of contents; no Document history row per version.
     updated_at = max(version.created_at, locked.updated_at) if created_at else timezone.now()
     Document.objects.filter(pk=locked.pk).update(current_version=version, updated_at=updated_at)
@@ -470,9 +487,11 @@ def version_create(
     base_version: int | None = None,
     created_at: datetime | None = None,
     request=None,
+    online: bool = False,
+    conflict: bool = False,
 ) -> Version:
     """A new version from an upload, a file or a path (the "
-    "OnlyOffice callback reuses this). Stale base -> StaleVersion."""
+    "OnlyOffice callback reuses this with `online`, see `_add_version`). Stale base -> StaleVersion."""
     staged = stage(uploaded_file_or_path)
     try:
         with transaction.atomic():
@@ -487,6 +506,8 @@ def version_create(
                 comment=comment,
                 base_version=base_version,
                 created_at=created_at,
+                online=online,
+                conflict=conflict,
             )
             audit_record(
                 action="ged.version.create",
@@ -671,6 +692,9 @@ def document_lock(*, document: Document, actor, minutes: int | None = None) -> D
     locked.lock_holder = actor
     locked.lock_expires_at = timezone.now() + timedelta(minutes=minutes or settings.GED_LOCK_MINUTES)
     _history_reason(locked, "lock").save(update_fields=["lock_holder", "lock_expires_at"])
+    from .online import session_interrupt
+
+    session_interrupt(document=locked, cause="checkout", actor=actor)
     document.lock_holder, document.lock_expires_at = locked.lock_holder, locked.lock_expires_at
     return document
 

@@ -14,6 +14,9 @@ class GedConfig(AppConfig):
         from . import hooks, onlyoffice, receivers  # noqa: F401  (leaver hook, OnlyOffice system check)
         from .api import router
         from .demo import seed_ged
+        from .onlyoffice.commands import register_outbox_kinds
+
+        register_outbox_kinds()
 
         registry.register_nav(key="ged", label=_("Documents"), url=reverse_lazy("ged:spaces"), order=30)
         registry.register_dashboard_panel(

@@ -199,6 +199,9 @@ class Version(models.Model):
     comment = models.CharField(_("commentaire"), max_length=500, blank=True)
     milestone = models.CharField(_("jalon"), max_length=100, blank=True)
     restored_from = models.PositiveIntegerField(_("restaurée depuis la version"), null=True, blank=True)
+    # Saved from an online-editing session after an upload, a restore or a check-out replaced the version
+    # that session was editing: kept rather than refused, so that no co-edit is ever lost.
+    conflict = models.BooleanField(_("en conflit"), default=False)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 
     class Meta:
@@ -285,6 +288,15 @@ class EditorKey(models.Model):
     editors = models.JSONField(default=list, blank=True)
     # sha256 of the last file saved under this key: the same file sent again is a duplicate callback.
     saved_sha256 = models.CharField(max_length=64, blank=True)
+    # Retired by its own stored status-2 save: the session is over, new content under it is refused. A key
+    # retired otherwise (out-of-band change, see `interruption`) keeps accepting its session's saves as
+    # conflict versions.
+    closed_by_save = models.BooleanField(default=False)
+    # The out-of-band change that retired the key while its session was open: upload, restore, checkout.
+    interruption = models.CharField(max_length=20, blank=True)
+    interrupted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("clé d'édition en ligne")

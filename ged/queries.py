@@ -211,6 +211,7 @@ def document_versions(document: Document) -> list[Version]:
             "mime_type",
             "original_name",
             "comment",
+            "conflict",
             "milestone",
             "restored_from",
             "created_at",

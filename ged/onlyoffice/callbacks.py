@@ -1,4 +1,11 @@
-"""Callbacks from the Document Server: SSRF-safe fetch, then versions under the document row lock."""
+"""Callbacks from the Document Server: SSRF-safe fetch, then the GED action that stores the version.
+
+Answers (onlyoffice.md §3): `{"error":0}` only once the version is durably stored; a failure on our side that
+may pass (antivirus down, fetch error, database error) answers HTTP 503 so the Document Server tries again
+and, its retries spent, keeps the file in its forgotten list (`manage.py onlyoffice_recover`); a permanent one
+answers `{"error":1}` with HTTP 200 (the file goes to the forgotten list at once); a forged or refused request
+answers 403. This module writes no row: `ged.online` does.
+"""
 
 import logging
 import os
@@ -9,28 +16,25 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from intranet.notifications.actions import notify
+from django.db import DatabaseError
 
 from .. import storage
-from ..choices import Role
-from ..models import (
-    Document,
-    EditorKey,
-    FolderGroupObjectPermission,
-    FolderUserObjectPermission,
-    OnlineSave,
-)
+from ..models import Document, EditorKey
 from ..names import clean_name, extension
-from ..permissions import ancestor_paths, users_who_may
+from ..online import (
+    editor_key_seen,
+    may_contribute,
+    notify_save_error,
+    notify_save_refused,
+    online_version_store,
+)
 from ..uploads import stage
-from .config import CHANGES_MAX_BYTES, DOCUMENT_TYPES, KEY_RE, FetchRefused, _origin, ds_origins, may_edit
+from .config import CHANGES_MAX_BYTES, DOCUMENT_TYPES, KEY_RE, FetchFailed, FetchRefused, _origin, ds_origins
 
 logger = logging.getLogger(__name__)
+
+# Codes of the antivirus's ValidationError that say "not now" rather than "never".
+TRANSIENT_CODES = {"antivirus_down", "antivirus_error"}
 
 
 # --- Fetching from the Document Server ------------------------------------------------------------------
@@ -50,6 +54,8 @@ def fetch_from_ds(url: str, dest, *, max_bytes: int | None = None) -> int:
             httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False) as client,
             client.stream("GET", url) as response,
         ):
+            if response.status_code == 429 or response.status_code >= 500:
+                raise FetchFailed(f"HTTP {response.status_code}")
             if response.status_code != 200:
                 raise FetchRefused(f"HTTP {response.status_code}")
             declared = response.headers.get("Content-Length", "")
@@ -61,7 +67,7 @@ def fetch_from_ds(url: str, dest, *, max_bytes: int | None = None) -> int:
                     raise FetchRefused("too large")
                 dest.write(chunk)
     except httpx.HTTPError as exc:
-        raise FetchRefused(str(exc) or exc.__class__.__name__) from None
+        raise FetchFailed(str(exc) or exc.__class__.__name__) from None
     return total
 
 
@@ -80,7 +86,8 @@ class Answer:
 
 OK = Answer(200, 0)
 REFUSED = Answer(403, 1)
-FAILED = Answer(200, 1)  # not stored: the Document Server keeps the file (forgotten list) or retries
+FAILED = Answer(200, 1)  # cannot ever be stored: the Document Server keeps the file in its forgotten list
+RETRY = Answer(503, 1)  # cannot be stored now: the Document Server tries again, then keeps the file
 
 
 def _user_ids(payload: dict) -> list[str]:
@@ -105,25 +112,6 @@ def _get_user(user_id: str):
     return get_user_model().objects.filter(pk=int(user_id), is_active=True).first()
 
 
-def _manager_ids(document: Document) -> set[int]:
-    """Active agents with the manager role on the document's folder or above, directly or by group."""
-    from django.contrib.auth import get_user_model
-
-    where = {
-        "content_object__path__in": ancestor_paths(document.folder.path),
-        "content_object__space_id": document.space_id,
-        "permission__codename": f"role_{Role.MANAGER.value}",
-    }
-    direct = FolderUserObjectPermission.objects.filter(**where, user__is_active=True)
-    groups = FolderGroupObjectPermission.objects.filter(**where).values("group_id")
-    by_group = get_user_model().objects.filter(groups__in=groups, is_active=True)
-    return set(direct.values_list("user_id", flat=True)) | set(by_group.values_list("pk", flat=True))
-
-
-def _notify_ids(ids) -> list[int]:
-    return [int(i) for i in ids if str(i).isdigit()]
-
-
 def handle_callback(*, document_id: int, payload: dict) -> Answer:
     """Act on a verified callback payload. Answers {"error":0} only once a version is durably stored."""
     key = payload.get("key")
@@ -133,35 +121,29 @@ def handle_callback(*, document_id: int, payload: dict) -> Answer:
         return REFUSED
     if not isinstance(key, str) or not KEY_RE.match(key):
         return REFUSED
-    ek = EditorKey.objects.select_related("document", "document__folder").filter(key=key).first()
+    try:
+        ek = EditorKey.objects.select_related("document", "document__folder").filter(key=key).first()
+    except DatabaseError as exc:
+        logger.warning("onlyoffice callback for document %s: database unavailable: %s", document_id, exc)
+        return RETRY
     if ek is None or ek.document_id != document_id or ek.document.trashed_at is not None:
         logger.warning("onlyoffice callback refused: unknown key for document %s", document_id)
         return REFUSED
     document = ek.document
-    stale = ek.retired_at is not None or ek.version_id != document.current_version_id
     if status in (1, 4):
-        if not stale:
-            editors = _user_ids(payload) if status == 1 else []
-            EditorKey.objects.filter(pk=ek.pk, retired_at__isnull=True).update(editors=editors)
+        editor_key_seen(ek, _user_ids(payload) if status == 1 else [])
         return OK
     if status in (3, 7):
         logger.error("onlyoffice saving error (status %s) for document %s key %s", status, document.pk, key)
-        recipients = set(_notify_ids(_user_ids(payload))) | set(_notify_ids(ek.editors or []))
-        notify(
-            # Only those who may still read the document now hear of it (its title is in the text).
-            recipients=users_who_may(recipients, document=document),
-            verb="ged.onlyoffice.error",
-            text=_(
-                "L'enregistrement en ligne de « %(title)s » a échoué : la version actuelle est conservée. "
-                "Rouvrez le document et enregistrez à nouveau, ou téléchargez votre copie."
-            )
-            % {"title": document.title},
-            url=reverse("ged:document", args=[document.pk]),
-        )
+        notify_save_error(document=document, ek=ek, users=_user_ids(payload))
         return OK
     if status not in (2, 6):
         return OK
-    return _save(ek=ek, document=document, status=status, payload=payload)
+    try:
+        return _save(ek=ek, document=document, status=status, payload=payload)
+    except DatabaseError as exc:
+        logger.warning("onlyoffice save of document %s: database error, DS will retry: %s", document.pk, exc)
+        return RETRY
 
 
 def _save(*, ek: EditorKey, document: Document, status: int, payload: dict) -> Answer:
@@ -170,22 +152,37 @@ def _save(*, ek: EditorKey, document: Document, status: int, payload: dict) -> A
         logger.warning("onlyoffice callback refused: url outside the Document Server origin")
         return REFUSED
     author = _get_user(_acting_user_id(payload))
-    if author is None or not may_edit(author, document):
-        recipients = _manager_ids(document)
-        notify(
-            recipients=users_who_may(recipients, document=document),
-            verb="ged.onlyoffice.refused",
-            text=_(
-                "Un enregistrement en ligne de « %(title)s » a été refusé : son auteur n'a plus le droit de "
-                "modifier ce document. Vérifiez les accès du dossier."
-            )
-            % {"title": document.title},
-            url=reverse("ged:document", args=[document.pk]),
-        )
+    # The role decides (a check-out taken during the session makes a conflict version, not a refusal).
+    if not may_contribute(author, document):
+        notify_save_refused(document=document)
         logger.warning("onlyoffice save refused: user without edit rights on document %s", document.pk)
         return REFUSED
+    staged, failure = fetch_and_stage(url, document=document, filetype=payload.get("filetype"))
+    if staged is None:
+        return failure
+    workdir = tempfile.mkdtemp(dir=storage.tmp_dir(), prefix="oo-")
+    try:
+        changes = _fetch_changes(payload.get("changesurl"), workdir)
+        history = payload.get("history") if isinstance(payload.get("history"), dict) else {}
+        try:
+            result = online_version_store(
+                ek=ek, staged=staged, status=status, author=author, history=history, changes=changes
+            )
+        except ValidationError as exc:
+            logger.warning("onlyoffice save of document %s not stored: %s", document.pk, exc)
+            return FAILED
+    finally:
+        staged.discard()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return REFUSED if result.outcome == "refused" else OK
+
+
+def fetch_and_stage(url: str, *, document: Document, filetype=None):
+    """Fetch a saved file from the Document Server and stage it (antivirus, type checks) under the
+    document's name with the extension the DS gives. Returns (staged, None) or (None, answer): RETRY when
+    trying again may work, FAILED when it never will."""
     ext = extension(document.title)
-    filetype = str(payload.get("filetype") or "").lower()
+    filetype = str(filetype or "").lower()
     if filetype in DOCUMENT_TYPES:
         ext = filetype
     stem = document.title.rsplit(".", 1)[0] if "." in document.title else document.title
@@ -193,27 +190,22 @@ def _save(*, ek: EditorKey, document: Document, status: int, payload: dict) -> A
     workdir = tempfile.mkdtemp(dir=storage.tmp_dir(), prefix="oo-")
     try:
         path = os.path.join(workdir, "download.part")
-        try:
-            with open(path, "wb") as fh:
-                fetch_from_ds(url, fh)
-            staged = stage(path, name=name)
-        except (FetchRefused, ValidationError, OSError) as exc:
-            logger.warning("onlyoffice save of document %s failed: %s", document.pk, exc)
-            return FAILED
-        changes = _fetch_changes(payload.get("changesurl"), workdir)
-        history = payload.get("history") if isinstance(payload.get("history"), dict) else {}
-        try:
-            return _store(
-                ek=ek,
-                document=document,
-                status=status,
-                staged=staged,
-                author=author,
-                history=history,
-                changes=changes,
-            )
-        finally:
-            staged.discard()
+        with open(path, "wb") as fh:
+            fetch_from_ds(url, fh)
+        return stage(path, name=name), None
+    except FetchFailed as exc:
+        logger.warning("onlyoffice fetch for document %s failed, DS will retry: %s", document.pk, exc)
+        return None, RETRY
+    except FetchRefused as exc:
+        logger.warning("onlyoffice fetch for document %s refused: %s", document.pk, exc)
+        return None, FAILED
+    except ValidationError as exc:
+        transient = getattr(exc, "code", None) in TRANSIENT_CODES
+        logger.warning("onlyoffice file of document %s not accepted (%s): %s", document.pk, exc.code, exc)
+        return None, RETRY if transient else FAILED
+    except OSError as exc:  # our disk: full, or the temp dir gone
+        logger.warning("onlyoffice file of document %s not written: %s", document.pk, exc)
+        return None, RETRY
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -230,41 +222,3 @@ def _fetch_changes(url, workdir: str) -> bytes | None:
     except (FetchRefused, OSError) as exc:
         logger.info("onlyoffice changes.zip not kept: %s", exc)
         return None
-
-
-def _store(*, ek, document, status, staged, author, history, changes) -> Answer:
-    from ..actions import version_create
-
-    try:
-        with transaction.atomic():
-            # The document row lock serialises this with uploads, restores and a duplicate callback.
-            locked = Document.objects.select_for_update().only("id", "current_version_id").get(pk=document.pk)
-            fresh = EditorKey.objects.get(pk=ek.pk)
-            duplicate = fresh.saved_sha256 == staged.sha256 or (
-                OnlineSave.objects.filter(key=fresh.key, version__blob_id=staged.sha256).exists()
-            )
-            if duplicate:
-                if status == 2 and fresh.retired_at is None:
-                    EditorKey.objects.filter(pk=fresh.pk).update(retired_at=timezone.now(), editors=[])
-                return OK  # duplicate: that file is already a version
-            if fresh.retired_at is not None or fresh.version_id != locked.current_version_id:
-                logger.warning("onlyoffice save refused: stale key for document %s", document.pk)
-                return REFUSED
-            version = version_create(
-                document=document,
-                uploaded_file_or_path=staged,
-                author=author,
-                comment=_("Modifié en ligne par %(name)s")
-                % {"name": author.get_full_name() or author.username},
-            )
-            OnlineSave.objects.create(
-                version=version, key=fresh.key, status=status, history=history, changes_zip=changes
-            )
-            update = {"version": version, "saved_sha256": staged.sha256}
-            if status == 2:
-                update.update(retired_at=timezone.now(), editors=[])
-            EditorKey.objects.filter(pk=fresh.pk).update(**update)
-    except ValidationError as exc:  # e.g. checked out by someone else meanwhile
-        logger.warning("onlyoffice save of document %s refused: %s", document.pk, exc)
-        return FAILED
-    return OK

@@ -11,9 +11,8 @@ import jwt
 from django.conf import settings
 from django.core import checks, signing
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
 from ..models import (
@@ -61,6 +60,10 @@ class InvalidToken(Exception):
 
 class FetchRefused(Exception):
     """A URL outside the Document Server's origin, a redirect, an error status, a timeout, too many bytes."""
+
+
+class FetchFailed(FetchRefused):
+    """A fetch that may work if tried again: network error, timeout, a 5xx from the Document Server."""
 
 
 # --- Settings -------------------------------------------------------------------------------------------
@@ -210,18 +213,11 @@ def new_key() -> str:
 
 
 def active_key(document: Document) -> EditorKey:
-    """The key co-editors of the current version share; a new one if a version arrived since it was issued
-    (save, upload, restore), so the Document Server never serves a stale cache."""
-    with transaction.atomic():
-        locked = Document.objects.select_for_update().only("id", "current_version_id").get(pk=document.pk)
-        current = EditorKey.objects.filter(document_id=locked.pk, retired_at__isnull=True).first()
-        if current is not None and current.version_id == locked.current_version_id:
-            return current
-        if current is not None:
-            EditorKey.objects.filter(pk=current.pk).update(retired_at=timezone.now(), editors=[])
-        return EditorKey.objects.create(
-            key=new_key(), document_id=locked.pk, version_id=locked.current_version_id
-        )
+    """The key co-editors of the current version share (issued by the GED action: this adapter writes no
+    row)."""
+    from ..online import editor_key_issue
+
+    return editor_key_issue(document)
 
 
 def history_key(version: Version) -> str:

@@ -1,16 +1,10 @@
-"""The editor's history panel (refreshHistory, setHistoryData) and the command service."""
+"""The editor's history panel (refreshHistory, setHistoryData)."""
 
-import contextlib
-
-import httpx
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
     Document,
-    EditorKey,
     OnlineSave,
     Version,
 )
@@ -19,9 +13,7 @@ from .config import (
     changes_url,
     document_extension,
     download_url,
-    enabled,
     history_key,
-    public_url,
     sign,
 )
 
@@ -93,19 +85,3 @@ def history_data(document: Document, number: int, *, base_url: str) -> dict | No
         }
     data["token"] = sign(data)
     return data
-
-
-def revoke(document: Document, user_ids) -> None:
-    """Optional: disconnect users from the document's current session (command service `drop`)."""
-    ek = EditorKey.objects.filter(document=document, retired_at__isnull=True).first()
-    if ek is None or not enabled():
-        return
-    base = (getattr(settings, "ONLYOFFICE_INTERNAL_URL", "") or public_url()).rstrip("/")
-    params = {"c": "drop", "key": ek.key, "users": [str(u) for u in user_ids]}
-    with contextlib.suppress(httpx.HTTPError, ImproperlyConfigured):
-        httpx.post(
-            f"{base}/command",
-            json={"token": sign(params)},
-            timeout=float(getattr(settings, "ONLYOFFICE_TIMEOUT", 30) or 30),
-            follow_redirects=False,
-        )

@@ -21,7 +21,12 @@ Driving API (all blocking; user ids are strings):
   (stale keys, status 6 after 2); `fields` override the computed ones (e.g. `url=`).
 - `wait_idle()`: wait for callbacks the command service sends in the background after answering.
 - Logs: `requests` (dicts; "direction" in: received, out: fetches we made, api: open calls), `callbacks`,
-  `forgotten` ({key, status, url, result}), `dropped`; `attacker.hits` / `attacker.paths`.
+  `forgotten` ({key, status, url, result}), `dropped`, `commands` (every verified command, in order);
+  `attacker.hits` / `attacker.paths`.
+- Command service (`POST /command`): `forcesave` (error 4 when nothing changed; status 6 with
+  `forcesavetype` 0 sent in the background), `info`, `drop` (closes the users' sessions), `meta`, `version`,
+  `license`, `getForgottenList` (`keys`), `getForgotten` (`url` of the last file kept for the key, error 1
+  if none), `deleteForgotten`.
 - Knobs (reset per test): `retry_scale`, `close_delay`, `max_file_size`, `oversize_bytes`, `zip_bomb_bytes`,
   `slow_seconds`, `internal_url`, `file_ttl`, `converter_error`.
 """
@@ -593,6 +598,7 @@ class DocumentServerSimulator:
             self.callbacks: list[CallbackResult] = []
             self.forgotten: list[dict] = []
             self.dropped: list[dict] = []
+            self.commands: list[dict] = []
             self.retry_scale = 0.0
             self.close_delay = 0.0  # DS savetimeoutdelay + conversion, seconds
             self.callback_timeout = 30.0
@@ -1100,12 +1106,25 @@ class DocumentServerSimulator:
     def command(self, params: dict) -> dict:
         c = params.get("c")
         key = str(params.get("key") or "")
+        with self._lock:
+            self.commands.append(dict(params))
         if c == "version":
             return {"error": 0, "version": SERVER_VERSION + ".0"}
         if c == "license":
             return {"error": 0, "license": {"mode": 0}, "server": {"resultType": 3}, "quota": {}}
         if c == "getForgottenList":
-            return {"error": 0, "keys": [f["key"] for f in self.forgotten]}
+            with self._lock:
+                return {"error": 0, "keys": list(dict.fromkeys(f["key"] for f in self.forgotten))}
+        if c in {"getForgotten", "deleteForgotten"}:
+            # One forgotten file per key, the last one kept (the DS's storage keeps one result per document).
+            with self._lock:
+                entries = [f for f in self.forgotten if f["key"] == key]
+                if not entries:
+                    return {"error": 1, "key": key}
+                if c == "deleteForgotten":
+                    self.forgotten = [f for f in self.forgotten if f["key"] != key]
+                    return {"error": 0, "key": key}
+                return {"error": 0, "key": key, "url": entries[-1]["url"]}
         if c not in {"forcesave", "info", "drop", "meta"}:
             return {"error": 5}
         with self._lock:

@@ -127,16 +127,20 @@ def test_document_locked_by_someone_else_opens_in_view_mode(
     assert holder["config"]["editorConfig"]["mode"] == "edit"
 
 
-def test_lock_taken_during_session_refuses_the_save(onlyoffice_on, client, oo_docx, oo_editor, oo_coeditor):
-    """A check-out taken by someone else while Éva edits: her save is not stored (the DS keeps it)."""
+def test_lock_taken_during_session_keeps_the_save_as_a_conflict(
+    onlyoffice_on, client, oo_docx, oo_editor, oo_coeditor
+):
+    """A check-out taken by someone else while Éva edits: her save is kept as a conflict version, never
+    refused (refusing lost the edits); the check-out still stops her from uploading by hand."""
     _, options = open_page(client, oo_editor, oo_docx)
     key = options["config"]["document"]["key"]
     assert onlyoffice_on.open(options["config"], str(oo_editor.pk)).ok
     onlyoffice_on.edit(key, str(oo_editor.pk))
     document_lock(document=oo_docx, actor=oo_coeditor)
     result = onlyoffice_on.forcesave(key, str(oo_editor.pk))
-    assert not result.ok
-    assert Version.objects.filter(document=oo_docx).count() == 1
+    assert result.ok, result
+    latest = Version.objects.get(document=oo_docx, number=2)
+    assert latest.conflict and "Cédric Coauteur réservait le document" in latest.comment
 
 
 def test_unedited_close_sends_status_4_and_keeps_the_key(onlyoffice_on, client, oo_docx, oo_editor):
@@ -167,19 +171,18 @@ def test_saving_error_keeps_the_version_and_notifies_the_editors(onlyoffice_on, 
 
 
 def test_upload_during_session_makes_the_key_stale(onlyoffice_on, client, oo_docx, oo_editor, manager):
-    """An out-of-band version (upload, restore) rotates the key: a later save on the old key is refused."""
+    """An out-of-band version (upload, restore) retires the key: new openers get a new one, and the old
+    session's save becomes a conflict version (tests/ged/onlyoffice/test_no_edit_lost.py)."""
     from ged.samples import docx_bytes
 
     _, options = open_page(client, oo_editor, oo_docx)
     key = options["config"]["document"]["key"]
     assert onlyoffice_on.open(options["config"], str(oo_editor.pk)).ok
-    onlyoffice_on.edit(key, str(oo_editor.pk))
     version_create(
         document=oo_docx, uploaded_file_or_path=_named(docx_bytes(["Manuel"]), "Rapport.docx"), author=manager
     )
-    result = onlyoffice_on.forcesave(key, str(oo_editor.pk))
-    assert not result.ok
-    assert Version.objects.filter(document=oo_docx).count() == 2
+    ek = EditorKey.objects.get(key=key)
+    assert ek.retired_at is not None and ek.interruption == "upload" and not ek.closed_by_save
     _, fresh = open_page(client, oo_editor, oo_docx)
     assert fresh["config"]["document"]["key"] != key
 
