@@ -176,3 +176,17 @@ def test_drop_is_sent_when_an_editor_loses_edit_rights(
     assert sim.dropped == [{"key": key, "users": [str(oo_editor.pk)]}]
     assert set(sim.sessions[key].users) == {str(oo_coeditor.pk)}  # Cédric stays
     assert EditorKey.objects.get(key=key).editors == [str(oo_coeditor.pk)]
+
+
+def test_drop_is_sent_when_an_editor_is_deactivated(onlyoffice_on, client, oo_docx, oo_editor):
+    from intranet.people.leavers import user_deactivate
+
+    sim = onlyoffice_on
+    _, eva = open_page(client, oo_editor, oo_docx)
+    key = eva["config"]["document"]["key"]
+    assert sim.open(eva["config"], str(oo_editor.pk)).ok
+
+    user_deactivate(user=oo_editor, reason="test")
+    assert run_due(queue="default") == (1, 0)
+    sim.wait_idle()
+    assert sim.dropped == [{"key": key, "users": [str(oo_editor.pk)]}]
