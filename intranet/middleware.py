@@ -86,6 +86,10 @@ class ErrorPagesMiddleware:
         return settings.DEBUG and settings.DEBUG_TECHNICAL_404
 
     def __call__(self, request):
+        if self._has_nul(request):
+            return error_response(
+                request, 400, _("Adresse invalide : elle contient un caractère nul (%00), retirez-le.")
+            )
         user = getattr(request, "user", None)
         if (
             request.path.startswith("/cms/")
@@ -123,6 +127,14 @@ class ErrorPagesMiddleware:
             if header in response:
                 page[header] = response[header]
         return page
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        """A NUL in the path or the query string means nothing to any page, and PostgreSQL refuses it in
+        every text parameter (« cannot contain NUL (0x00) bytes », a 500): refused here once for all views,
+        search boxes, slugs and API filters alike (found by tests/test_route_crawler.py)."""
+        query = request.META.get("QUERY_STRING", "")
+        return "\x00" in request.path_info or "\x00" in query or "%00" in query
 
     @staticmethod
     def _malformed_admin_id(request, exception) -> bool:

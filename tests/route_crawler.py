@@ -16,6 +16,7 @@
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -535,7 +536,7 @@ class Crawler:
         self.failures: list[Failure] = []
         self.statuses: dict[int, int] = {}
         self.sent = 0
-        self.values_tried: set[str] = set()
+        self.slowest: list[tuple] = []
 
     # sending
 
@@ -547,6 +548,7 @@ class Crawler:
         content_type = case.body.content_type if case.body else "application/x-www-form-urlencoded"
         headers = {**(dict(case.body.headers) if case.body else {}), **case.headers}
         response = None
+        started = time.monotonic()
         try:
             with transaction.atomic():
                 response = client.generic(case.method, case.url, body, content_type, headers=headers)
@@ -560,6 +562,8 @@ class Crawler:
             for name, value in cookies.items():
                 client.cookies[name] = value
         self.sent += 1
+        elapsed = time.monotonic() - started
+        self.slowest = sorted([*self.slowest, (elapsed, role, case)], key=lambda item: -item[0])[:5]
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         self.check(role, case, response, content)
         return response, content
@@ -588,10 +592,11 @@ class Crawler:
             self.failures.append(Failure(role, case, status, reason))
         elif 400 <= status < 500:
             content_type = response.get("Content-Type", "")
-            # Under the third-party prefixes, JSON answers are for their own scripts (the Wagtail admin's
-            # API), not for agents: only their pages must speak French.
-            speaks = "html" in content_type or ("json" in content_type and not case.route.third_party)
-            if speaks:
+            # Under the third-party prefixes, JSON answers are for machines (the Wagtail admin's own API,
+            # OpenID Connect's standard error codes, sometimes sent as text/html), not for agents: only
+            # their pages must speak French.
+            machine = case.route.third_party and content.lstrip()[:1] in (b"{", b"[")
+            if ("html" in content_type or "json" in content_type) and not machine:
                 text = content.decode("utf-8", "replace")
                 if not french(text):
                     self.failures.append(Failure(role, case, status, f"no French in {text[:120]!r}"))

@@ -29,8 +29,8 @@ ROLES = {
 
 def _budget():
     if connection.vendor == "postgresql":
-        return {"per_route": 16, "third_party": 30, "costly_per_role": 4, "discovery": 60}
-    return {"per_route": 8, "third_party": 15, "costly_per_role": 2, "discovery": 40}
+        return {"per_route": 6, "third_party": 15, "costly_per_role": 2, "discovery": 40}
+    return {"per_route": 4, "third_party": 10, "costly_per_role": 2, "discovery": 30}
 
 
 @contextmanager
@@ -78,6 +78,11 @@ def test_every_route_as_every_role_answers_below_500_in_french(capsys):
             f"{crawler.sent} requests in {time.monotonic() - started:.1f} s",
             *lines,
             "  statuses: " + ", ".join(f"{status}×{n}" for status, n in sorted(crawler.statuses.items())),
+            "  slowest: "
+            + "; ".join(
+                f"{seconds:.2f} s {case.method} {case.url[:60]} ({case.what})"
+                for seconds, _r, case in crawler.slowest
+            ),
             f"  failures: {len(crawler.failures)}",
             sep="\n",
         )
