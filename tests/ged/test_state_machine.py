@@ -25,8 +25,8 @@ def test_permissions_agree_with_the_oracle_through_every_entry_point(db, onlyoff
     run_state_machine_as_test(
         GedMachine,
         settings=settings(
-            max_examples=8 if postgres else 2,
-            stateful_step_count=12 if postgres else 6,
+            max_examples=6 if postgres else 2,
+            stateful_step_count=10 if postgres else 6,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
