@@ -1,6 +1,7 @@
 """Spaces, folders, documents and immutable versions; role grants on folders (django-guardian direct FK).
 
-Rules live in actions.py and permissions.py; this module only holds fields, constraints and QuerySet verbs.
+Rules live in the actions package and permissions.py; this module only holds fields, constraints and
+QuerySet verbs.
 """
 
 from django.conf import settings

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 
 from ged import actions, storage
+from ged.actions import versions
 from ged.models import Blob, Version
 
 from .conftest import Named
@@ -190,7 +191,7 @@ def test_storage_error_after_n_bytes(failing_store, document_v1, client):
 def test_database_error_after_blob_write(document_v1, client, monkeypatch):
     document, v1 = document_v1
     baseline = _store_state()
-    real = actions._add_version
+    real = versions._add_version
     calls = {"n": 0}
 
     def add_version_failing_once(**kwargs):
@@ -201,7 +202,7 @@ def test_database_error_after_blob_write(document_v1, client, monkeypatch):
             raise DatabaseError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(actions, "_add_version", add_version_failing_once)
+    monkeypatch.setattr(versions, "_add_version", add_version_failing_once)
 
     response = _post_version(client, document, V2)
 
@@ -222,7 +223,7 @@ def test_cleanup_keeps_a_recent_orphan_within_the_ttl(document_v1, client, monke
     """Without --ttl-hours 0, a just-written orphan blob is kept (it may belong to a commit in flight)."""
     document, _v1 = document_v1
     baseline = _store_state()
-    monkeypatch.setattr(actions, "_add_version", lambda **kw: (_ for _ in ()).throw(DatabaseError("boom")))
+    monkeypatch.setattr(versions, "_add_version", lambda **kw: (_ for _ in ()).throw(DatabaseError("boom")))
     assert _post_version(client, document, V2).status_code == 500
     call_command("ged_cleanup", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert hashlib.sha256(V2).hexdigest() in _store_state()[1]

@@ -1,0 +1,50 @@
+"""Every write of the GED. Views, API, commands and tasks call these; each runs in a transaction, records
+history and audit, notifies, and schedules side effects on commit."""
+
+from .base import StaleVersion, User
+from .blobs import blob_file_remove, blobs_sweep
+from .documents import document_lock, document_move, document_unlock, document_update, follow_toggle
+from .folders import folder_create, folder_delete, folder_move, folder_rename, folder_restrict
+from .grants import folder_grants_for_group, grant_revoke, grant_set, role_permission
+from .spaces import leaver_spaces_notify, space_create
+from .trash import document_purge, document_restore, document_trash, restore_destination, trash_purge_expired
+from .versions import (
+    document_text_update,
+    document_upload,
+    version_create,
+    version_milestone,
+    version_restore,
+)
+
+__all__ = [
+    "User",
+    "StaleVersion",
+    "space_create",
+    "leaver_spaces_notify",
+    "folder_create",
+    "folder_rename",
+    "folder_move",
+    "folder_delete",
+    "folder_restrict",
+    "role_permission",
+    "grant_set",
+    "grant_revoke",
+    "folder_grants_for_group",
+    "blobs_sweep",
+    "blob_file_remove",
+    "version_create",
+    "document_upload",
+    "version_restore",
+    "version_milestone",
+    "document_text_update",
+    "document_update",
+    "document_move",
+    "document_lock",
+    "document_unlock",
+    "follow_toggle",
+    "document_trash",
+    "restore_destination",
+    "document_restore",
+    "document_purge",
+    "trash_purge_expired",
+]

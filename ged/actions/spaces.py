@@ -1,0 +1,84 @@
+"""Creating spaces, and telling managers when an agent leaves."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from intranet.audit.actions import audit_record
+from intranet.notifications.actions import notify
+
+from ..choices import Role, SpacePolicy
+from ..models import (
+    Folder,
+    Space,
+)
+from ..names import clean_name
+from .base import _history_reason
+from .grants import grant_set
+
+# --- Spaces and folders ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def space_create(
+    *, name: str, slug: str, policy=SpacePolicy.PRIVATE, department=None, creator=None, description=""
+) -> Space:
+    name = clean_name(name)[:200]
+    if Space.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("Un espace porte déjà cet identifiant : choisissez-en un autre.")})
+    space = Space(name=name, slug=slug, policy=policy, department=department, description=description)
+    space.full_clean(exclude=["root"])
+    _history_reason(space, "create").save()
+    root = Folder.add_root(space=space, name=name, created_by=creator)
+    space.root = root
+    _history_reason(space, "root").save(update_fields=["root"])
+    if creator is not None:
+        grant_set(folder=root, role=Role.MANAGER, user=creator, actor=creator, notify_grantee=False)
+    if department is not None:
+        grant_set(
+            folder=root, role=Role.CONTRIBUTOR, group=department.group, actor=creator, notify_grantee=False
+        )
+    audit_record(action="ged.space.create", actor=creator, obj=space, extra={"space": space.pk})
+    return space
+
+
+def leaver_spaces_notify(*, user) -> list[Space]:
+    """Tell the leaver's department head and manager which "
+    "spaces the leaver managed, so someone takes over."""
+    codename = f"role_{Role.MANAGER.value}"
+    spaces = list(
+        Space.objects.live()
+        .filter(root__user_grants__user=user, root__user_grants__permission__codename=codename)
+        .distinct()
+        .order_by("name")
+    )
+    if not spaces:
+        return []
+    recipients = set()
+    if user.manager_id:
+        recipients.add(user.manager_id)
+    department = getattr(user, "department", None)
+    if department is not None and department.head_id:
+        recipients.add(department.head_id)
+    recipients.discard(user.pk)
+    names = ", ".join(s.name for s in spaces)
+    if recipients:
+        notify(
+            recipients=recipients,
+            verb="ged.leaver",
+            text=_(
+                "%(who)s a quitté la collectivité et gérait ces espaces "
+                "documentaires : %(spaces)s. Désignez un nouveau gestionnaire."
+            )
+            % {"who": user.get_full_name() or user.username, "spaces": names},
+            url=reverse("ged:space", args=[spaces[0].slug]),
+            email=True,
+        )
+    audit_record(
+        action="ged.leaver.spaces",
+        actor_label="user_deactivated",
+        obj=user,
+        extra={"spaces": [s.pk for s in spaces]},
+    )
+    return spaces

@@ -1,0 +1,62 @@
+"""Searching documents an agent may read. States its query count."""
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Substr
+
+from ..models import Document, Space
+from ..permissions import (
+    readable_documents_q,
+)
+
+
+def search_documents(
+    user, query: str, *, limit: int = 20, space: Space | None = None
+) -> tuple[list[dict], int]:
+    """Full text over title, description, tags and extracted text, restricted to readable documents.
+    PostgreSQL: French text search; SQLite: case-insensitive containment."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return [], 0
+    qs = Document.objects.live().filter(readable_documents_q(user))
+    if space is not None:
+        qs = qs.filter(space=space)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="french")
+            + SearchVector("tags", weight="B", config="french")
+            + SearchVector("description", weight="B", config="french")
+            + SearchVector("text_content", weight="C", config="french")
+        )
+        search = SearchQuery(query, config="french", search_type="websearch")
+        qs = qs.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-updated_at")
+        qs = qs.annotate(document=vector).filter(document=search)
+    else:
+        terms = query.split()
+        for term in terms:
+            qs = qs.filter(
+                Q(title__icontains=term)
+                | Q(description__icontains=term)
+                | Q(tags__icontains=term)
+                | Q(text_content__icontains=term)
+            )
+        qs = qs.order_by("-updated_at")
+    total = qs.count()
+    rows = list(
+        qs.annotate(excerpt=Substr("text_content", 1, 400)).values(
+            "id", "title", "description", "excerpt", "space__name", "folder__name"
+        )[:limit]
+    )
+    for row in rows:
+        row["snippet"] = _snippet(row["description"] + " " + (row["excerpt"] or ""), query)
+    return rows, total
+
+
+def _snippet(text: str, query: str, width: int = 180) -> str:
+    text = " ".join(text.split())
+    lower = text.lower()
+    pos = min((lower.find(t.lower()) for t in query.split() if lower.find(t.lower()) >= 0), default=0)
+    start = max(0, pos - 40)
+    return ("…" if start else "") + text[start : start + width] + ("…" if len(text) > start + width else "")
