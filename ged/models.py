@@ -5,6 +5,7 @@ QuerySet verbs.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -141,9 +142,13 @@ class Document(models.Model):
     text_version = models.PositiveIntegerField(null=True, blank=True)
     # Set by ged_import: the source path, so a re-run imports nothing twice.
     import_key = models.CharField(max_length=1000, null=True, blank=True, unique=True)
+    # PostgreSQL: title (A), tags and description (B) and text (C) in the `french_unaccent` configuration,
+    # written by a trigger on every insert and every update of those columns (migration 0004), whatever path
+    # writes them (actions, extraction, bulk imports); GIN-indexed. Always empty on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["text_content", "text_version", "current_version", "import_key"]
+        excluded_fields=["text_content", "text_version", "current_version", "import_key", "search_vector"]
     )
     objects = DocumentQuerySet.as_manager()
 

@@ -1,7 +1,9 @@
 """Searching documents an agent may read. States its query count."""
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Substr
 
 from ..models import Document, Space
@@ -14,7 +16,8 @@ def search_documents(
     user, query: str, *, limit: int = 20, space: Space | None = None
 ) -> tuple[list[dict], int]:
     """Full text over title, description, tags and extracted text, restricted to readable documents.
-    PostgreSQL: French text search; SQLite: case-insensitive containment."""
+    PostgreSQL: the stored search vector, French and accent-insensitive (settings.SEARCH_CONFIG); SQLite:
+    case-insensitive containment. Queries: the gate's (grants, restricted folders), a count, the page."""
     query = " ".join(query.split())[:200]
     if not query:
         return [], 0
@@ -22,17 +25,13 @@ def search_documents(
     if space is not None:
         qs = qs.filter(space=space)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = (
-            SearchVector("title", weight="A", config="french")
-            + SearchVector("tags", weight="B", config="french")
-            + SearchVector("description", weight="B", config="french")
-            + SearchVector("text_content", weight="C", config="french")
+        # The stored vector (trigger, GIN index) in the one configuration of every search source.
+        search = SearchQuery(query, config=settings.SEARCH_CONFIG, search_type="websearch")
+        qs = (
+            qs.filter(search_vector=search)
+            .annotate(rank=SearchRank(F("search_vector"), search))
+            .order_by("-rank", "-updated_at")
         )
-        search = SearchQuery(query, config="french", search_type="websearch")
-        qs = qs.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-updated_at")
-        qs = qs.annotate(document=vector).filter(document=search)
     else:
         terms = query.split()
         for term in terms:

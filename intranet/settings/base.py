@@ -251,9 +251,12 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
-# French stemming on PostgreSQL (« congés » finds « congé »); SQLite ignores the configuration.
+# The text-search configuration of every search source on PostgreSQL: French stemming without accents
+# (« congés » finds « congé », « conge » finds « Congés »), created by migration intranet_search 0002 and
+# used by Wagtail's index and the GED's stored vectors. SQLite ignores it (FTS5, containment).
+SEARCH_CONFIG = "french_unaccent"
 WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "french"}
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": SEARCH_CONFIG}
 }
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # accounts come from the directory or from IT
