@@ -334,3 +334,42 @@ class OnlineSave(models.Model):
 
     def __str__(self):
         return f"{self.version_id} ({self.key})"
+
+
+class UploadSession(models.Model):
+    """A resumable upload (issue 12 part 7): the client sends chunks at the offset the server reports; the
+    bytes go to one spool file in the store's tmp dir, hashed as they arrive (`hash_state` is the SHA-256
+    state after `received` bytes), and `upload_session_finish` moves that file into the blob store.
+
+    The id is generated here and unguessable; only the owner may use it (others get 404)."""
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Exactly one target: a folder (a new document, or a new version of the same name) or a document.
+    folder = models.ForeignKey(Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    comment = models.CharField(_("commentaire"), max_length=500, blank=True)
+    size = models.BigIntegerField(_("taille annoncée"))
+    received = models.BigIntegerField(_("octets reçus"), default=0)
+    hash_state = models.BinaryField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("envoi en cours")
+        verbose_name_plural = _("envois en cours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(folder__isnull=False, document__isnull=True)
+                | Q(folder__isnull=True, document__isnull=False),
+                name="ged_uploadsession_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gte=1, received__gte=0, received__lte=models.F("size")),
+                name="ged_uploadsession_offset_in_size",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.received}/{self.size})"
