@@ -32,6 +32,19 @@ _RANK = {Role.READER: 1, Role.CONTRIBUTOR: 2, Role.EDITOR: 3, Role.MANAGER: 4}
 ROLE_BY_CODENAME = {f"role_{r.value}": r for r in Role}
 
 
+class ShareRole(models.TextChoices):
+    """The role a document shared on its own gives: reading it, or also sending new versions of it (the
+    contributor's rights on that one document; renaming, moving, trashing and sharing stay with the folder's
+    editors)."""
+
+    READER = "reader", _("lecteur")
+    EDITOR = "editor", _("peut modifier")
+
+    @property
+    def role(self) -> "Role":
+        return Role.READER if self == ShareRole.READER else Role.CONTRIBUTOR
+
+
 class SpacePolicy(models.TextChoices):
     OPEN = "open", _("ouvert : tous les agents lisent")
     PRIVATE = "private", _("privé : membres seulement, visible dans la liste")

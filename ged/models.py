@@ -14,7 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
-from .choices import Role, SpacePolicy
+from .choices import Role, ShareRole, SpacePolicy
 
 
 class SpaceQuerySet(models.QuerySet):
@@ -276,6 +276,54 @@ class FolderGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("droit d'un groupe")
         verbose_name_plural = _("droits des groupes")
+
+
+class DocumentGrant(models.Model):
+    """A document shared on its own with an agent or a group (a department's group). The grantee reads it (or
+    also sends new versions, `ShareRole.EDITOR`) through the same gate as everything else, without any
+    access to its folder. The grant follows the document (move, trash and restore keep it; purge deletes
+    it)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ged_document_grants",
+    )
+    group = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="ged_document_grants"
+    )
+    role = models.CharField(_("rôle"), max_length=10, choices=ShareRole.choices, default=ShareRole.READER)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("partagé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partage d'un document")
+        verbose_name_plural = _("partages de documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="ged_docgrant_one_grantee",
+            ),
+            # The gate takes the first role in alphabetical order as the highest: only these two exist.
+            models.CheckConstraint(condition=Q(role__in=["reader", "editor"]), name="ged_docgrant_role"),
+            models.UniqueConstraint(
+                fields=["document", "user"], condition=Q(user__isnull=False), name="ged_docgrant_unique_user"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "group"],
+                condition=Q(group__isnull=False),
+                name="ged_docgrant_unique_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} → {self.user_id or self.group_id} ({self.role})"
 
 
 class EditorKey(models.Model):
