@@ -2,6 +2,8 @@
 checked (magic bytes, zip structure, image dimensions, antivirus) before any version refers to it."""
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import stat
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 
@@ -56,6 +59,7 @@ MAGIC = {
     "ppt": (b"\xd0\xcf\x11\xe0",),
 }
 TEXT = {"txt", "csv", "md"}
+FORBIDDEN = {"html", "htm", "svg", "xhtml", "js", "exe", "bat", "cmd", "com", "scr", "msi", "ps1", "vbs"}
 MAX_PIXELS = 100_000_000
 
 
@@ -110,11 +114,13 @@ class _Writer:
             os.unlink(self.tmp.name)
 
 
-class HashedUpload:
-    """What GedUploadHandler puts in request.FILES: the hashed temp file, not yet checked."""
+class HashedUpload(UploadedFile):
+    """What GedUploadHandler puts in request.FILES: the hashed temp file, not yet checked. An UploadedFile
+    (with no open file) so that the API's `File[UploadedFile]` parameters accept it as it is."""
 
     def __init__(self, name, path, sha256, size, error=None):
-        self.name, self.path, self.sha256, self.size, self.error = name, path, sha256, size, error
+        super().__init__(file=None, name=name, size=size)
+        self.path, self.sha256, self.error = path, sha256, error
 
     def discard(self):
         if self.path:
@@ -240,7 +246,15 @@ def check_content(path: str, name: str, size: int) -> str:
         lower = head.lstrip()[:200].lower()
         if lower.startswith((b"<!doctype html", b"<html", b"<script", b"<svg")):
             raise mismatch
-    elif ext in {"html", "htm", "svg", "xhtml", "js", "exe", "bat", "cmd", "com", "scr", "msi", "ps1", "vbs"}:
+    elif ext in FORBIDDEN:
+        refuse_forbidden_type(name)
+    return MIME.get(ext, "application/octet-stream")
+
+
+def refuse_forbidden_type(name: str) -> None:
+    """Refuse the extensions never accepted (an upload session says so before any byte is sent)."""
+    ext = extension(name)
+    if ext in FORBIDDEN:
         raise ValidationError(
             _(
                 "Les fichiers « .%(ext)s » ne sont pas acceptés dans les "
@@ -249,7 +263,6 @@ def check_content(path: str, name: str, size: int) -> str:
             % {"ext": ext},
             code="forbidden_type",
         )
-    return MIME.get(ext, "application/octet-stream")
 
 
 def _check_png(head: bytes, name: str) -> None:
@@ -333,3 +346,85 @@ def check_zip(path: str, name: str, *, office_kind: str = "") -> None:
             raise
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
             raise broken from None
+
+
+# --- Resumable uploads (UploadSession) ------------------------------------------------------------------
+
+
+def _libcrypto():
+    name = ctypes.util.find_library("crypto")
+    if not name:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        for fn in (lib.SHA256_Init, lib.SHA256_Update, lib.SHA256_Final):
+            fn.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+_CRYPTO = _libcrypto()
+# OpenSSL's SHA256_CTX: h[8], Nl, Nh, data[16], num, md_len (32-bit words), the same layout since 0.9.8.
+_SHA256_CTX_SIZE = 112
+
+
+class ResumableSha256:
+    """SHA-256 whose state can be saved between two requests (an upload session's chunks may reach
+    different workers), so the spool file is never read again to hash it. Python's hashlib cannot export
+    its state; OpenSSL's plain SHA256_CTX can. Without libcrypto, `state()` is None and the caller hashes
+    the file once at the end (`file_sha256`)."""
+
+    available = _CRYPTO is not None
+
+    def __init__(self, state: bytes | None = None):
+        if not self.available:
+            raise RuntimeError("libcrypto unavailable")
+        self._ctx = ctypes.create_string_buffer(_SHA256_CTX_SIZE)
+        if state is None:
+            _CRYPTO.SHA256_Init(self._ctx)
+        else:
+            if len(state) != _SHA256_CTX_SIZE:
+                raise ValueError("bad SHA-256 state")
+            ctypes.memmove(self._ctx, bytes(state), _SHA256_CTX_SIZE)
+
+    def update(self, data: bytes) -> None:
+        _CRYPTO.SHA256_Update(self._ctx, data, len(data))
+
+    def state(self) -> bytes:
+        return self._ctx.raw
+
+    def hexdigest(self) -> str:
+        ctx = ctypes.create_string_buffer(self._ctx.raw, _SHA256_CTX_SIZE)  # Final must not spoil ours
+        out = ctypes.create_string_buffer(32)
+        _CRYPTO.SHA256_Final(out, ctx)
+        return out.raw.hex()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def session_spool_dir() -> Path:
+    """Spool files of upload sessions: in the store's tmp dir (same filesystem as the blobs, so finishing is
+    a rename), in their own subdirectory so that the tmp sweep by age leaves them to the session sweep."""
+    path = storage.tmp_dir() / "sessions"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def session_spool_path(session_id: str) -> Path:
+    return session_spool_dir() / f"{session_id}.part"
+
+
+def stage_spooled(path: str | os.PathLike, *, sha256: str, size: int, name: str) -> StagedFile:
+    """Check a complete, already hashed spool file (content, antivirus) without copying it. The file stays
+    where it is on refusal; the caller decides."""
+    display = clean_name(os.path.basename(name.replace("\\", "/")) if name else "")
+    mime = check_content(str(path), display, size)
+    antivirus.scan(str(path))
+    return StagedFile(path=str(path), sha256=sha256, size=size, name=display, mime_type=mime)

@@ -5,10 +5,15 @@ Development: `daphne intranet.asgi:application` (make run). Production: see docs
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intranet.settings.dev")
-django_asgi_app = get_asgi_application()  # sets Django up before the consumers are imported
+django.setup(set_prefix=False)  # before the consumers are imported
+
+from intranet.asgi_handler import StreamingASGIHandler  # noqa: E402
+
+# Django's handler, with the body limit checked before reading and upload bodies streamed to their view.
+django_asgi_app = StreamingASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

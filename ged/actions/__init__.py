@@ -8,6 +8,16 @@ from .folders import folder_create, folder_delete, folder_move, folder_rename, f
 from .grants import folder_grants_for_group, grant_revoke, grant_set, role_permission
 from .spaces import leaver_spaces_notify, space_create
 from .trash import document_purge, document_restore, document_trash, restore_destination, trash_purge_expired
+from .uploads import (
+    IncompleteChunk,
+    OffsetMismatch,
+    SessionBusy,
+    upload_session_cancel,
+    upload_session_create,
+    upload_session_finish,
+    upload_session_write,
+    upload_sessions_sweep,
+)
 from .versions import (
     document_text_update,
     document_upload,
@@ -47,4 +57,12 @@ __all__ = [
     "document_restore",
     "document_purge",
     "trash_purge_expired",
+    "OffsetMismatch",
+    "SessionBusy",
+    "IncompleteChunk",
+    "upload_session_create",
+    "upload_session_write",
+    "upload_session_finish",
+    "upload_session_cancel",
+    "upload_sessions_sweep",
 ]

@@ -27,6 +27,7 @@ from .listings import (
 from .people import department_spaces_for, spaces_of_person
 from .search import search_documents
 from .trash import trash_listing
+from .uploads import upload_session_for
 
 __all__ = [
     "User",
@@ -53,4 +54,5 @@ __all__ = [
     "grant_choices",
     "spaces_of_person",
     "department_spaces_for",
+    "upload_session_for",
 ]

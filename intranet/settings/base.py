@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "intranet.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The API's GED uploads stream into the blob store like the web form's (before anything reads the body).
+    "ged.middleware.ApiUploadHandlerMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *REMOTE_USER_MIDDLEWARE,  # noqa: F405

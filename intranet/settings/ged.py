@@ -10,6 +10,25 @@ GED_STORAGE_ROOT = env.str("GED_STORAGE_ROOT", default="")
 # Name of an entry of STORAGES (e.g. an S3 backend) holding the blobs; empty = the local blob directory.
 GED_STORAGE_ALIAS = env.str("GED_STORAGE_ALIAS", default="")
 GED_MAX_UPLOAD_MB = env.int("GED_MAX_UPLOAD_MB", default=500)
+# Resumable uploads (the uploader's path): chunk size the client is told to use, largest chunk accepted,
+# hours an idle session lives (ged_cleanup removes it and its spool file after), open sessions per agent.
+GED_UPLOAD_CHUNK_MB = env.int("GED_UPLOAD_CHUNK_MB", default=8)
+GED_UPLOAD_CHUNK_MAX_MB = env.int("GED_UPLOAD_CHUNK_MAX_MB", default=64)
+GED_UPLOAD_SESSION_HOURS = env.int("GED_UPLOAD_SESSION_HOURS", default=24)
+GED_UPLOAD_SESSIONS_PER_USER = env.int("GED_UPLOAD_SESSIONS_PER_USER", default=20)
+# Largest request body the ASGI handler accepts (checked on Content-Length before reading, then counted).
+ASGI_BODY_MAX_MB = env.int("ASGI_BODY_MAX_MB", default=GED_MAX_UPLOAD_MB + 16)
+# Routes whose body the view reads as it arrives instead of Django spooling it first ("METHOD view_name"):
+# the GED uploads (multipart, written once by ged.uploads.GedUploadHandler) and the resumable chunks.
+STREAMED_BODY_ROUTES = frozenset(
+    {
+        "POST ged:upload",
+        "POST ged:new_version",
+        "POST api:upload",
+        "POST api:versions",
+        "PUT api:ged_upload_session",
+    }
+)
 GED_TRASH_DAYS = env.int("GED_TRASH_DAYS", default=30)
 GED_LOCK_MINUTES = env.int("GED_LOCK_MINUTES", default=240)
 GED_PAGE_SIZE = env.int("GED_PAGE_SIZE", default=50)

@@ -1,4 +1,5 @@
-"""Remove upload temp files, unreferenced blobs and stray blob files older than GED_TMP_TTL_HOURS.
+"""Remove upload temp files, unreferenced blobs and stray blob files older than GED_TMP_TTL_HOURS, expired
+upload sessions with their spool files, and spool files no session owns (after an hour).
 
 Safe while uploads run: rows are deleted first (skipping rows an upload holds), files only after that
 commit and only under the hash's claim (`ged.actions.blob_file_remove`), so a re-upload of the same content
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from ged import storage
-from ged.actions import blob_file_remove, blobs_sweep
+from ged.actions import blob_file_remove, blobs_sweep, upload_sessions_sweep
 from ged.models import Blob
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, ttl_hours=None, **options):
         ttl = (settings.GED_TMP_TTL_HOURS if ttl_hours is None else ttl_hours) * 3600
         cutoff = time.time() - ttl
+        sessions, spools = upload_sessions_sweep()
         temps = 0
         for path in storage.tmp_dir().iterdir():
             if path.is_file() and path.stat().st_mtime <= cutoff:
@@ -47,5 +49,6 @@ class Command(BaseCommand):
                 files += 1
         self.stdout.write(
             f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
-            f"orphelin(s), {files} fichier(s) sans référence supprimés."
+            f"orphelin(s), {files} fichier(s) sans référence supprimés ; "
+            f"{sessions} envoi(s) expiré(s) et {spools} fichier(s) d'envoi abandonné(s) supprimés."
         )
