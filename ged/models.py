@@ -15,6 +15,9 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
 from .choices import Role, ShareRole, SpacePolicy
+from .names import title_key
+
+LIVE_TITLE_CONSTRAINT = "ged_document_live_title_unique"
 
 
 class SpaceQuerySet(models.QuerySet):
@@ -100,12 +103,24 @@ class DocumentQuerySet(models.QuerySet):
     def live(self):
         return self.filter(trashed_at__isnull=True)
 
+    def titled(self, title: str):
+        """Documents whose title collides with `title` (same title_key)."""
+        return self.filter(title_key=title_key(title))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for obj in objs:
+            obj.title_key = title_key(obj.title)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def trashed(self):
         return self.filter(trashed_at__isnull=False)
 
 
 class Document(models.Model):
     title = models.CharField(_("nom"), max_length=255)
+    # names.title_key(title), kept in step by save() and bulk_create(): the partial unique index below makes
+    # two live documents of one folder whose names differ only by case or Unicode form impossible.
+    title_key = models.CharField(max_length=1024, editable=False, default="")
     space = models.ForeignKey(
         Space, verbose_name=_("espace"), on_delete=models.CASCADE, related_name="documents"
     )
@@ -148,7 +163,14 @@ class Document(models.Model):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["text_content", "text_version", "current_version", "import_key", "search_vector"]
+        excluded_fields=[
+            "text_content",
+            "text_version",
+            "current_version",
+            "import_key",
+            "search_vector",
+            "title_key",
+        ]
     )
     objects = DocumentQuerySet.as_manager()
 
@@ -160,9 +182,25 @@ class Document(models.Model):
             models.Index(fields=["space", "trashed_at"], name="ged_doc_space_trash"),
             models.Index(fields=["updated_at"], name="ged_doc_updated"),
         ]
+        constraints = [
+            # The title-collision rule in the database (the actions give the friendly answer first):
+            # one live document per name in a folder, names compared by title_key.
+            models.UniqueConstraint(
+                fields=["folder", "title_key"],
+                condition=Q(trashed_at__isnull=True),
+                name=LIVE_TITLE_CONSTRAINT,
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.title_key = title_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields and "title_key" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "title_key"]
+        super().save(*args, **kwargs)
 
     def lock_active(self, now=None) -> bool:
         return bool(

@@ -42,6 +42,13 @@ def clean_name(name: str, *, fallback: str = FALLBACK) -> str:
     return unicodedata.normalize("NFC", name)
 
 
+def title_key(title: str) -> str:
+    """What two document titles share when they collide in a folder: NFC, then case-folded (« Note.TXT »,
+    « note.txt » and an « é » typed as e + accent all meet). Computed in Python so SQLite and PostgreSQL
+    agree; stored in Document.title_key under a partial unique index on live documents."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", title or "").casefold())
+
+
 def extension(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     return ext.lower() if dot and stem else ""

@@ -20,6 +20,7 @@ from ..models import (
 from ..names import clean_name
 from ..permissions import manages_space, users_who_may
 from .base import _history_reason
+from .titles import title_check, title_guard, title_taken, title_taken_message
 
 
 @transaction.atomic
@@ -34,15 +35,8 @@ def document_update(
     fields = []
     if title is not None:
         title = clean_name(title)
-        if (
-            Document.objects.live()
-            .filter(folder_id=document.folder_id, title__iexact=title)
-            .exclude(pk=document.pk)
-            .exists()
-        ):
-            raise ValidationError(
-                {"title": _("Un document « %(name)s » existe déjà dans ce dossier.") % {"name": title}}
-            )
+        if title_taken(document.folder_id, title, exclude_pk=document.pk):
+            raise ValidationError({"title": title_taken_message(title)})
         document.title = title
         fields.append("title")
     if description is not None:
@@ -52,7 +46,8 @@ def document_update(
         document.tags = ", ".join(t.strip() for t in tags.split(",") if t.strip())[:500]
         fields.append("tags")
     if fields:
-        _history_reason(document, "update").save(update_fields=fields)
+        with title_guard(document.title):
+            _history_reason(document, "update").save(update_fields=fields)
     return document
 
 
@@ -64,20 +59,15 @@ def document_move(*, document: Document, target: Folder, actor, request=None) ->
         raise ValidationError(
             _("Seul un gestionnaire des deux espaces peut déplacer un document d'un espace à l'autre.")
         )
-    if (
-        Document.objects.live()
-        .filter(folder=target, title__iexact=document.title)
-        .exclude(pk=document.pk)
-        .exists()
-    ):
-        raise ValidationError(
-            _("Un document « %(name)s » existe déjà dans la destination : renommez-le d'abord.")
-            % {"name": document.title}
-        )
+    refusal = _("Un document « %(name)s » existe déjà dans la destination : renommez-le d'abord.") % {
+        "name": document.title
+    }
+    title_check(target.pk, document.title, exclude_pk=document.pk, message=refusal)
     source = document.folder_id
     document.folder = target
     document.space_id = target.space_id
-    _history_reason(document, "move").save(update_fields=["folder", "space"])
+    with title_guard(document.title, message=refusal):
+        _history_reason(document, "move").save(update_fields=["folder", "space"])
     audit_record(
         action="ged.document.move",
         actor=actor,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from ..models import (
 )
 from ..permissions import ancestor_paths
 from .base import _history_reason
+from .titles import free_title, is_title_collision, title_taken_message
 
 
 @transaction.atomic
@@ -70,19 +71,25 @@ def document_restore(*, document: Document, actor, request=None) -> Document:
     deleted restricted folder: see restore_destination); renamed if a live document took its name meanwhile.
     """
     folder = restore_destination(document)
-    title = document.title
-    if Document.objects.live().filter(folder=folder, title__iexact=title).exists():
-        stem, dot, ext = title.rpartition(".")
-        stamp = timezone.localtime().strftime("%Y-%m-%d %H%M")
-        title = f"{stem} (restauré {stamp}).{ext}" if dot and stem else f"{title} (restauré {stamp})"
+    label = _("restauré %(when)s") % {"when": timezone.localtime().strftime("%Y-%m-%d %H%M")}
+    original = document.title
     document.folder = folder
     document.space_id = folder.space_id
-    document.title = title
     document.trashed_at = None
     document.trashed_by = None
-    _history_reason(document, "restore").save(
-        update_fields=["folder", "space", "title", "trashed_at", "trashed_by"]
-    )
+    for _attempt in range(3):
+        document.title = free_title(folder.pk, original, label=label)
+        try:
+            with transaction.atomic():
+                _history_reason(document, "restore").save(
+                    update_fields=["folder", "space", "title", "trashed_at", "trashed_by"]
+                )
+            break
+        except IntegrityError as exc:  # a concurrent write took that name since the check: next one
+            if not is_title_collision(exc):
+                raise
+    else:
+        raise ValidationError(title_taken_message(original))
     audit_record(
         action="ged.document.restore",
         actor=actor,

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from ..permissions import ancestor_paths, users_who_may
 from ..uploads import stage
 from .base import StaleVersion, _history_reason
 from .blobs import _blob_for
+from .titles import is_title_collision, live_namesake
 
 
 def _followers(document: Document) -> list[int]:
@@ -158,10 +159,6 @@ def version_create(
     return version
 
 
-def _unique_title(folder: Folder, title: str) -> str:
-    return title
-
-
 def document_upload(
     *,
     folder: Folder,
@@ -180,19 +177,11 @@ def document_upload(
     try:
         with transaction.atomic():
             blob = _blob_for(staged)
-            document = Document.objects.filter(folder=folder, title__iexact=title).live().first()
+            document = live_namesake(folder.pk, title)
             if document is None:
-                now = created_at or timezone.now()
-                document = Document(
-                    title=title,
-                    folder=folder,
-                    space_id=folder.space_id,
-                    created_by=author,
-                    created_at=now,
-                    updated_at=now,
-                    import_key=import_key,
+                document = _document_create(
+                    folder=folder, title=title, author=author, created_at=created_at, import_key=import_key
                 )
-                _history_reason(document, "create").save()
             version = _add_version(
                 document=document,
                 blob=blob,
@@ -214,6 +203,30 @@ def document_upload(
     finally:
         staged.discard()
     return document, version
+
+
+def _document_create(*, folder: Folder, title: str, author, created_at, import_key) -> Document:
+    """A new document, or, when a concurrent upload created its namesake since the check, that one: the
+    upload becomes its new version, as it would have a moment later (the title rule, actions/titles.py)."""
+    now = created_at or timezone.now()
+    document = Document(
+        title=title,
+        folder=folder,
+        space_id=folder.space_id,
+        created_by=author,
+        created_at=now,
+        updated_at=now,
+        import_key=import_key,
+    )
+    try:
+        with transaction.atomic():
+            _history_reason(document, "create").save()
+    except IntegrityError as exc:
+        namesake = live_namesake(folder.pk, title) if is_title_collision(exc) else None
+        if namesake is None:
+            raise
+        return namesake
+    return document
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +20,7 @@ from intranet.audit.actions import audit_record
 
 from .. import conversion, onlyoffice, storage
 from ..actions import StaleVersion, document_update, document_upload, version_create
+from ..actions.titles import title_taken, title_taken_message
 from ..downloads import stream_open_file
 from ..models import Document
 from ..names import clean_name, content_disposition, extension
@@ -89,24 +90,17 @@ class NewDocumentForm(forms.Form):
             )
             return data
         title = clean_name(f"{stem}.{ext}")
-        if Document.objects.live().filter(folder=self.folder, title__iexact=title).exists():
-            self.add_error(
-                "name",
-                _("Un document « %(name)s » existe déjà dans ce dossier : choisissez un autre nom.")
-                % {"name": title},
-            )
+        if title_taken(self.folder.pk, title):
+            self.add_error("name", title_taken_message(title))
         data["title"] = title
         return data
 
 
 def _editor_or_document_url(document) -> str:
     """The OnlyOffice editor when the integration is on, else the document page (agents download the
-    blank file and edit it locally)."""
-    with contextlib.suppress(ImportError, NoReverseMatch):
-        from ..onlyoffice import enabled
-
-        if enabled():
-            return reverse("ged:onlyoffice_editor", args=[document.pk])
+    new file, edit it on their computer and send it back as a new version)."""
+    if onlyoffice.enabled():
+        return reverse("ged:onlyoffice_editor", args=[document.pk])
     return reverse("ged:document", args=[document.pk])
 
 
@@ -141,7 +135,17 @@ def document_new(request, pk):
         except ValidationError as exc:
             form.add_error(None, error_text(exc))
         else:
-            messages.success(request, _("Le document « %(name)s » est créé.") % {"name": document.title})
+            if onlyoffice.enabled():
+                messages.success(request, _("Le document « %(name)s » est créé.") % {"name": document.title})
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Le document « %(name)s » est créé. Téléchargez-le, modifiez-le sur votre poste, "
+                        "puis renvoyez-le avec « Envoyer une nouvelle version »."
+                    )
+                    % {"name": document.title},
+                )
             return redirect(_editor_or_document_url(document))
     return render(
         request,
@@ -204,7 +208,7 @@ def _ooxml_target(request, document):
     if target is None or document.current_version is None:
         raise Http404
     new_title = clean_name(f"{document.title.rpartition('.')[0]}.{target}")
-    if Document.objects.live().filter(folder_id=document.folder_id, title__iexact=new_title).exists():
+    if title_taken(document.folder_id, new_title, exclude_pk=document.pk):
         messages.error(
             request,
             _(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ged.actions import document_upload, folder_create, version_create
+from ged.actions.titles import live_namesake
 from ged.models import Document, Folder, Space
 from ged.names import clean_name
 
@@ -142,12 +143,7 @@ class Command(BaseCommand):
         dest = f"{target.name}/{title}"
         existing = Document.objects.filter(import_key=key).select_related("current_version").first()
         if existing is None:
-            existing = (
-                Document.objects.live()
-                .filter(folder=target, title__iexact=title)
-                .select_related("current_version")
-                .first()
-            )
+            existing = live_namesake(target.pk, title)
         if existing is not None and existing.current_version_id:
             cv = existing.current_version
             if cv.size == st.st_size and cv.created_at == when:
