@@ -25,6 +25,7 @@ from .actions import (
     version_create,
 )
 from .choices import Role
+from .filetypes import type_label
 from .models import Document, FolderGroupObjectPermission, FolderUserObjectPermission
 from .permissions import access_document, access_folder, access_space, access_version, may_open_trash
 from .queries import document_versions, folder_listing, my_spaces, trash_listing
@@ -61,6 +62,7 @@ class DocumentRow(Schema):
     size: int | None
     version: int | None
     mime_type: str | None
+    type_label: str  # « Document Word », never a MIME type
 
 
 class FolderOut(Schema):
@@ -82,6 +84,7 @@ class VersionOut(Schema):
     number: int
     size: int
     mime_type: str
+    type_label: str  # « Document Word », never a MIME type
     original_name: str
     author: str
     comment: str
@@ -97,6 +100,7 @@ class DocumentOut(Schema):
     description: str
     tags: str
     current_version: int | None
+    type_label: str | None  # « Document Word », never a MIME type
     locked_by: str | None
     lock_expires_at: datetime | None
     abilities: dict[str, bool]
@@ -168,6 +172,7 @@ def folder(request, folder_id: ObjectId, page: PageNumber = 1, sort: str = "nom"
                 size=d["current_version__size"],
                 version=d["current_version__number"],
                 mime_type=d["current_version__mime_type"],
+                type_label=type_label(d["current_version__mime_type"], d["title"]),
             )
             for d in docs
         ],
@@ -186,6 +191,7 @@ def _doc_out(access) -> DocumentOut:
         description=d.description,
         tags=d.tags,
         current_version=d.current_version.number if d.current_version_id else None,
+        type_label=type_label(d.current_version.mime_type, d.title) if d.current_version_id else None,
         locked_by=(d.lock_holder.get_full_name() if d.lock_active() else None),
         lock_expires_at=d.lock_expires_at if d.lock_active() else None,
         abilities=access.abilities,
@@ -210,6 +216,7 @@ def versions(request, document_id: ObjectId):
             number=v.number,
             size=v.size,
             mime_type=v.mime_type,
+            type_label=type_label(v.mime_type, v.original_name),
             original_name=v.original_name,
             author=v.author.get_full_name() if v.author else "",
             comment=v.comment,
@@ -304,6 +311,7 @@ def new_version(
         number=v.number,
         size=v.size,
         mime_type=v.mime_type,
+        type_label=type_label(v.mime_type, v.original_name),
         original_name=v.original_name,
         author=request.user.get_full_name(),
         comment=v.comment,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from intranet.registry import SearchHit
 
+from .filetypes import type_label
 from .queries import department_spaces_for, recent_documents, search_documents, spaces_of_person
 
 
@@ -46,7 +47,7 @@ def search(user, query, limit):
             title=r["title"],
             url=reverse("ged:document", args=[r["id"]]),
             snippet=r["snippet"],
-            meta=f"{r['space__name']} › {r['folder__name']}",
+            meta=f"{type_label(None, r['title'])} · {r['space__name']} › {r['folder__name']}",
         )
         for r in rows
     ]

@@ -14,7 +14,8 @@ def activity(
     folder: Folder | None = None,
     limit: int = 50,
 ) -> list[dict]:
-    """History rows (renames, moves, trash, locks) and access events, newest first. Two queries."""
+    """History rows (renames, moves, trash, locks) and access events, newest first, each with the full name
+    of who did it (« Hélène Lefebvre », not a login). Two queries."""
     events = []
     if document is not None:
         hist = Document.history.filter(id=document.pk)
@@ -29,22 +30,30 @@ def activity(
         events.append(
             {
                 "when": row.history_date,
-                "who": row.history_user.get_full_name() if row.history_user else "",
+                "who": _person(row.history_user),
                 "what": _HISTORY_LABELS.get(row.history_change_reason or "", row.get_history_type_display()),
                 "title": getattr(row, "title", getattr(row, "name", "")),
             }
         )
-    for ev in audit.order_by("-created_at")[:limit]:
+    for ev in audit.select_related("actor").order_by("-created_at")[:limit]:
         events.append(
             {
                 "when": ev.created_at,
-                "who": ev.actor_label,
+                # The label is the login recorded at the time (or a command's name): shown only when the
+                # account is gone.
+                "who": _person(ev.actor) or ev.actor_label,
                 "what": _AUDIT_LABELS.get(ev.action, ev.action),
                 "title": ev.extra.get("title", ""),
             }
         )
     events.sort(key=lambda e: e["when"], reverse=True)
     return events[:limit]
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
 
 
 class _Labels(dict):

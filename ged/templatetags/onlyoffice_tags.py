@@ -18,3 +18,10 @@ def onlyoffice_link(document, abilities) -> dict:
         "url": reverse("ged:onlyoffice_editor", args=[document.pk]),
         "edit": bool(abilities.get("upload_version")),
     }
+
+
+@register.simple_tag
+def onlyoffice_enabled() -> bool:
+    """Co-editing is configured: « Créer un document » opens the editor; otherwise the agent gets a blank file
+    to download, edit on the computer and send back as a new version."""
+    return onlyoffice.enabled()
