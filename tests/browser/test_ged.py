@@ -78,11 +78,66 @@ def test_upload_version_restore_trash_share(page, login, setup, tmp_path):
     assert_accessible(page)
     page.get_by_role("link", name="Procédures").click()
     page.get_by_role("link", name="Qui a accès, et pourquoi ?").click()
-    page.get_by_label("Agent ou service").select_option(label="Finances")
+    page.get_by_label("Ou un service").select_option(label="Finances")
     expect(page.locator("#ged-preview")).to_contain_text(
         "1 personne gagnera l'accès (Paul Dewitte)", timeout=10000
     )
     page.get_by_role("button", name="Enregistrer l'accès").click()
     expect(page.get_by_text("L'accès est enregistré.")).to_be_visible()
     expect(page.get_by_role("cell", name="Paul Dewitte")).to_be_visible()
+    assert_accessible(page)
+
+
+def _no_horizontal_scroll(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide at 390 px: it scrolls sideways"
+
+
+def test_folder_and_document_pages_at_390_px(page, login, setup):
+    """On a phone (390 × 844): the folder listing and the versions become labelled cards, long names wrap, no
+    sideways scroll, axe clean; the type is in words."""
+    from ged.actions import document_upload, version_create
+    from ged.office_templates import blank_bytes
+    from tests.ged.conftest import Named
+
+    me, folder = setup["me"], setup["folder"]
+    long_name = "Compte-rendu-du-conseil-communautaire-du-12-decembre-2026-version-definitive-relue.docx"
+    document, _v = document_upload(
+        folder=folder, uploaded_file_or_path=Named(blank_bytes("docx"), long_name), author=me
+    )
+    for n in range(2, 4):
+        version_create(
+            document=document,
+            uploaded_file_or_path=Named(blank_bytes("docx"), long_name),
+            author=me,
+            comment=f"Relecture numéro {n} par le service juridique, avec les annexes budgétaires",
+        )
+    document_upload(
+        folder=folder, uploaded_file_or_path=Named(b"Ordre du jour", "Ordre du jour.txt"), author=me
+    )
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("anais.decool")
+    page.goto(f"/documents/dossier/{folder.pk}/")
+    expect(page.get_by_role("link", name=long_name)).to_be_visible()
+    _no_horizontal_scroll(page)
+    type_cell = page.get_by_role("cell", name="Document Word")
+    expect(type_cell).to_be_visible()
+    # Each stacked cell says what it is (CSS data-label + ::before).
+    assert type_cell.evaluate("c => getComputedStyle(c, '::before').content") == '"Type : "'
+    assert_accessible(page)
+
+    page.get_by_role("link", name=long_name).click()
+    expect(page.get_by_role("heading", name=long_name)).to_be_visible()
+    expect(page.get_by_text("Document Word", exact=True)).to_be_visible()
+    _no_horizontal_scroll(page)
+    comment = page.get_by_role(
+        "cell", name="Relecture numéro 3 par le service juridique, avec les annexes budgétaires"
+    )
+    assert comment.evaluate("c => getComputedStyle(c, '::before').content") == '"Commentaire : "'
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Qui a accès, et pourquoi ?").first.click()
+    expect(page.get_by_role("heading", name="Qui a accès, et pourquoi ?")).to_be_visible()
+    _no_horizontal_scroll(page)
     assert_accessible(page)
