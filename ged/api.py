@@ -24,11 +24,12 @@ from .actions import (
     grant_set,
     version_create,
 )
+from .api_shares import DocumentGrantOut, document_grant_out
 from .choices import Role
 from .filetypes import type_label
 from .models import Document, FolderGroupObjectPermission, FolderUserObjectPermission
 from .permissions import access_document, access_folder, access_space, access_version, may_open_trash
-from .queries import document_versions, folder_listing, my_spaces, trash_listing
+from .queries import document_shares, document_versions, folder_listing, my_spaces, trash_listing
 from .views.common import error_text
 from .views.documents import _download
 
@@ -104,6 +105,8 @@ class DocumentOut(Schema):
     locked_by: str | None
     lock_expires_at: datetime | None
     abilities: dict[str, bool]
+    # The document's own shares, for those who may share it (editors of its folder) on its detail only.
+    grants: list[DocumentGrantOut] | None = None
 
 
 class GrantIn(StrictIn):
@@ -200,7 +203,11 @@ def _doc_out(access) -> DocumentOut:
 
 @router.get("/ged/documents/{document_id}", response={200: DocumentOut, 404: Error}, summary="Un document")
 def document(request, document_id: ObjectId):
-    return _doc_out(_guard(access_document, request.user, document_id))
+    access = _guard(access_document, request.user, document_id)
+    out = _doc_out(access)
+    if access.abilities["share_document"]:
+        out.grants = [document_grant_out(g) for g in document_shares(access.document)]
+    return out
 
 
 @router.get(

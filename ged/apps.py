@@ -13,6 +13,7 @@ class GedConfig(AppConfig):
 
         from . import hooks, onlyoffice, receivers  # noqa: F401  (leaver hook, OnlyOffice system check)
         from .api import router
+        from .api_shares import router as shares_router
         from .api_uploads import router as uploads_router
         from .demo import seed_ged
         from .onlyoffice.commands import register_outbox_kinds
@@ -38,4 +39,5 @@ class GedConfig(AppConfig):
         registry.register_search_source(key="ged", label=_("Documents"), search=hooks.search, order=30)
         registry.register_demo_seeder(key="ged", seeder=seed_ged, order=50)
         api.add_router("/", router)
+        api.add_router("/", shares_router)
         api.add_router("/", uploads_router)

@@ -57,19 +57,38 @@ class MoveForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    principal = forms.CharField(label=_("Agent ou service"), max_length=40)
+    """Who gets a role: an agent found by name (radio buttons `principal` = "u<id>", filled by the agent
+    search) or a department (`group`). `cleaned_data["principal"]` is ("user", User) or ("group", Group).
+    The same form shares a folder (roles) and a single document (share roles)."""
+
+    principal = forms.CharField(label=_("Agent"), max_length=40, required=False)
+    group = forms.TypedChoiceField(label=_("Ou un service"), coerce=int, required=False, empty_value=None)
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.READER)
 
-    def __init__(self, *args, users=(), groups=(), **kwargs):
+    def __init__(self, *args, groups=(), roles=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["principal"].widget = forms.Select(
-            choices=[("", "—")]
-            + [(str(_("Services")), [(f"g{g.pk}", g.department.name) for g in groups])]
-            + [(str(_("Agents")), [(f"u{u.pk}", u.get_full_name() or u.username) for u in users])]
-        )
+        self.groups = {g.pk: g for g in groups}
+        self.fields["group"].choices = [("", "—")] + [(g.pk, g.department.name) for g in groups]
+        if roles is not None:
+            self.fields["role"].choices = roles
+
+    def clean(self):
+        data = super().clean()
+        agent, group = data.get("principal"), data.get("group")
+        if agent and group:
+            raise forms.ValidationError(_("Choisissez un agent ou un service, pas les deux."))
+        if group:
+            data["principal"] = ("group", self.groups[group])
+        elif not agent:
+            raise forms.ValidationError(
+                _("Choisissez un agent (cherchez-le par son nom) ou un service dans la liste.")
+            )
+        return data
 
     def clean_principal(self):
         value = self.cleaned_data["principal"]
+        if not value:
+            return None
         try:
             kind, pk = value[0], parse_id(value[1:])
             if kind == "u":

@@ -11,13 +11,21 @@ object), one for the folder (with its space), one for its ancestors; listings th
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Value
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.http import Http404
 
 from intranet.params import BadParameter, parse_id
 
-from .choices import ROLE_BY_CODENAME, Role, SpacePolicy
-from .models import Document, Folder, FolderGroupObjectPermission, FolderUserObjectPermission, Space, Version
+from .choices import ROLE_BY_CODENAME, Role, ShareRole, SpacePolicy
+from .models import (
+    Document,
+    DocumentGrant,
+    Folder,
+    FolderGroupObjectPermission,
+    FolderUserObjectPermission,
+    Space,
+    Version,
+)
 
 STEPLEN = Folder.steplen
 
@@ -115,6 +123,44 @@ def child_role(user, space: Space, parent_role: Role | None, child: Folder) -> R
     return Role.highest(parent_role, *own)
 
 
+# --- Documents shared on their own (DocumentGrant) ---------------------------------------------------------
+
+
+def shares_q(user) -> Q:
+    """Document grants naming the agent or one of their groups (a department's group)."""
+    return Q(user_id=user.pk) | Q(group__user=user.pk)
+
+
+def shared_documents_subquery(user):
+    """Ids of the documents shared with the agent, as a subquery (no query of its own)."""
+    return DocumentGrant.objects.filter(shares_q(user)).values("document_id")
+
+
+def shared_role_subquery(user):
+    """The agent's highest share role on the outer document (None without a grant). The roles are "editor"
+    and "reader" only (a check constraint), so the first in alphabetical order is the highest."""
+    grants = DocumentGrant.objects.filter(shares_q(user), document=OuterRef("pk"))
+    return Subquery(grants.order_by("role").values("role")[:1])
+
+
+def shared_role(user, document: Document) -> Role | None:
+    """The role a document grant gives the agent on `document` alone: READER, CONTRIBUTOR (may send new
+    versions) or None. Free when `access_document` fetched the document for this agent, one query otherwise.
+    Inactive and anonymous accounts get None, like everywhere."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if getattr(document, "ged_shared_for", None) == user.pk:
+        value = document.ged_shared_role
+    else:
+        value = (
+            DocumentGrant.objects.filter(shares_q(user), document_id=document.pk)
+            .order_by("role")
+            .values_list("role", flat=True)
+            .first()
+        )
+    return ShareRole(value).role if value else None
+
+
 def has_grant_below(user, path: str) -> bool:
     """A grant on a descendant: the agent may walk through this folder to reach it (names only)."""
     return any(g.path.startswith(path) and g.path != path for g in user_grants(user))
@@ -145,7 +191,12 @@ def folder_abilities(role, folder: Folder, *, traversable: bool = False) -> dict
     }
 
 
-def document_abilities(user, role, document: Document, now=None) -> dict[str, bool]:
+def document_abilities(user, role, document: Document, now=None, *, shared=None) -> dict[str, bool]:
+    """`role`: the agent's role on the document's folder; `shared`: what a document grant gives on this
+    document alone (reader or contributor). Sharing the document needs editor on its folder; the access
+    explanation and everything about the folder need a role on the folder."""
+    folder_role = role
+    role = Role.highest(role, shared)
     locked = document.lock_active(now)
     mine = locked and document.lock_holder_id == user.pk
     blocked = locked and not mine
@@ -154,7 +205,7 @@ def document_abilities(user, role, document: Document, now=None) -> dict[str, bo
         "read": at_least(role, Role.READER),
         "download": at_least(role, Role.READER),
         "follow": at_least(role, Role.READER) and live,
-        "view_access": at_least(role, Role.READER),
+        "view_access": at_least(folder_role, Role.READER),
         "upload_version": at_least(role, Role.CONTRIBUTOR) and live and not blocked,
         "restore_version": at_least(role, Role.CONTRIBUTOR) and live and not blocked,
         "lock": at_least(role, Role.CONTRIBUTOR) and live and not locked,
@@ -165,7 +216,8 @@ def document_abilities(user, role, document: Document, now=None) -> dict[str, bo
         "trash": at_least(role, Role.EDITOR) and live and not blocked,
         "restore": at_least(role, Role.EDITOR) and not live,
         "purge": at_least(role, Role.MANAGER) and not live,
-        "share": at_least(role, Role.MANAGER),
+        "share": at_least(folder_role, Role.MANAGER),
+        "share_document": at_least(folder_role, Role.EDITOR) and live,
     }
 
 
@@ -183,8 +235,14 @@ class FolderAccess:
 class DocumentAccess:
     document: Document
     folder_access: FolderAccess
-    role: Role | None
+    role: Role | None  # the effective role: the folder's, raised by a document grant
     abilities: dict = field(default_factory=dict)
+    shared: Role | None = None  # what a document grant gives on this document alone
+
+    @property
+    def via_share(self) -> bool:
+        """Read only through a document grant: the folder (its name, listing, access) stays out of sight."""
+        return self.shared is not None and not at_least(self.folder_access.role, Role.READER)
 
 
 def _chain(folder: Folder) -> list[Folder]:
@@ -248,24 +306,30 @@ def access_space(user, slug: str) -> FolderAccess:
 
 def document_access(user, document: Document, fa: FolderAccess | None = None) -> DocumentAccess:
     fa = fa or folder_access(user, document.folder)
+    shared = shared_role(user, document)
     return DocumentAccess(
         document=document,
         folder_access=fa,
-        role=fa.role,
-        abilities=document_abilities(user, fa.role, document),
+        role=Role.highest(fa.role, shared),
+        abilities=document_abilities(user, fa.role, document, shared=shared),
+        shared=shared,
     )
 
 
 def access_document(user, pk, *, need: str = "read", trashed: bool = False) -> DocumentAccess:
     """A document (live, or trashed when `trashed`) the agent may `need`, or 404."""
+    qs = Document.objects.select_related("folder", "folder__space", "current_version", "lock_holder")
+    if user.is_authenticated and user.is_active:
+        # The agent's document grant comes with the row: no query of its own.
+        qs = qs.annotate(ged_shared_role=shared_role_subquery(user))
     try:
-        document = (
-            Document.objects.select_related("folder", "folder__space", "current_version", "lock_holder")
-            .filter(trashed_at__isnull=not trashed, space__archived_at__isnull=True)
-            .get(pk=parse_id(pk))
+        document = qs.filter(trashed_at__isnull=not trashed, space__archived_at__isnull=True).get(
+            pk=parse_id(pk)
         )
     except (Document.DoesNotExist, BadParameter):
         raise Http404 from None
+    if user.is_authenticated and user.is_active:
+        document.ged_shared_for = user.pk
     document.folder.space = document.folder.space  # same object for chain and space
     access = document_access(user, document)
     if not access.abilities.get(need):
@@ -313,9 +377,9 @@ def abilities(user, obj) -> dict[str, bool]:
 
 def readable_documents_q(user, prefix: str = "") -> Q:
     """A filter on documents (or on anything through `prefix`, e.g. "document__") keeping those the agent
-    may read: path prefixes of readable folders, minus restricted subtrees, never in an archived space.
-    Anonymous and deactivated accounts read nothing, as `abilities` says. Costs the grants query (cached)
-    and one query for the restricted folders."""
+    may read: path prefixes of readable folders, minus restricted subtrees, plus the documents shared with
+    them or their groups (a subquery), never in an archived space. Anonymous and deactivated accounts read
+    nothing, as `abilities` says. Costs the grants query (cached) and one query for the restricted folders."""
     live_space = Q(**{f"{prefix}space__archived_at__isnull": True})
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -334,6 +398,7 @@ def readable_documents_q(user, prefix: str = "") -> Q:
             if r_path.startswith(path) and r_path != path:
                 q &= ~Q(**{f"{prefix}folder__path__startswith": r_path})
         branches.append(q)
+    branches.append(Q(**{f"{prefix}pk__in": shared_documents_subquery(user)}))
     q_open = Q(**{f"{prefix}space__policy": SpacePolicy.OPEN})
     for r_path, policy in restricted:
         if policy == SpacePolicy.OPEN:
@@ -379,8 +444,9 @@ def prime_grants(users) -> None:
 
 def users_who_may(recipients, *, document: Document | None = None, folder: Folder | None = None, need="read"):
     """The ids among `recipients` (users or ids) who may `need` the document (or folder) right now: the
-    same functions as its own page, evaluated at send time. Inactive accounts, an archived space and a
-    trashed document or folder (for reading) leave nobody. Four queries, whatever the number of recipients."""
+    same functions as its own page, evaluated at send time (document grants included). Inactive accounts, an
+    archived space and a trashed document or folder (for reading) leave nobody. Five queries for a document,
+    four for a folder, whatever the number of recipients."""
     from django.contrib.auth import get_user_model
 
     ids = {int(getattr(r, "pk", r)) for r in recipients if getattr(r, "pk", r) is not None}
@@ -396,11 +462,21 @@ def users_who_may(recipients, *, document: Document | None = None, folder: Folde
     chain = _chain(target)
     users = list(get_user_model().objects.filter(pk__in=sorted(ids), is_active=True))
     prime_grants(users)
+    shared: dict[int, Role] = {}
+    if document is not None:
+        mine = DocumentGrant.objects.filter(document_id=document.pk)
+        rows = (
+            mine.filter(user_id__in=sorted(ids))
+            .values_list("user_id", "role")
+            .union(mine.filter(group__user__in=sorted(ids)).values_list("group__user", "role"), all=True)
+        )
+        for uid, value in rows:
+            shared[uid] = Role.highest(shared.get(uid), ShareRole(value).role)
     out = []
     for user in users:
         role = role_in_chain(user, space, chain)
         if document is not None:
-            allowed = document_abilities(user, role, document).get(need)
+            allowed = document_abilities(user, role, document, shared=shared.get(user.pk)).get(need)
         else:
             allowed = folder_abilities(role, target).get(need)
         if allowed:

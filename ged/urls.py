@@ -40,6 +40,9 @@ urlpatterns = [
     path("document/<id:pk>/pdf/", office.download_pdf, name="download_pdf"),
     path("document/<id:pk>/pdf/etat/", office.download_pdf_status, name="download_pdf_status"),
     path("document/<id:pk>/acces/", access.document_access_view, name="document_access"),
+    path("document/<id:pk>/acces/partager/", access.share_document, name="document_share"),
+    path("document/<id:pk>/acces/retirer/", access.unshare_document, name="document_unshare"),
+    path("agents/", access.agents, name="agents"),
     path("document/<id:pk>/en-ligne/", onlyoffice.editor, name="onlyoffice_editor"),
     path("document/<id:pk>/en-ligne/historique/", onlyoffice.history, name="onlyoffice_history"),
     path(

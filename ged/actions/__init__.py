@@ -6,6 +6,7 @@ from .blobs import blob_file_remove, blobs_sweep
 from .documents import document_lock, document_move, document_unlock, document_update, follow_toggle
 from .folders import folder_create, folder_delete, folder_move, folder_rename, folder_restrict
 from .grants import folder_grants_for_group, grant_revoke, grant_set, role_permission
+from .shares import document_share, document_unshare
 from .spaces import leaver_spaces_notify, space_create
 from .trash import document_purge, document_restore, document_trash, restore_destination, trash_purge_expired
 from .uploads import (
@@ -57,6 +58,8 @@ __all__ = [
     "document_restore",
     "document_purge",
     "trash_purge_expired",
+    "document_share",
+    "document_unshare",
     "OffsetMismatch",
     "SessionBusy",
     "IncompleteChunk",

@@ -6,7 +6,6 @@ from .access import (
     GrantLine,
     PersonAccess,
     explain_access,
-    grant_choices,
     preview_change,
 )
 from .activity import activity
@@ -26,6 +25,7 @@ from .listings import (
 )
 from .people import department_spaces_for, spaces_of_person
 from .search import search_documents
+from .shares import agents_matching, department_groups, document_shares, shared_with_me
 from .trash import trash_listing
 from .uploads import upload_session_for
 
@@ -51,8 +51,11 @@ __all__ = [
     "explain_access",
     "AccessPreview",
     "preview_change",
-    "grant_choices",
     "spaces_of_person",
     "department_spaces_for",
+    "document_shares",
+    "shared_with_me",
+    "agents_matching",
+    "department_groups",
     "upload_session_for",
 ]

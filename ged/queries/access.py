@@ -259,17 +259,3 @@ def _copy(line: GrantLine) -> GrantLine:
         line.grant_pk,
     )
 
-
-def grant_choices() -> tuple[list, list]:
-    """Agents and departments for the sharing form: two queries."""
-    users = list(
-        User.objects.filter(is_active=True)
-        .only("id", "first_name", "last_name", "username")
-        .order_by("last_name", "first_name")
-    )
-    groups = list(
-        Group.objects.filter(department__isnull=False)
-        .select_related("department")
-        .order_by("department__name")
-    )
-    return users, groups

@@ -1,4 +1,5 @@
-"""« Qui a accès, et pourquoi ? »: the explanation, the sharing form with its preview, restriction."""
+"""« Qui a accès, et pourquoi ? »: the explanation, the sharing forms (a folder; a single document) with the
+agent search by name and the preview, restriction."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,15 +8,29 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..actions import folder_restrict, grant_revoke, grant_set
+from ..actions import document_share, document_unshare, folder_restrict, grant_revoke, grant_set
+from ..choices import ShareRole
 from ..forms import GrantForm, RevokeForm
 from ..permissions import access_document, access_folder
-from ..queries import explain_access, grant_choices, preview_change
+from ..queries import agents_matching, department_groups, document_shares, explain_access, preview_change
+from ..queries.shares import AGENTS_LIMIT
 from .common import error_text
 
+AGENT_QUERY_MIN = 2
 
-def _render(request, access, *, document=None, form=None, status=200):
+
+def _agent_query(request) -> str:
+    return " ".join(str(request.GET.get("q", ""))[:100].split())
+
+
+def _agents_context(query: str, prefix: str = "") -> dict:
+    agents = agents_matching(query) if len(query) >= AGENT_QUERY_MIN else []
+    return {"agents": agents, "agent_query": query, "limit": AGENTS_LIMIT, "prefix": prefix}
+
+
+def _render(request, access, *, document_access=None, form=None, status=200):
     explanation = explain_access(access.folder, access.chain, access.space)
+    document = document_access.document if document_access else None
     context = {
         "access": access,
         "space": access.space,
@@ -24,9 +39,16 @@ def _render(request, access, *, document=None, form=None, status=200):
         "explanation": explanation,
         "abilities": access.abilities,
     }
-    if access.abilities["share"] and document is None:
-        users, groups = grant_choices()
-        context["form"] = form or GrantForm(users=users, groups=groups)
+    sharing = access.abilities["share"] and document is None
+    if document is not None:
+        context["shares"] = document_shares(document)
+        context["document_abilities"] = document_access.abilities
+        sharing = document_access.abilities["share_document"]
+    if sharing:
+        groups = department_groups()
+        roles = ShareRole.choices if document is not None else None
+        context["form"] = form or GrantForm(groups=groups, roles=roles)
+        context.update(_agents_context(_agent_query(request)))
     return render(request, "ged/access.html", context, status=status)
 
 
@@ -39,14 +61,59 @@ def folder_access_view(request, pk):
 @require_GET
 def document_access_view(request, pk):
     doc_access = access_document(request.user, pk, need="view_access")
-    return _render(request, doc_access.folder_access, document=doc_access.document)
+    return _render(request, doc_access.folder_access, document_access=doc_access)
+
+
+@require_GET
+def agents(request):
+    """htmx: the active agents matching a name or a department (at most 20), as radio buttons for a sharing
+    form. Shows what the directory shows: names and departments, nothing else."""
+    prefix = str(request.GET.get("prefix", ""))[:20]
+    if not prefix.replace("-", "").isalnum():
+        prefix = ""
+    return render(request, "ged/_agents.html", _agents_context(_agent_query(request), prefix))
+
+
+@require_POST
+def share_document(request, pk):
+    """Share one document with an agent or a department (editors of its folder)."""
+    doc_access = access_document(request.user, pk, need="share_document")
+    form = GrantForm(request.POST, groups=department_groups(), roles=ShareRole.choices)
+    if not form.is_valid():
+        return _render(request, doc_access.folder_access, document_access=doc_access, form=form, status=400)
+    kind, principal = form.cleaned_data["principal"]
+    try:
+        document_share(
+            document=doc_access.document,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            request=request,
+            **{kind: principal},
+        )
+    except ValidationError as exc:
+        form.add_error(None, error_text(exc))
+        return _render(request, doc_access.folder_access, document_access=doc_access, form=form, status=400)
+    messages.success(request, _("Le document est partagé."))
+    return redirect("ged:document_access", pk=pk)
+
+
+@require_POST
+def unshare_document(request, pk):
+    doc_access = access_document(request.user, pk, need="share_document")
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        kind, principal = form.cleaned_data["principal"]
+        if document_unshare(
+            document=doc_access.document, actor=request.user, request=request, **{kind: principal}
+        ):
+            messages.success(request, _("Le partage est retiré."))
+    return redirect("ged:document_access", pk=pk)
 
 
 @require_POST
 def grant(request, pk):
     access = access_folder(request.user, pk, need="share")
-    users, groups = grant_choices()
-    form = GrantForm(request.POST, users=users, groups=groups)
+    form = GrantForm(request.POST, groups=department_groups())
     if not form.is_valid():
         return _render(request, access, form=form, status=400)
     kind, principal = form.cleaned_data["principal"]
@@ -72,9 +139,8 @@ def preview(request, pk):
     change = request.POST.get("change", "grant")
     kwargs = {}
     if change in {"grant", "revoke"}:
-        users, groups = grant_choices() if change == "grant" else ((), ())
         form = (
-            GrantForm(request.POST, users=users, groups=groups)
+            GrantForm(request.POST, groups=department_groups())
             if change == "grant"
             else RevokeForm(request.POST)
         )

@@ -9,17 +9,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..actions import space_create
 from ..forms import SpaceForm
 from ..permissions import access_space, may_open_trash
-from ..queries import activity, folder_listing, my_spaces, search_documents, trash_listing
+from ..queries import activity, folder_listing, my_spaces, search_documents, shared_with_me, trash_listing
 from .common import error_text
 from .folders import folder_context
+
+SHARED_ON_HOME = 50
 
 
 @require_GET
 def spaces(request):
+    shared = list(shared_with_me(request.user)[: SHARED_ON_HOME + 1])
     return render(
         request,
         "ged/spaces.html",
-        {"spaces": my_spaces(request.user), "can_create": request.user.has_perm("ged.add_space")},
+        {
+            "spaces": my_spaces(request.user),
+            "shared": shared[:SHARED_ON_HOME],
+            "shared_more": len(shared) > SHARED_ON_HOME,
+            "can_create": request.user.has_perm("ged.add_space"),
+        },
     )
 
 
