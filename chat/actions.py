@@ -338,16 +338,18 @@ def _notify_direct(message: Message, author_name: str) -> None:
 def message_post(*, salon: Salon, author, text: str, reply_to: Message | None = None) -> Message:
     """A web message: checks membership now (not just when the page opened), stores, pushes, bridges."""
     text = _clean_text(text)
-    membership = Membership.objects.filter(salon=salon, user=author).first()
-    if membership is None or not author.is_active:
+    if not author.is_active:
         raise PermissionDenied
-    if salon.archived:
-        raise ValidationError(_("Ce salon est archivé : on ne peut plus y écrire."))
     if reply_to is not None and reply_to.salon_id != salon.pk:
         reply_to = None
     html, mentioned = _render(salon, text)
     message = Message.objects.create(salon=salon, author=author, text=text, html=html, reply_to=reply_to)
-    Membership.objects.filter(pk=membership.pk).update(last_read_id=message.pk)
+    # The membership check and the author's read marker in one statement (one round trip less on every post,
+    # bench B6): no row updated means not a member, and the transaction rolls the message back.
+    if not Membership.objects.filter(salon=salon, user=author).update(last_read_id=message.pk):
+        raise PermissionDenied
+    if salon.archived:
+        raise ValidationError(_("Ce salon est archivé : on ne peut plus y écrire."))
     author_name = _full_name(author)
     _notify_mentions(message, mentioned, author_name)
     _notify_direct(message, author_name)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from intranet.notifications.push import user_group
 from intranet.params import BadParameter, is_valid_id, parse_datetime, parse_id
-from intranet.people.sessions import session_group, session_is_current
+from intranet.people.sessions import session_group, session_matches
 from intranet.sockets import JsonSocketConsumer
 
 from .fanout import fanout
@@ -42,18 +42,40 @@ def _is_member(user, salon_id: int) -> bool:
     return Membership.objects.filter(user_id=user.pk, salon_id=salon_id, user__is_active=True).exists()
 
 
+class SessionEnded(Exception):
+    """The session this socket was opened under no longer logs its agent in (R13)."""
+
+
 @database_sync_to_async
-def _handle(user, salon_id: int, content: dict) -> dict | None:
-    """Run one client command through the actions; returns an answer for this socket only, or None."""
+def _command(session_key, user, salon_id: int, content: dict) -> dict | None:
+    """One client command in one trip to the database thread: the session re-check (R13), the membership
+    re-check, then the action. Returns an answer for this socket only, or None; raises SessionEnded or
+    PermissionDenied. The membership, the agent's row (the session check needs it fresh) and the salon come
+    in one query."""
     from django.contrib.auth import get_user_model
 
-    from . import actions
-    from .models import Membership, Message
+    from .models import Membership
 
-    membership = Membership.objects.select_related("salon").filter(user_id=user.pk, salon_id=salon_id).first()
-    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-    if membership is None or fresh is None:
+    membership = (
+        Membership.objects.select_related("salon", "user")
+        .filter(user_id=user.pk, salon_id=salon_id, user__is_active=True)
+        .first()
+    )
+    fresh = membership.user if membership is not None else None
+    if fresh is None:  # not a member, or not active: which one decides how the socket closes
+        fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+    if not session_matches(session_key, user, fresh):
+        raise SessionEnded
+    if membership is None:
         raise PermissionDenied
+    return _handle(membership, fresh, salon_id, content)
+
+
+def _handle(membership, fresh, salon_id: int, content: dict) -> dict | None:
+    """Run one client command of a checked member through the actions."""
+    from . import actions
+    from .models import Message
+
     kind = content.get("type")
     if kind == "post":
         reply_to = None
@@ -174,24 +196,28 @@ class SalonConsumer(JsonSocketConsumer):
         if writer is not None and writer is not asyncio.current_task():
             writer.cancel()
 
-    def offer(self, text: str) -> bool:
-        """Queue one salon event for this socket (called by the fan-out, never waits). False when the queue
-        is full (the client stopped reading) or the socket is closing."""
+    def offer(self, message: dict) -> bool:
+        """Queue one salon event for this socket (called by the fan-out, never waits): `message` is the ASGI
+        "websocket.send" the fan-out built once for every socket (never modified). False when the queue is
+        full (the client stopped reading) or the socket is closing."""
         if getattr(self, "salon_group", None) is None:
             return False
         # Between the join and the accept, events wait in the queue for the writer started at accept.
         try:
-            self.outbox.put_nowait(text)
+            self.outbox.put_nowait(message)
         except asyncio.QueueFull:
             return False
         return True
 
     async def _write(self) -> None:
-        """This socket's writer: the only task that waits for this client to read."""
+        """This socket's writer: the only task that waits for this client to read. It hands the shared
+        message straight to the server (`base_send`, below the consumer's own send helpers): this runs once
+        per socket for every message of the salon."""
+        send = self.base_send
         while True:
-            text = await self.outbox.get()
+            message = await self.outbox.get()
             try:
-                await self.send(text_data=text)
+                await send(message)
             except Exception:  # noqa: BLE001  (the connection went away meanwhile)
                 return
 
@@ -219,13 +245,13 @@ class SalonConsumer(JsonSocketConsumer):
             return
         # R13: a socket outlives nothing. If its session ended (logout, password change, deactivation) and
         # the close has not reached it yet, the command is refused and the socket closed.
-        if not await database_sync_to_async(session_is_current)(
-            getattr(self, "session_key", None), self.scope["user"]
-        ):
+        try:
+            answer = await _command(
+                getattr(self, "session_key", None), self.scope["user"], self.salon_id, content
+            )
+        except SessionEnded:
             await self.session_close({})
             return
-        try:
-            answer = await _handle(self.scope["user"], self.salon_id, content)
         except PermissionDenied:
             await self._revoked()
             return

@@ -112,9 +112,10 @@ class Fanout:
             group = event.get("group", "")
             sockets = list(self.sockets.get(group, ()))
             if event.get("type") == "chat.event":
-                text = event["text"]
+                # One ASGI message for every socket: the text was serialised once, upstream (push.py).
+                message = {"type": "websocket.send", "text": event["text"]}
                 for consumer in sockets:
-                    if not consumer.offer(text):
+                    if not consumer.offer(message):
                         # Its queue is full (a client that stopped reading) or it is closing: it leaves the
                         # fan-out now, and closes in its own task so that nothing here waits for it.
                         self.sockets[group].discard(consumer)
@@ -156,7 +157,7 @@ class Fanout:
                     asyncio.ensure_future(consumer.overflow())
 
 
-RESYNC = '{"type":"resync"}'
+RESYNC = {"type": "websocket.send", "text": '{"type":"resync"}'}  # shared, never modified
 _fanouts: dict[tuple[int, int], Fanout] = {}
 
 

@@ -34,14 +34,22 @@ def session_is_current(session_key: str | None, user) -> bool:
 
     if not session_key or user is None or not getattr(user, "pk", None):
         return False
+    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+    return session_matches(session_key, user, fresh)
+
+
+def session_matches(session_key: str | None, user, fresh) -> bool:
+    """`session_is_current` for a caller that has just read the user's row itself (`fresh`: the active user
+    with that pk, or None), e.g. joined to the row it needs anyway: one query fewer per command."""
+    if not session_key or user is None or not getattr(user, "pk", None) or fresh is None:
+        return False
+    if fresh.pk != user.pk or not fresh.is_active:
+        return False
     # load() answers {} for a session that was deleted or has expired.
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
     if str(data.get(SESSION_KEY)) != str(user.pk):
         return False
     if data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
-        return False
-    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-    if fresh is None:
         return False
     return constant_time_compare(data.get(HASH_SESSION_KEY) or "", fresh.get_session_auth_hash())
 
