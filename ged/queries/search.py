@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import Substr
 
 from ..models import Document, Space
@@ -17,7 +17,8 @@ def search_documents(
 ) -> tuple[list[dict], int]:
     """Full text over title, description, tags and extracted text, restricted to readable documents.
     PostgreSQL: the stored search vector, French and accent-insensitive (settings.SEARCH_CONFIG); SQLite:
-    case-insensitive containment. Queries: the gate's (grants, restricted folders), a count, the page."""
+    case-insensitive containment. Queries: the gate's (grants, cached; restricted folders) and the page
+    with its count."""
     query = " ".join(query.split())[:200]
     if not query:
         return [], 0
@@ -42,12 +43,15 @@ def search_documents(
                 | Q(text_content__icontains=term)
             )
         qs = qs.order_by("-updated_at")
-    total = qs.count()
+    if limit <= 0:
+        return [], qs.count()
+    # The count comes with the page (a window over every match, computed before the LIMIT): one query.
     rows = list(
-        qs.annotate(excerpt=Substr("text_content", 1, 400)).values(
-            "id", "title", "description", "excerpt", "space__name", "folder__name"
+        qs.annotate(excerpt=Substr("text_content", 1, 400), total=Window(Count("id"))).values(
+            "id", "title", "description", "excerpt", "space__name", "folder__name", "total"
         )[:limit]
     )
+    total = rows[0]["total"] if rows else 0
     for row in rows:
         row["snippet"] = _snippet(row["description"] + " " + (row["excerpt"] or ""), query)
     return rows, total
