@@ -1,5 +1,11 @@
 """Import a file share into a space: keeps the tree, names and modification times, deduplicates, skips and
-reports what it cannot take, writes a CSV report, and imports nothing twice when re-run (or resumed)."""
+reports what it cannot take, writes a CSV report, and imports nothing twice when re-run (or resumed).
+
+Why an interrupted import (even `kill -9`) can be resumed: each file is one transaction that stores the
+document with its `import_key` (space + source path), so a file is either wholly imported or not at all, and
+folders are found again by name. A plain re-run also brings changed files in as new versions; `--resume`
+only finishes the job: a file whose key is already imported is skipped without being read, and its text is
+extracted again if the interrupted run died before doing it (extraction runs after the commit)."""
 
 import csv
 import os
@@ -16,6 +22,7 @@ from ged.actions import document_upload, folder_create, version_create
 from ged.actions.titles import live_namesake
 from ged.models import Document, Folder, Space
 from ged.names import clean_name
+from ged.tasks import extract_text
 
 
 class Command(BaseCommand):
@@ -37,13 +44,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--resume",
             action="store_true",
-            help="Reprend un import interrompu (ce qui est déjà importé est ignoré)",
+            help=(
+                "Reprend un import interrompu : les fichiers déjà importés sont ignorés sans être relus "
+                "(leur texte est extrait s'il manque), les autres sont importés"
+            ),
         )
         parser.add_argument(
             "--report", default="", help="Fichier CSV du rapport (défaut : ged-import-<espace>-<date>.csv)"
         )
 
-    def handle(self, source, space, folder, dry_run, resume, report, **options):
+    def handle(self, source, space, folder, dry_run, resume, report, verbosity=1, **options):
         root = Path(source).resolve()
         if not root.is_dir():
             raise CommandError(f"Le dossier source « {source} » n'existe pas ou n'est pas lisible.")
@@ -52,8 +62,10 @@ class Command(BaseCommand):
         except Space.DoesNotExist:
             raise CommandError(f"Aucun espace n'a l'identifiant « {space} ».") from None
         self.dry_run = dry_run
+        self.resume = resume
+        self.verbosity = verbosity
         self.limit = settings.GED_MAX_UPLOAD_MB * 1024 * 1024
-        self.counts = {"imported": 0, "version": 0, "unchanged": 0, "skipped": 0, "folder": 0}
+        self.counts = {"imported": 0, "version": 0, "unchanged": 0, "skipped": 0, "folder": 0, "resumed": 0}
         target = self.space.root
         for part in [p for p in folder.split("/") if p.strip()]:
             target = self._folder(target, part)
@@ -67,13 +79,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{prefix}{c['imported']} fichier(s) importé(s), {c['version']} "
             f"nouvelle(s) version(s), {c['unchanged']} déjà présent(s), "
-            f"{c['skipped']} ignoré(s), {c['folder']} dossier(s) créé(s). Rapport : {report}"
+            f"{c['skipped']} ignoré(s), {c['folder']} dossier(s) créé(s)"
+            + (f", {c['resumed']} texte(s) à extraire de nouveau" if c["resumed"] else "")
+            + f". Rapport : {report}"
         )
 
     def _row(self, status, path, dest="", detail=""):
         self.writer.writerow([status, str(path), dest, detail])
         if status in {"ignoré", "erreur"}:
             self.stderr.write(f"{status} : {path} — {detail}")
+        elif self.verbosity >= 2:
+            self.stdout.write(f"{status} : {path}")
 
     def _folder(self, parent: Folder, raw_name: str) -> Folder:
         name = clean_name(raw_name)
@@ -142,6 +158,9 @@ class Command(BaseCommand):
         title = clean_name(path.name)
         dest = f"{target.name}/{title}"
         existing = Document.objects.filter(import_key=key).select_related("current_version").first()
+        if self.resume and existing is not None:
+            self._resumed(existing, path, dest)
+            return
         if existing is None:
             existing = live_namesake(target.pk, title)
         if existing is not None and existing.current_version_id:
@@ -187,6 +206,18 @@ class Command(BaseCommand):
             self._row("ignoré", path, dest, f"illisible ({exc.strerror})")
             self.counts["skipped"] += 1
         sys.stdout.flush()
+
+    def _resumed(self, document: Document, path: Path, dest: str) -> None:
+        """Already imported by an earlier run: skipped unread; its text extracted again if that run was
+        killed between the commit and the extraction."""
+        cv = document.current_version
+        if not self.dry_run and cv is not None and document.text_version != cv.number:
+            extract_text.enqueue(cv.pk)
+            self.counts["resumed"] += 1
+            self._row("déjà importé", path, dest, "texte à extraire de nouveau")
+        else:
+            self._row("déjà importé", path, dest)
+        self.counts["unchanged"] += 1
 
 
 def _sha(path: Path) -> str:
