@@ -23,6 +23,7 @@ class Oracle:
     doc_folder: dict = field(default_factory=dict)
     doc_trashed: dict = field(default_factory=dict)
     grants: dict = field(default_factory=dict)  # (kind, principal, folder) -> role
+    shares: dict = field(default_factory=dict)  # (kind, principal, document) -> Role.READER | CONTRIBUTOR
     members: set = field(default_factory=set)  # user ids in the group
     group: int = 0
     active: dict = field(default_factory=dict)
@@ -73,8 +74,18 @@ class Oracle:
             return False
         return self.role(user, folder) is not None or self.has_grant_below(user, folder)
 
+    def shared(self, user, doc):
+        """A document grant's role (reader or contributor: « peut modifier »), nothing for an inactive
+        account; it follows the document wherever it goes."""
+        if not self.active[user]:
+            return None
+        return highest([self.shares.get((k, p, doc)) for k, p in self.principals(user)])
+
+    def doc_rank(self, user, doc):
+        return max(RANK[self.role(user, self.doc_folder[doc])], RANK[self.shared(user, doc)])
+
     def reads(self, user, doc):
-        return not self.doc_trashed[doc] and RANK[self.role(user, self.doc_folder[doc])] >= 1
+        return not self.doc_trashed[doc] and self.doc_rank(user, doc) >= 1
 
     def readable(self, user):
         return {d for d in self.doc_folder if self.reads(user, d)}

@@ -1,7 +1,7 @@
 """R5 as a Hypothesis state machine: grants, roles, moves, restrictions, memberships, deactivations, trash,
-restore, folder deletion, follows and new versions, in an open, a private and a secret space, all through the
-real actions (or the public routes); after every step a small pure-Python oracle is compared with every
-entry point (security.md R5, R11).
+restore, folder deletion, follows, new versions and single-document shares, in an open, a private and a
+secret space, all through the real actions (or the public routes); after every step a small pure-Python
+oracle is compared with every entry point (security.md R5, R11).
 
 `GedMachine` is driven by Hypothesis in test_state_machine.py; `replay()` runs a saved sequence of steps as a
 plain regression test."""
@@ -22,7 +22,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ged.actions import (
     document_move,
     document_restore,
+    document_share,
     document_trash,
+    document_unshare,
     document_update,
     document_upload,
     folder_create,
@@ -34,7 +36,7 @@ from ged.actions import (
     space_create,
     version_create,
 )
-from ged.choices import Role, SpacePolicy
+from ged.choices import Role, ShareRole, SpacePolicy
 from ged.models import Document, Folder
 from ged.permissions import (
     access_document,
@@ -325,6 +327,36 @@ class GedMachine(RuleBasedStateMachine):
         if allowed:
             o.follows ^= {(user.pk, kind, pk)}
 
+    @rule(
+        principal=st.integers(0, AGENTS),
+        d=st.integers(0, 8),
+        role=st.sampled_from([ShareRole.READER, ShareRole.EDITOR]),
+        take_back=st.booleans(),
+    )
+    def share_document(self, principal, d, role, take_back):
+        """Share one live document with an agent or the group, or take the share back."""
+        live = [x for x in self.docs if not self.o.doc_trashed[x]]
+        if not live:
+            return
+        doc = live[d % len(live)]
+        o = self.o
+        if principal == AGENTS:
+            key, target = ("group", o.group), {"group": self.group}
+            recipients = {u for u in o.members if o.active[u]}
+        else:
+            user = self.user(principal)
+            if not o.active[user.pk]:
+                return  # refused with a French message, nothing changes
+            key, target = ("user", user.pk), {"user": user}
+            recipients = {user.pk}
+        if take_back:
+            document_unshare(document=self.document(doc), actor=self.manager, **target)
+            o.shares.pop((*key, doc), None)
+            return
+        document_share(document=self.document(doc), role=role, actor=self.manager, **target)
+        o.shares[(*key, doc)] = role.role
+        o.note(recipients, "ged.share")
+
     @rule(d=st.integers(0, 8))
     def upload_version(self, d):
         live = [x for x in self.docs if not self.o.doc_trashed[x]]
@@ -388,7 +420,7 @@ class GedMachine(RuleBasedStateMachine):
                 response = c.get(f"/documents/document/{doc}/en-ligne/")
                 assert response.status_code == (200 if doc in readable else 404), ("editor", doc)
                 if doc in readable:
-                    edit = RANK[o.role(v, o.doc_folder[doc])] >= 2
+                    edit = o.doc_rank(v, doc) >= 2
                     assert response.context["editing"] == edit, ("editor mode", doc, edit)
         for folder in third(self.folders):
             response = c.get(f"/api/v1/ged/folders/{folder}")

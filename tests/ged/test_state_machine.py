@@ -6,6 +6,8 @@ from django.db import connection
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from ged.choices import ShareRole
+
 from .state_machine import GedMachine, replay
 
 
@@ -51,3 +53,23 @@ FOLLOWER_LOSES_ACCESS = [
 
 def test_saved_sequence_follower_losing_access_and_restricted_trash(db, onlyoffice_settings):
     replay(FOLLOWER_LOSES_ACCESS, onlyoffice=True)
+
+
+# A single document shared (issue 12 part 9): private B (under the restricted A) shared with agent 1, no
+# member of that space: they read it, follow it, hear of its versions, lose it when the share is taken back;
+# shared with the group as « peut modifier », agent 1 edits it online, still after a move into the restricted
+# A, until they leave the group.
+SHARED_DOCUMENT = [
+    ("share_document", {"principal": 1, "d": 3, "role": ShareRole.READER, "take_back": False}),
+    ("follow", {"i": 1, "what": 5}),
+    ("upload_version", {"d": 3}),
+    ("share_document", {"principal": 1, "d": 3, "role": ShareRole.READER, "take_back": True}),
+    ("upload_version", {"d": 3}),
+    ("share_document", {"principal": 3, "d": 3, "role": ShareRole.EDITOR, "take_back": False}),
+    ("move_document", {"d": 3, "f": 4}),
+    ("membership", {"i": 1, "add": False}),
+]
+
+
+def test_saved_sequence_shared_document(db, onlyoffice_settings):
+    replay(SHARED_DOCUMENT, onlyoffice=True)
