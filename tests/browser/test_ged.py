@@ -42,9 +42,9 @@ def test_upload_version_restore_trash_share(page, login, setup, tmp_path):
 
     page.get_by_role("link", name="Procédures").click()
     assert_accessible(page)
-    # The drop zone's file input: « Déposer » uploads each file with a progress bar, then reloads.
+    # The drop zone's file input: « Déposer » sends each file through a resumable session, then reloads.
     page.set_input_files("[data-ged-upload] input[type=file]", str(first))
-    with page.expect_response(lambda r: "/deposer/" in r.url and r.status == 201):
+    with page.expect_response(lambda r: r.url.endswith("/finish") and r.status == 201):
         page.locator("[data-ged-upload] button[type=submit]").click()
     expect(page.get_by_role("link", name="Procédure d'accueil.txt")).to_be_visible()
     assert_accessible(page)
