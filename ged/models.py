@@ -94,10 +94,6 @@ class Folder(MP_Node):
     def __str__(self):
         return self.name
 
-    @property
-    def is_root(self) -> bool:
-        return self.depth == 1
-
 
 class DocumentQuerySet(models.QuerySet):
     def live(self):

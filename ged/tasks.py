@@ -6,7 +6,7 @@ import tempfile
 from django_tasks import task
 
 from . import storage
-from .actions import document_text_update, trash_purge_expired
+from .actions import document_text_update
 from .extract import extract
 from .models import Version
 from .names import extension
@@ -35,8 +35,3 @@ def extract_text(version_id: int) -> None:
         if temp:
             os.unlink(temp)
     document_text_update(document_id=version.document_id, version_number=version.number, text=text)
-
-
-@task()
-def purge_trash() -> int:
-    return trash_purge_expired()
