@@ -285,10 +285,15 @@ def _page_hits(request, pages, query_stems) -> list[Hit]:
 
 
 def people_search(query: str, *, offset: int, limit: int):
+    """(count, the asked agents). The count comes with the page (a window over every match, computed before
+    the LIMIT), so the accent-insensitive patterns are evaluated once; a second query only past the end."""
     qs = directory_queryset(DirectoryFilters(q=query))
-    total = qs.count()
-    people = list(qs[offset : offset + limit]) if total and limit else []
-    return total, people
+    if not limit:
+        return qs.count(), []
+    people = list(qs.annotate(search_total=Window(Count("id")))[offset : offset + limit])
+    if people:
+        return people[0].search_total, people
+    return (qs.count() if offset else 0), []
 
 
 def _person_hits(people, query_stems) -> list[Hit]:
