@@ -11,6 +11,7 @@
 """
 
 import asyncio
+import collections
 import json
 import threading
 
@@ -42,12 +43,16 @@ def _content_length(scope) -> int | None:
 class ReceivedBody:
     """The request body as a file the view reads (from its worker thread), pulled from the ASGI channel on
     demand. Django's handler also calls this object as `receive` to watch for a disconnect: that call waits
-    until the body is fully read, so the two never compete for a message."""
+    until the body is fully read, so the two never compete for a message.
+
+    Like a socket, `read(n)` may return fewer than n bytes before the end (Django's parsers and the chunk
+    endpoint loop until they have what they need): the server's messages are handed over as they are, not
+    copied into one buffer."""
 
     def __init__(self, receive, loop):
         self._receive = receive
         self._loop = loop
-        self._buffer = b""
+        self._parts = collections.deque()
         self._more = True
         self._disconnected = False
         self._finished = asyncio.Event()
@@ -59,9 +64,9 @@ class ReceivedBody:
             return {"type": "http.disconnect"}
         return await self._receive()
 
-    async def _pull(self, wanted: int) -> bytes:
+    async def _pull(self) -> list[bytes]:
         parts, got = [], 0
-        while self._more and got < wanted:
+        while self._more and got < PULL_BYTES:
             message = await self._receive()
             if message["type"] == "http.disconnect":
                 # What arrived before is handed over; the next read raises RequestAborted (an early end of
@@ -70,27 +75,44 @@ class ReceivedBody:
                 self._finished.set()
                 break
             body = message.get("body", b"")
-            parts.append(body)
-            got += len(body)
+            if body:
+                parts.append(body)
+                got += len(body)
             if not message.get("more_body", False):
                 self._more = False
                 self._finished.set()
-        return b"".join(parts)
+        return parts
 
-    def read(self, size: int = -1) -> bytes:
+    def _fill(self) -> None:
         if threading.current_thread() is self._loop_thread:
             raise RuntimeError("ReceivedBody.read() blocks: call it from a worker thread")
-        while self._more and (size is None or size < 0 or len(self._buffer) < size):
-            wanted = PULL_BYTES if size is None or size < 0 else max(size - len(self._buffer), PULL_BYTES)
-            future = asyncio.run_coroutine_threadsafe(self._pull(wanted), self._loop)
-            self._buffer += future.result()
-        if not self._buffer and self._disconnected:
-            raise RequestAborted()
-        if size is None or size < 0 or size >= len(self._buffer):
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
+        while not self._parts and self._more:
+            self._parts.extend(asyncio.run_coroutine_threadsafe(self._pull(), self._loop).result())
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            out = []
+            while True:
+                self._fill()
+                if not self._parts:
+                    break
+                out.extend(self._parts)
+                self._parts.clear()
+            if self._disconnected:
+                raise RequestAborted()
+            return b"".join(out)
+        if size == 0:
+            return b""
+        self._fill()
+        if not self._parts:
+            if self._disconnected:
+                raise RequestAborted()
+            return b""
+        part = self._parts.popleft()
+        if len(part) > size:
+            self._parts.appendleft(part[size:])
+            part = part[:size]
+        return part
 
     def readline(self, size: int = -1) -> bytes:
         line = b""
@@ -102,7 +124,7 @@ class ReceivedBody:
         return line
 
     def close(self) -> None:
-        self._buffer = b""
+        self._parts.clear()
 
 
 class _LimitedReceive:

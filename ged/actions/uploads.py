@@ -117,7 +117,7 @@ def upload_session_create(
         folder=folder,
         document=document,
         filename=name[:255],
-        comment=(comment or "")[:500],
+        comment=(comment or "").replace("\x00", "")[:500],  # PostgreSQL refuses NUL in text
         size=size,
         received=0,
         hash_state=ResumableSha256().state() if ResumableSha256.available else None,

@@ -12,7 +12,7 @@ GED_STORAGE_ALIAS = env.str("GED_STORAGE_ALIAS", default="")
 GED_MAX_UPLOAD_MB = env.int("GED_MAX_UPLOAD_MB", default=500)
 # Resumable uploads (the uploader's path): chunk size the client is told to use, largest chunk accepted,
 # hours an idle session lives (ged_cleanup removes it and its spool file after), open sessions per agent.
-GED_UPLOAD_CHUNK_MB = env.int("GED_UPLOAD_CHUNK_MB", default=8)
+GED_UPLOAD_CHUNK_MB = env.int("GED_UPLOAD_CHUNK_MB", default=32)
 GED_UPLOAD_CHUNK_MAX_MB = env.int("GED_UPLOAD_CHUNK_MAX_MB", default=64)
 GED_UPLOAD_SESSION_HOURS = env.int("GED_UPLOAD_SESSION_HOURS", default=24)
 GED_UPLOAD_SESSIONS_PER_USER = env.int("GED_UPLOAD_SESSIONS_PER_USER", default=20)

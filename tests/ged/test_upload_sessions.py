@@ -286,3 +286,14 @@ def test_api_multipart_upload_over_the_limit_is_413_and_leaves_nothing(agent, sp
     answer = agent.post(f"/api/v1/ged/folders/{space.root.pk}/documents", {"file": data})
     assert answer.status_code == 413 and "taille maximale" in answer.json()["detail"]
     assert [p for p in storage.tmp_dir().iterdir() if p.is_file()] == []
+
+
+def test_a_nul_in_the_comment_or_name_is_dropped_not_a_500(agent, space):
+    created = _create(agent, folder=space.root.pk, filename="No\x00te.txt", size=3, comment="Re\x00lu")
+    assert created.status_code == 201, created.content
+    upload_id = created.json()["id"]
+    _put(agent, upload_id, b"abc", 0, 3)
+    done = agent.post(f"{API}/{upload_id}/finish")
+    assert done.status_code == 201
+    version = Version.objects.get()
+    assert "\x00" not in version.comment + version.original_name
