@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ..choices import ROLE_BY_CODENAME, Role, SpacePolicy
+from ..choices import ROLE_BY_CODENAME, Role, ShareRole, SpacePolicy
 from ..models import Folder, FolderGroupObjectPermission, FolderUserObjectPermission, Space
 from .base import User
 
@@ -111,10 +111,17 @@ def _group_name(group: Group) -> str:
 
 
 def explain_access(
-    folder: Folder, chain: list[Folder], space: Space, *, lines: list[GrantLine] | None = None
+    folder: Folder,
+    chain: list[Folder],
+    space: Space,
+    *,
+    lines: list[GrantLine] | None = None,
+    shares: list | None = None,
 ) -> AccessExplanation:
     """Every grant on the folder and its ancestors, whether it applies here and why; every person who can
-    read, with their role and reasons. Grants (2 queries), group members (1), agents total (1)."""
+    read, with their role and reasons — for a document, also those its own shares (`shares`, DocumentGrant
+    rows with their grantees) reach. Grants (2 queries), group members (1), agents total (1)."""
+    shares = shares or []
     lines = lines if lines is not None else _chain_grants(chain)
     lines, restriction, everyone = _resolve(chain, space, lines)
     people: dict[int, PersonAccess] = {}
@@ -128,6 +135,7 @@ def explain_access(
             entry.reasons.append(reason)
 
     group_ids = {line.principal.pk for line in lines if line.applies and line.kind == "group"}
+    group_ids |= {share.group_id for share in shares if share.group_id}
     members: dict[int, list] = {}
     if group_ids:
         for user in (
@@ -158,6 +166,24 @@ def explain_access(
                     line.role,
                     _("%(role)s, par le service « %(group)s » %(where)s")
                     % {"role": role_label, "group": _group_name(line.principal), "where": where},
+                )
+    for share in shares:
+        role = ShareRole(share.role)
+        who = share.granted_by.get_full_name() if share.granted_by else _("le service informatique")
+        if share.user_id:
+            if share.user.is_active:
+                add(
+                    share.user,
+                    role.role,
+                    _("%(role)s, ce document lui est partagé par %(who)s") % {"role": role.label, "who": who},
+                )
+        else:
+            for user in members.get(share.group_id, []):
+                add(
+                    user,
+                    role.role,
+                    _("%(role)s, ce document est partagé avec le service « %(group)s » par %(who)s")
+                    % {"role": role.label, "group": _group_name(share.group), "who": who},
                 )
     total = User.objects.filter(is_active=True).count()
     ordered = sorted(
@@ -258,4 +284,3 @@ def _copy(line: GrantLine) -> GrantLine:
         line.keeps_access,
         line.grant_pk,
     )
-

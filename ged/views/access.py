@@ -29,8 +29,9 @@ def _agents_context(query: str, prefix: str = "") -> dict:
 
 
 def _render(request, access, *, document_access=None, form=None, status=200):
-    explanation = explain_access(access.folder, access.chain, access.space)
     document = document_access.document if document_access else None
+    shares = document_shares(document) if document is not None else []
+    explanation = explain_access(access.folder, access.chain, access.space, shares=shares)
     context = {
         "access": access,
         "space": access.space,
@@ -41,7 +42,7 @@ def _render(request, access, *, document_access=None, form=None, status=200):
     }
     sharing = access.abilities["share"] and document is None
     if document is not None:
-        context["shares"] = document_shares(document)
+        context["shares"] = shares
         context["document_abilities"] = document_access.abilities
         sharing = document_access.abilities["share_document"]
     if sharing:

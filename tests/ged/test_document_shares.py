@@ -75,6 +75,9 @@ def test_shared_person_reads_the_document_but_not_its_folder(client, rh, manager
     note = Notification.objects.get(recipient=agent, verb="ged.share")
     assert "Contrat Dupont.txt" in note.text and note.url == f"/documents/document/{doc.pk}/"
     assert AccessEvent.objects.filter(action="ged.document_share", actor=manager).count() == 1
+    client.force_login(manager)
+    page = client.get(f"/documents/document/{doc.pk}/acces/").content.decode()
+    assert "Marie Dupont" in page and "lecteur, ce document lui est partagé par Gaëlle Gestion" in page
 
 
 def test_dashboard_panel_shows_shared_document(rf, rh, manager, agent):
@@ -113,6 +116,9 @@ def test_share_with_a_department(client, rh, manager, make_user, department):
     client.force_login(manager)
     page = client.get(f"/documents/document/{doc.pk}/acces/").content.decode()
     assert "Partages de ce document" in page and "Service « Finances »" in page
+    # « Qui a accès » names the member and says why.
+    assert member.get_full_name() in page and other.get_full_name() not in page
+    assert "ce document est partagé avec le service « Finances » par Gaëlle Gestion" in page
 
 
 @pytest.mark.parametrize(
