@@ -409,11 +409,12 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def session_spool_dir() -> Path:
+def session_spool_dir(*, create: bool = True) -> Path:
     """Spool files of upload sessions: in the store's tmp dir (same filesystem as the blobs, so finishing is
     a rename), in their own subdirectory so that the tmp sweep by age leaves them to the session sweep."""
     path = storage.tmp_dir() / "sessions"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -283,7 +283,8 @@ def upload_sessions_sweep(*, now: datetime | None = None, stray_older_than: floa
     live = set(UploadSession.objects.values_list("pk", flat=True))
     cutoff = now.timestamp() - stray_older_than
     strays = 0
-    for path in session_spool_dir().iterdir():
+    spool_dir = session_spool_dir(create=False)
+    for path in spool_dir.iterdir() if spool_dir.is_dir() else ():
         if not path.is_file() or path.name.removesuffix(".part") in live:
             continue
         with contextlib.suppress(FileNotFoundError):
