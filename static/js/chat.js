@@ -278,7 +278,11 @@
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.setAttribute("aria-controls", "mention-list");
     textarea.addEventListener("input", showMentions);
-    textarea.addEventListener("blur", function () { setTimeout(closeMentions, 100); });
+    // Closed a moment after leaving the field (a click on a suggestion lands first), unless the agent came
+    // back meanwhile: a late timer must not close a list opened after returning (seen under load).
+    textarea.addEventListener("blur", function () {
+      setTimeout(function () { if (document.activeElement !== textarea) closeMentions(); }, 100);
+    });
     // Registered before the composer's Enter-sends handler, which it stops while the list is open.
     textarea.addEventListener("keydown", function (event) {
       if (mentionList.hidden) return;
