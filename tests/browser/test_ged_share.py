@@ -52,7 +52,8 @@ def test_share_a_document_by_name_and_find_it_shared(page, login, setup):
     assert_accessible(page)
     page.get_by_role("button", name="Partager", exact=True).click()
     expect(page.get_by_text("Le document est partagé.")).to_be_visible()
-    expect(page.get_by_role("cell", name="Paul Dewitte")).to_be_visible()
+    shares = page.get_by_role("table", name="Agents et services avec qui ce document est partagé")
+    expect(shares.get_by_role("cell", name="Paul Dewitte")).to_be_visible()
     assert_accessible(page)
     _no_horizontal_scroll(page)
 
