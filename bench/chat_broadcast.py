@@ -38,7 +38,9 @@ LAYERS = {
     "pubsub": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
 }
 
-# The app server: the real ASGI application, its channel layer chosen before first use.
+# The app server: the real ASGI application, its channel layer chosen before first use, its database
+# connections kept as intranet.settings.production keeps them (DB_CONN_MAX_AGE 60 s by default, health
+# checks): the test settings' default (a new connection per database call) is not what is deployed.
 APP_SERVER = textwrap.dedent(
     """
     import json, os, sys
@@ -47,6 +49,7 @@ APP_SERVER = textwrap.dedent(
     from django.conf import settings
     settings.CHANNEL_LAYERS = {"default": json.loads(os.environ["BENCH_LAYER"])}
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.DATABASES["default"].update({"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True})
     from intranet.asgi import application
     server, port = sys.argv[1], int(sys.argv[2])
     if server == "uvicorn":
