@@ -38,6 +38,9 @@ LAYERS = {
     "pubsub": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
 }
 
+# What docs/deployment.md deploys: uvicorn (its default loop and websocket implementation) + Redis pub/sub.
+DEPLOYED = "uvicorn+pubsub"
+
 # The app server: the real ASGI application, its channel layer chosen before first use, its database
 # connections kept as intranet.settings.production keeps them (DB_CONN_MAX_AGE 60 s by default, health
 # checks): the test settings' default (a new connection per database call) is not what is deployed.
@@ -313,10 +316,15 @@ def main():
     if not results:
         print("B6 FAIL: no configuration ran")
         raise SystemExit(1)
+    # The verdict is the deployed configuration's (performance.md); without it, the best one run, and the
+    # last line says which it is.
+    deployed = [r for r in results if r["config"] == DEPLOYED]
     best = min(results, key=lambda r: (r["lost"], r["p99_ratio"], r["p50_ratio"]))
+    best = deployed[0] if deployed else best
+    label = "deployed" if deployed else "best (deployed not run)"
     ok = best["p50_ratio"] <= 2.5 and best["p99_ratio"] <= 4 and best["lost"] == 0
     print(
-        f"B6 best={best['config']} p50_ratio={best['p50_ratio']:.2f} target<=2.5 "
+        f"B6 {label}={best['config']} p50_ratio={best['p50_ratio']:.2f} target<=2.5 "
         f"p99_ratio={best['p99_ratio']:.2f} target<=4 lost={best['lost']} clients={args.clients} "
         f"messages={args.messages} p50_ms={best['app_p50']:.1f} base_p50_ms={best['base_p50']:.1f} "
         f"db={connection.vendor} {'OK' if ok else 'FAIL'}"
