@@ -8,6 +8,7 @@ from .folders import folder_create, folder_delete, folder_move, folder_rename, f
 from .grants import folder_grants_for_group, grant_revoke, grant_set, role_permission
 from .shares import document_share, document_unshare
 from .spaces import leaver_spaces_notify, space_create
+from .titles import free_title, live_namesake, title_check, title_guard, title_taken, title_taken_message
 from .trash import document_purge, document_restore, document_trash, restore_destination, trash_purge_expired
 from .uploads import (
     IncompleteChunk,
@@ -58,6 +59,12 @@ __all__ = [
     "document_restore",
     "document_purge",
     "trash_purge_expired",
+    "live_namesake",
+    "title_taken",
+    "title_taken_message",
+    "title_check",
+    "title_guard",
+    "free_title",
     "document_share",
     "document_unshare",
     "OffsetMismatch",

@@ -19,8 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from intranet.audit.actions import audit_record
 
 from .. import conversion, onlyoffice, storage
-from ..actions import StaleVersion, document_update, document_upload, version_create
-from ..actions.titles import title_taken, title_taken_message
+from ..actions import (
+    StaleVersion,
+    document_update,
+    document_upload,
+    title_taken,
+    title_taken_message,
+    version_create,
+)
 from ..downloads import stream_open_file
 from ..models import Document
 from ..names import clean_name, content_disposition, extension

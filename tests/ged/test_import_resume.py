@@ -19,7 +19,7 @@ from ged.models import Document, Version
 
 from .test_crash_mid_upload import _database_url
 
-FILES = 40
+FILES = 16  # each import extracts its text in a bounded subprocess: keep the run short
 
 
 def _share(root: Path) -> dict[str, bytes]:
@@ -62,7 +62,7 @@ def test_resume_after_kill_9_imports_every_file_exactly_once(space, settings, tm
     imported_lines = 0
     deadline = time.monotonic() + 120
     try:
-        while imported_lines < 5:
+        while imported_lines < 4:
             line = process.stdout.readline().decode()
             assert line, "the import ended or failed before it could be interrupted"
             assert time.monotonic() < deadline, "the import is too slow to be interrupted"
@@ -76,7 +76,7 @@ def test_resume_after_kill_9_imports_every_file_exactly_once(space, settings, tm
         process.stdout.close()
 
     before = Document.objects.filter(space=space).count()
-    assert 5 <= before < FILES, f"the kill came too late to test anything ({before} of {FILES} imported)"
+    assert 4 <= before < FILES, f"the kill came too late to test anything ({before} of {FILES} imported)"
     # Whatever the kill interrupted, nothing is partial: each stored document has its one version.
     assert not Document.objects.filter(space=space, current_version__isnull=True).exists()
 

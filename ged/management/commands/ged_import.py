@@ -18,8 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ged.actions import document_upload, folder_create, version_create
-from ged.actions.titles import live_namesake
+from ged.actions import document_upload, folder_create, live_namesake, version_create
 from ged.models import Document, Folder, Space
 from ged.names import clean_name
 from ged.tasks import extract_text
