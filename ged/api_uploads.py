@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.core.exceptions import RequestAborted, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -62,8 +62,10 @@ class UploadSessionOut(Schema):
     complete: bool
 
 
-class OffsetError(Error):
-    offset: int = Field(..., description="Octets déjà reçus : reprenez l'envoi à partir de là.")
+def _offset_answer(status: int, message: str, offset: int) -> JsonResponse:
+    """A refusal that says where the upload stands: the `Error` body plus `offset` (ninja would drop a field
+    the declared `Error` schema does not name, so the answer is built here)."""
+    return JsonResponse({"detail": message, "offset": offset}, status=status)
 
 
 class FinishOut(Schema):
@@ -185,14 +187,7 @@ def _chunk_start(request, offset, size) -> tuple[int, int]:
 @router.put(
     "/ged/uploads/{upload_id}",
     url_name="ged_upload_chunk",
-    response={
-        200: UploadSessionOut,
-        400: OffsetError | Error,
-        404: Error,
-        409: OffsetError | Error,
-        411: Error,
-        413: Error,
-    },
+    response={200: UploadSessionOut, 400: Error, 404: Error, 409: Error, 411: Error, 413: Error},
     summary="Envoyer une partie du fichier",
     description=(
         "Le corps est la suite du fichier (octets bruts), au plus `chunk_max` octets. Son début est donné "
@@ -219,14 +214,14 @@ def session_chunk(request, upload_id: UploadId, offset: Bytes | None = Query(Non
     try:
         session = upload_session_write(session=session, offset=start, length=length, stream=request)
     except OffsetMismatch as exc:
-        return 409, {"detail": exc.message, "offset": exc.offset}
+        return _offset_answer(409, exc.message, exc.offset)
     except SessionBusy as exc:
         return 409, {"detail": exc.message}
     except IncompleteChunk as exc:
-        return 400, {"detail": exc.message, "offset": exc.offset}
+        return _offset_answer(400, exc.message, exc.offset)
     except RequestAborted:
         # The client went away mid-part (ASGI): what arrived is kept; nobody reads this answer.
-        return 400, {"detail": IncompleteChunk(session.received).message, "offset": session.received}
+        return _offset_answer(400, IncompleteChunk(session.received).message, session.received)
     except ValidationError as exc:
         return _refusal(exc)
     return 200, _out(session)
@@ -235,7 +230,7 @@ def session_chunk(request, upload_id: UploadId, offset: Bytes | None = Query(Non
 @router.post(
     "/ged/uploads/{upload_id}/finish",
     url_name="ged_upload_finish",
-    response={201: FinishOut, 400: Error, 404: Error, 409: OffsetError | Error},
+    response={201: FinishOut, 400: Error, 404: Error, 409: Error},
     summary="Terminer un envoi : le document ou la version est créé",
     description=(
         "Tous les octets annoncés doivent être reçus (sinon 409 avec `offset`). Le droit de déposer est "
@@ -249,7 +244,7 @@ def session_finish(request, upload_id: UploadId):
     except Http404:
         return 404, {"detail": "Introuvable."}
     except OffsetMismatch as exc:
-        return 409, {"detail": exc.message, "offset": exc.offset}
+        return _offset_answer(409, exc.message, exc.offset)
     except SessionBusy as exc:
         return 409, {"detail": exc.message}
     except ValidationError as exc:
