@@ -141,3 +141,20 @@ def test_folder_and_document_pages_at_390_px(page, login, setup):
     expect(page.get_by_role("heading", name="Qui a accès, et pourquoi ?")).to_be_visible()
     _no_horizontal_scroll(page)
     assert_accessible(page)
+
+
+def test_share_preview_when_the_choice_comes_before_htmx(page, login, setup):
+    """The cause of the « Qui a accès » preview failing under load, made certain: htmx is a deferred script,
+    so on a slow page the department can be chosen before htmx listens, and that `change` was lost. Here the
+    script is held back until the choice is made; the preview must still come."""
+    folder = setup["folder"]
+    login("anais.decool")
+    held = []
+    page.route("**/htmx-2*.js", lambda route: held.append(route))  # answered once the choice is made
+    page.goto(f"/documents/dossier/{folder.pk}/acces/", wait_until="commit")
+    page.get_by_label("Ou un service").select_option(label="Finances")
+    assert held, "the page should be waiting for htmx"
+    assert page.locator("#ged-preview").inner_text() == ""
+    held[0].continue_()
+    expect(page.locator("#ged-preview")).to_contain_text("1 personne gagnera l'accès (Paul Dewitte)")
+    assert_accessible(page)
