@@ -47,8 +47,15 @@ def search(user, query, limit):
             title=r["title"],
             url=reverse("ged:document", args=[r["id"]]),
             snippet=r["snippet"],
-            meta=f"{type_label(None, r['title'])} · {r['space__name']} › {r['folder__name']}",
+            meta=_where(r),
         )
         for r in rows
     ]
     return hits, total
+
+
+def _where(row) -> str:
+    """« Type · Space › Folder »; no folder for a document read through a share alone (blanked by
+    search_documents)."""
+    where = f"{type_label(None, row['title'])} · {row['space__name']}"
+    return f"{where} › {row['folder__name']}" if row["folder__name"] else where

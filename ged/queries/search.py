@@ -3,13 +3,11 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Substr
 
 from ..models import Document, Space
-from ..permissions import (
-    readable_documents_q,
-)
+from ..permissions import readable_documents_parts
 
 
 def search_documents(
@@ -22,7 +20,8 @@ def search_documents(
     query = " ".join(query.split())[:200]
     if not query:
         return [], 0
-    qs = Document.objects.live().filter(readable_documents_q(user))
+    readable, through_folders = readable_documents_parts(user)
+    qs = Document.objects.live().filter(readable)
     if space is not None:
         qs = qs.filter(space=space)
     if connection.vendor == "postgresql":
@@ -46,13 +45,18 @@ def search_documents(
     if limit <= 0:
         return [], qs.count()
     # The count comes with the page (a window over every match, computed before the LIMIT): one query.
+    fields = ("id", "title", "description", "excerpt", "space__name", "folder__name", "total", "in_folder")
     rows = list(
-        qs.annotate(excerpt=Substr("text_content", 1, 400), total=Window(Count("id"))).values(
-            "id", "title", "description", "excerpt", "space__name", "folder__name", "total"
-        )[:limit]
+        qs.annotate(
+            excerpt=Substr("text_content", 1, 400),
+            total=Window(Count("id")),
+            in_folder=Case(When(through_folders, then=Value(True)), default=Value(False)),
+        ).values(*fields)[:limit]
     )
     total = rows[0]["total"] if rows else 0
     for row in rows:
+        if not row["in_folder"]:  # read through a share alone: its folder stays out of sight
+            row["folder__name"] = ""
         row["snippet"] = _snippet(row["description"] + " " + (row["excerpt"] or ""), query)
     return rows, total
 

@@ -64,7 +64,10 @@ def test_shared_person_reads_the_document_but_not_its_folder(client, rh, manager
     assert client.get(f"/documents/document/{doc.pk}/acces/").status_code == 404  # the folder's access
     assert client.get(f"/documents/document/{rh['other'].pk}/").status_code == 404  # only that document
     # Search, dashboard and « Partagés avec moi » follow the gate.
-    assert [h.title for h in search(agent, "contrat", 20)[0]] == ["Contrat Dupont.txt"]
+    hits = search(agent, "contrat", 20)[0]
+    assert [h.title for h in hits] == ["Contrat Dupont.txt"]
+    assert "Dossiers individuels" not in hits[0].meta and "Ressources humaines" in hits[0].meta
+    assert "Dossiers individuels" in search(manager, "contrat", 20)[0][0].meta  # control: its readers see it
     assert search(outsider, "contrat", 20)[1] == 0
     home = client.get("/documents/").content.decode()
     assert "Partagés avec moi" in home and "Contrat Dupont.txt" in home and "Gaëlle Gestion" in home
