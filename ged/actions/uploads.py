@@ -236,27 +236,36 @@ def upload_session_finish(*, session: UploadSession, request=None) -> tuple[Docu
         except ValidationError:
             _drop(session)
             raise
-        with transaction.atomic():
-            # The row goes with the version: a rolled-back finish leaves the session to retry or sweep.
-            UploadSession.objects.filter(pk=session.pk).delete()
-            if target_folder is not None:
-                document, version = document_upload(
-                    folder=target_folder,
-                    uploaded_file_or_path=staged,
-                    author=user,
-                    comment=session.comment,
-                    request=request,
-                )
-            else:
-                version = version_create(
-                    document=target_document,
-                    uploaded_file_or_path=staged,
-                    author=user,
-                    comment=session.comment,
-                    request=request,
-                )
-                document = target_document
+        try:
+            document, version = _finish_into_version(session, staged, target_folder, target_document, request)
+        except ValidationError:
+            # Refused by the action: the staged file is gone, so is the session.
+            _drop(session)
+            raise
     return document, version
+
+
+def _finish_into_version(session, staged, target_folder, target_document, request):
+    """The version, through the single-shot upload's actions; the session row goes in the same transaction
+    (a rolled-back finish leaves the session to retry or sweep)."""
+    with transaction.atomic():
+        UploadSession.objects.filter(pk=session.pk).delete()
+        if target_folder is not None:
+            return document_upload(
+                folder=target_folder,
+                uploaded_file_or_path=staged,
+                author=session.owner,
+                comment=session.comment,
+                request=request,
+            )
+        version = version_create(
+            document=target_document,
+            uploaded_file_or_path=staged,
+            author=session.owner,
+            comment=session.comment,
+            request=request,
+        )
+        return target_document, version
 
 
 def _drop(session: UploadSession) -> None:

@@ -297,3 +297,36 @@ def test_a_nul_in_the_comment_or_name_is_dropped_not_a_500(agent, space):
     assert done.status_code == 201
     version = Version.objects.get()
     assert "\x00" not in version.comment + version.original_name
+
+
+def test_a_finish_while_someone_else_holds_the_document_waits_for_the_release(
+    agent, space, upload, make_user, grant
+):
+    from ged.actions import document_lock, document_unlock
+
+    document, _v1 = upload(space.root, "Budget.txt", b"version un")
+    other = make_user("collegue")
+    grant(space.root, Role.EDITOR, user=other)
+    upload_id = _create(agent, document=document.pk, filename="Budget.txt", size=4).json()["id"]
+    _put(agent, upload_id, b"deux", 0, 4)
+    document_lock(document=document, actor=other)
+    # Checked out by someone else: no new version now (as for any upload), and the bytes stay.
+    assert agent.post(f"{API}/{upload_id}/finish").status_code == 404
+    assert Version.objects.filter(document=document).count() == 1
+    assert UploadSession.objects.get().received == 4
+    document_unlock(document=document, actor=other)
+    done = agent.post(f"{API}/{upload_id}/finish")
+    assert done.status_code == 201 and done.json()["version"] == 2
+
+
+def test_a_part_without_the_csrf_token_is_refused_under_a_browser_session(space, manager):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(manager)
+    session = upload_session_create(owner=manager, folder=space.root, filename="a.txt", size=3)
+    refused = _put(browser, session.id, b"abc", 0, 3)
+    assert refused.status_code == 403 and refused.json()["detail"]
+    browser.get("/documents/")  # sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    assert _put(browser, session.id, b"abc", 0, 3, **{"X-CSRFToken": token}).status_code == 200
