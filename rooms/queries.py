@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from intranet.people.queries import accent_pattern
+
 from .choices import BLOCKING_STATUSES, BookingStatus
 from .models import Booking, Equipment, Room, Site, TsTzRange
 from .permissions import Actor, bookable_rooms_q, managed_room_ids, managed_rooms_q
@@ -277,19 +279,22 @@ def room_list(
 
 
 def search_rooms(user, query: str, limit: int):
+    """Active rooms matching every word (name, site, building, commune, description, equipment), whatever
+    the accents and case, like every search source (« salle des fetes » finds « Salle des fêtes »)."""
     words = query.split()[:6]
     rooms = Room.objects.active().select_related("site")
     for w in words:
+        pattern = accent_pattern(w)
         rooms = rooms.filter(
-            Q(name__icontains=w)
-            | Q(site__name__icontains=w)
-            | Q(site__building__icontains=w)
-            | Q(site__commune__name__icontains=w)
-            | Q(description__icontains=w)
+            Q(name__iregex=pattern)
+            | Q(site__name__iregex=pattern)
+            | Q(site__building__iregex=pattern)
+            | Q(site__commune__name__iregex=pattern)
+            | Q(description__iregex=pattern)
             | Q(
                 Exists(
                     Room.equipment.through.objects.filter(
-                        room_id=OuterRef("pk"), equipment__name__icontains=w
+                        room_id=OuterRef("pk"), equipment__name__iregex=pattern
                     )
                 )
             )
