@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_ALLOW_ASYNC_UNSAFE=true  # Playwright's sync API drives the browser from the test thread
-exec .venv/bin/pytest -p no:cacheprovider "$@"
+exec .venv/bin/pytest -p no:cacheprovider --durations=30 "$@"
