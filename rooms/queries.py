@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
 from django.utils import timezone
 
 from intranet.people.queries import accent_pattern
@@ -299,8 +299,12 @@ def search_rooms(user, query: str, limit: int):
                 )
             )
         )
-    total = rooms.count()
-    return list(rooms.order_by("name")[:limit]), total
+    if not limit:
+        return [], rooms.count()
+    # The count comes with the rooms (a window over every match, before the LIMIT): one query, the accent
+    # patterns evaluated once.
+    found = list(rooms.annotate(search_total=Window(Count("id"))).order_by("name")[:limit])
+    return found, (found[0].search_total if found else 0)
 
 
 def upcoming_for_panel(user, limit: int = 5) -> list[Booking]:

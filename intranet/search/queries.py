@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Window
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
@@ -160,16 +160,24 @@ def _postgres_page_search(user, query: str, *, type_key: str, offset: int, limit
     pages = Page.objects.filter(pk=OuterRef("page_id"), live=True, depth__gt=1)
     for path in _hidden_paths(user):
         pages = pages.exclude(path__startswith=path)
+    # The page and audience checks are scalar subqueries (`(SELECT 1 … LIMIT 1) IS NOT NULL`): PostgreSQL
+    # neither turns them into a join nor hashes them, so each matching entry costs a primary-key lookup
+    # instead of a scan of every page and every page of the audience model (EXISTS became a hash join over
+    # the 14,000 pages of bench/search.py).
     entries = (
         IndexEntry.objects.filter(content_type_id__in=_page_content_type_ids())
         .alias(document=CombinedExpression(F("title"), "||", F("body"), output_field=SearchVectorField()))
         .filter(document=words)
         .annotate(page_id=Cast("object_id", IntegerField()))
-        .filter(Exists(pages))
+        .alias(visible_page=Subquery(pages.order_by().values(one=Value(1))[:1]))
+        .filter(visible_page__isnull=False)
     )
-    for model in _audience_models():
+    for i, model in enumerate(_audience_models()):
         addressed = model.objects.filter(audience_q(model, user), pk=OuterRef("page_id"))
-        entries = entries.exclude(Q(content_type_id__in=_audience_content_types(model)) & ~Exists(addressed))
+        name = f"addressed_{i}"
+        entries = entries.alias(**{name: Subquery(addressed.order_by().values(one=Value(1))[:1])}).exclude(
+            Q(content_type_id__in=_audience_content_types(model)) & Q(**{f"{name}__isnull": True})
+        )
     # One query: each type's count and the asked page of hits, ranked, through window functions (the rows
     # kept are the hits plus the best row of each type, which carries its type's count).
     order = [F("rank").desc(), F("page_id").desc()]
@@ -287,7 +295,8 @@ def _page_hits(request, pages, query_stems) -> list[Hit]:
 def people_search(query: str, *, offset: int, limit: int):
     """(count, the asked agents). The count comes with the page (a window over every match, computed before
     the LIMIT), so the accent-insensitive patterns are evaluated once; a second query only past the end."""
-    qs = directory_queryset(DirectoryFilters(q=query))
+    # A hit shows the name, job, what they do, department and employer: no skills prefetch (one query less).
+    qs = directory_queryset(DirectoryFilters(q=query)).prefetch_related(None)
     if not limit:
         return qs.count(), []
     people = list(qs.annotate(search_total=Window(Count("id")))[offset : offset + limit])
