@@ -165,9 +165,9 @@ def test_highlight_escapes_then_marks():
 
 def test_search_query_count(client, portal, publish, rooms_source, monkeypatch, django_assert_num_queries):
     """Session, user, department chart, view restrictions, page counts by type (one GROUP BY), page hits,
-    their indexed text (on PostgreSQL counts, hits and text come in one query, then the pages by id), people
-    COUNT, the header's unread count; the fake source costs nothing (the other
-    apps' sources are left out: they pin their own). The same with 3 or 30 matching items."""
+    their indexed text (on PostgreSQL view restrictions, counts, hits and text come in one query, then the
+    pages by id), people COUNT, the header's unread count; the fake source costs nothing (the other apps'
+    sources are left out: they pin their own). The same with 3 or 30 matching items."""
     from intranet import registry
 
     mine = {k: v for k, v in registry._registry.search_sources.items() if k == "rooms-test"}
@@ -176,10 +176,47 @@ def test_search_query_count(client, portal, publish, rooms_source, monkeypatch, 
         publish(f"Salle numéro {i}")
     client.force_login(portal.hr_agent)
     client.get(URL, {"q": "salle"})
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9) as ctx:
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 9) as ctx:
         assert client.get(URL, {"q": "salle"}).status_code == 200
     for i in range(27):
         publish(f"Salle bis {i}", departments=[portal.resources])
     with django_assert_num_queries(len(ctx.captured_queries)):
         html = client.get(URL, {"q": "salle"}).content.decode()
     assert "30 résultats" in html or "31 résultats" in html
+
+
+def test_pages_under_a_view_restriction_the_agent_does_not_pass(client, portal, publish):
+    """A password restriction hides a page and its subtree, a group restriction hides it from agents outside
+    the groups, a login restriction hides nothing from agents; hidden pages are not counted either."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    publish("Astreinte ouverte")
+    secret, team, logged_in = (
+        publish("Astreinte secrète"),
+        publish("Astreinte équipe"),
+        publish("Astreinte agents"),
+    )
+    PageViewRestriction.objects.create(
+        page=secret, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    group = Group.objects.create(name="Astreinte")
+    PageViewRestriction.objects.create(page=team, restriction_type=PageViewRestriction.GROUPS).groups.add(
+        group
+    )
+    PageViewRestriction.objects.create(page=logged_in, restriction_type=PageViewRestriction.LOGIN)
+    client.force_login(portal.cassel_agent)
+
+    def found():
+        data = client.get(API, {"q": "astreinte"}).json()
+        titles = sorted(h["title"] for h in data["hits"])
+        assert sum(g["total"] for g in data["groups"] if not g["parent"]) == len(titles)
+        return titles
+
+    assert found() == ["Astreinte agents", "Astreinte ouverte"]
+    portal.cassel_agent.groups.add(group)
+    assert found() == ["Astreinte agents", "Astreinte ouverte", "Astreinte équipe"]
+    PageViewRestriction.objects.create(
+        page=secret.get_parent(), restriction_type=PageViewRestriction.PASSWORD, password="y"
+    )
+    assert found() == []
