@@ -21,6 +21,7 @@ SyncReport: created, updated, memberships added and removed…): apps that mirro
 bring themselves in line then, in one pass, rather than per agent.
 """
 
+from axes.signals import user_locked_out
 from django.contrib.auth import signals as auth_signals
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -74,19 +75,46 @@ def _password_changed(sender, instance, created, **kwargs):
     key."""
     if created or getattr(instance, "_password", None) is None:
         return
-    from django.utils import timezone
 
     from intranet.audit.actions import audit_record
+
+    with transaction.atomic():
+        _end_all_access(instance)
+        audit_record(action="user.password_change", obj=instance)
+
+
+def _end_all_access(user) -> dict:
+    """R13: every session, personal and OAuth token (OIDC grants included) and websocket of the account."""
+    from django.utils import timezone
 
     from .leavers import _revoke_oauth_tokens
     from .models import PersonalToken
     from .sessions import close_user_sockets, end_sessions
 
     now = timezone.now()
+    sessions = end_sessions([user.pk])
+    # Whoever knew the old password may have made tokens with it; they go with it.
+    tokens = PersonalToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=now)
+    _revoke_oauth_tokens([user.pk], now)
+    close_user_sockets([user.pk])
+    return {"sessions": sessions, "tokens": tokens}
+
+
+@receiver(user_locked_out, dispatch_uid="people_locked_out")
+def _locked_out(sender, request=None, username=None, **kwargs):
+    """A lockout (too many wrong passwords for one login) ends every session, token, websocket and OIDC grant
+    of that account (R13): if the guesses came from someone who already got in once, what they opened closes
+    too. The agent logs in again once the lockout ends. `username` is the throttling key (case-folded,
+    stripped: `login_throttle`), compared as the directory does."""
+    if not isinstance(username, str) or not username:
+        return
+    from django.contrib.auth import get_user_model
+
+    from intranet.audit.actions import audit_record
+
+    user = get_user_model().objects.filter(username__iexact=username).first()
+    if user is None:
+        return
     with transaction.atomic():
-        end_sessions([instance.pk])
-        # R13: whoever knew the old password may have made tokens with it; they go with it.
-        PersonalToken.objects.filter(user_id=instance.pk, revoked_at__isnull=True).update(revoked_at=now)
-        _revoke_oauth_tokens([instance.pk], now)
-        audit_record(action="user.password_change", obj=instance)
-        close_user_sockets([instance.pk])
+        ended = _end_all_access(user)
+        audit_record(action="auth.lockout_access_ended", obj=user, request=request, extra=ended)

@@ -88,3 +88,29 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
     from intranet.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_a_lockout_ends_every_session_token_and_grant_of_the_account(client, agent, make_user):
+    """R13: five wrong guesses lock the login and end what the account had open elsewhere (its sessions on
+    other devices, its personal tokens); a colleague's session is untouched."""
+    from django.test import Client
+
+    from intranet.people.actions import api_token_create
+    from intranet.people.models import PersonalToken
+
+    colleague = make_user("paul.dewitte")
+    elsewhere, other = Client(), Client()
+    assert _post_login(elsewhere, "marie.dupont", "pw-test-123456").status_code == 302
+    assert _post_login(other, "paul.dewitte", "pw-test-123456").status_code == 302
+    _token, secret = api_token_create(user=agent, name="script", days=1)
+    assert client.get("/api/v1/news", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _post_login(client, " Marie.Dupont ", "faux")
+
+    assert elsewhere.get("/notifications/").status_code == 302  # back to the login page
+    assert client.get("/api/v1/news", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    assert not PersonalToken.objects.filter(user=agent, revoked_at__isnull=True).exists()
+    assert other.get("/notifications/").status_code == 200
+    assert AccessEvent.objects.filter(action="auth.lockout_access_ended", object_id=str(agent.pk)).exists()
+    assert colleague.is_active
