@@ -20,6 +20,7 @@ from django.utils import timezone
 from intranet.audit.actions import audit_record
 from intranet.audit.choices import Result
 
+from .app_passwords import app_passwords_revoke_all
 from .models import PersonalToken, User, UserSession
 from .signals import user_deactivated
 
@@ -36,7 +37,8 @@ def user_deactivate(*, user: User, reason: str, actor: User | None = None) -> Us
 @transaction.atomic
 def users_deactivate(*, users: Iterable[User], reason: str, actor: User | None = None) -> list[User]:
     """Deactivate agents in bulk: inactive, unusable password, every session ended, personal and OAuth tokens
-    revoked, open websockets closed, one audit event each, then `user_deactivated` once each on commit.
+    and app passwords revoked, open websockets closed, one audit event each, then `user_deactivated` once
+    each on commit.
 
     A query count independent of the number of agents, except the audit events (one row per agent).
     """
@@ -53,6 +55,8 @@ def users_deactivate(*, users: Iterable[User], reason: str, actor: User | None =
     User.objects.bulk_update(users, ["is_active", "password"])
     _end_sessions(ids)
     PersonalToken.objects.filter(user_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
+    # Checked on an active account anyway; revoked so that a reactivation does not bring old devices back.
+    app_passwords_revoke_all(ids, now=now)
     _revoke_oauth_tokens(ids, now)
     for user in users:
         audit_record(action="user.deactivate", actor=actor, obj=user, extra={"reason": reason})

@@ -102,19 +102,24 @@ def _end_all_access(user) -> dict:
 
 @receiver(user_locked_out, dispatch_uid="people_locked_out")
 def _locked_out(sender, request=None, username=None, **kwargs):
-    """A lockout (too many wrong passwords for one login) ends every session, token, websocket and OIDC grant
-    of that account (R13): if the guesses came from someone who already got in once, what they opened closes
-    too. The agent logs in again once the lockout ends. `username` is the throttling key (case-folded,
-    stripped: `login_throttle`), compared as the directory does."""
+    """A lockout (too many wrong passwords for one login) ends every session, token, app password, websocket
+    and OIDC grant of that account (R13): if the guesses came from someone who already got in once, what they
+    opened closes too. The agent logs in again once the lockout ends. `username` is the throttling key
+    (case-folded, stripped: `login_throttle`), compared as the directory does."""
     if not isinstance(username, str) or not username:
         return
     from django.contrib.auth import get_user_model
 
     from intranet.audit.actions import audit_record
 
+    from .app_passwords import app_passwords_revoke_all
+
     user = get_user_model().objects.filter(username__iexact=username).first()
     if user is None:
         return
     with transaction.atomic():
         ended = _end_all_access(user)
+        # Unlike a password change (app passwords exist so that it does not break every drive), a lockout
+        # may mean someone got in once: an app password they made would outlive their session.
+        ended["app_passwords"] = app_passwords_revoke_all([user.pk])
         audit_record(action="auth.lockout_access_ended", obj=user, request=request, extra=ended)
