@@ -119,10 +119,16 @@ def document_purge(*, document: Document, actor=None, request=None) -> None:
     )
 
 
-def trash_purge_expired(*, now=None) -> int:
+def trash_purge_expired(*, now=None, progress=None) -> int:
+    """`progress` (an `intranet.ops.progress.Progress`, optional) is told the total, then each purge."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.GED_TRASH_DAYS)
     count = 0
-    for document in Document.objects.filter(trashed_at__lt=cutoff):
+    expired = Document.objects.filter(trashed_at__lt=cutoff)
+    if progress is not None and progress.interactive:
+        progress.add_total(expired.count())
+    for document in expired:
         document_purge(document=document)
         count += 1
+        if progress is not None:
+            progress.advance()
     return count

@@ -109,8 +109,10 @@ class SyncReport:
         return data
 
 
-def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
-    """Read the whole directory and bring users, departments, groups and memberships in line with it."""
+def ldap_sync_run(*, dry_run: bool = False, progress=None) -> SyncReport:
+    """Read the whole directory and bring users, departments, groups and memberships in line with it.
+
+    `progress` (an `intranet.ops.progress.Progress`, optional) counts the directory entries as they arrive."""
     directory.require_settings()
     report = SyncReport(dry_run=dry_run)
     try:
@@ -131,7 +133,7 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
             settings.LDAP_USER_BASE,
             settings.LDAP_USER_FILTER,
             directory.user_attrlist(),
-            transform=sync.map_entry,
+            transform=_counted(sync.map_entry, progress),
         )
         if settings.LDAP_GROUP_BASE:
             groups = directory.paged_search(
@@ -139,7 +141,7 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
                 settings.LDAP_GROUP_BASE,
                 settings.LDAP_GROUP_FILTER,
                 directory.group_attrlist(),
-                transform=directory.entry_to_group,
+                transform=_counted(directory.entry_to_group, progress),
             )
         else:
             groups = directory.SearchResult()
@@ -157,6 +159,17 @@ def ldap_sync_run(*, dry_run: bool = False) -> SyncReport:
             transaction.on_commit(lambda: directory_synced.send(sender=_Sync, report=report))
     _audit(report)
     return report
+
+
+def _counted(transform, progress):
+    if progress is None:
+        return transform
+
+    def counted(dn, attrs):
+        progress.advance()
+        return transform(dn, attrs)
+
+    return counted
 
 
 class _StateLoader:

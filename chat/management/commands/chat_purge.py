@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from chat.actions import messages_purge_expired
+from intranet.ops.progress import Progress
 
 
 class Command(BaseCommand):
@@ -9,5 +10,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        deleted = messages_purge_expired()
-        self.stdout.write(f"{deleted} message(s) supprimé(s).")
+        # One DELETE per salon: no bar worth drawing, but the summary says how long it took.
+        progress = Progress(stream=self.stderr, out=self.stdout, label="Messages", unit="message(s)")
+        with progress:
+            deleted = messages_purge_expired()
+            progress.advance(deleted)
+        progress.finish(f"{deleted} message(s) supprimé(s).")

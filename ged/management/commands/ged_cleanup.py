@@ -15,6 +15,7 @@ from django.utils import timezone
 from ged import storage
 from ged.actions import blob_file_remove, blobs_sweep, upload_sessions_sweep
 from ged.models import Blob
+from intranet.ops.progress import Progress
 
 
 class Command(BaseCommand):
@@ -26,9 +27,20 @@ class Command(BaseCommand):
     def handle(self, *args, ttl_hours=None, **options):
         ttl = (settings.GED_TMP_TTL_HOURS if ttl_hours is None else ttl_hours) * 3600
         cutoff = time.time() - ttl
+        progress = Progress(stream=self.stderr, out=self.stdout, label="Nettoyage", unit="fichier(s) vu(s)")
+        with progress:
+            temps, orphans, files, sessions, spools = self._sweep(ttl, cutoff, progress)
+        progress.finish(
+            f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
+            f"orphelin(s), {files} fichier(s) sans référence supprimés ; "
+            f"{sessions} envoi(s) expiré(s) et {spools} fichier(s) d'envoi abandonné(s) supprimés."
+        )
+
+    def _sweep(self, ttl, cutoff, progress):
         sessions, spools = upload_sessions_sweep()
         temps = 0
         for path in storage.tmp_dir().iterdir():
+            progress.advance()
             if path.is_file() and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
                 temps += 1
@@ -38,6 +50,7 @@ class Command(BaseCommand):
         files = 0
         known = set(Blob.objects.values_list("sha256", flat=True))
         for sha in storage.blob_list():
+            progress.advance()
             if sha in known:
                 continue
             path = storage.local_path(sha)
@@ -47,8 +60,4 @@ class Command(BaseCommand):
                 continue
             if old and blob_file_remove(sha):
                 files += 1
-        self.stdout.write(
-            f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
-            f"orphelin(s), {files} fichier(s) sans référence supprimés ; "
-            f"{sessions} envoi(s) expiré(s) et {spools} fichier(s) d'envoi abandonné(s) supprimés."
-        )
+        return temps, orphans, files, sessions, spools

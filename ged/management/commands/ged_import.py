@@ -22,6 +22,7 @@ from ged.actions import document_upload, folder_create, live_namesake, version_c
 from ged.models import Document, Folder, Space
 from ged.names import clean_name
 from ged.tasks import extract_text
+from intranet.ops.progress import Progress
 
 
 class Command(BaseCommand):
@@ -69,13 +70,17 @@ class Command(BaseCommand):
         for part in [p for p in folder.split("/") if p.strip()]:
             target = self._folder(target, part)
         report = report or f"ged-import-{space}-{datetime.now():%Y%m%d-%H%M%S}.csv"
-        with open(report, "w", newline="", encoding="utf-8") as fh:
+        self.progress = Progress(stream=self.stderr, out=self.stdout, label="Import", unit="fichier(s)")
+        if self.progress.interactive:
+            # Only on a terminal, for the estimate: a quick walk of names (no file is read).
+            self.progress.add_total(sum(len(files) for _dirs, _subdirs, files in os.walk(root)))
+        with self.progress, open(report, "w", newline="", encoding="utf-8") as fh:
             self.writer = csv.writer(fh)
             self.writer.writerow(["statut", "chemin source", "destination", "détail"])
             self._walk(root, root, target)
         c = self.counts
         prefix = "[essai] " if dry_run else ""
-        self.stdout.write(
+        self.progress.finish(
             f"{prefix}{c['imported']} fichier(s) importé(s), {c['version']} "
             f"nouvelle(s) version(s), {c['unchanged']} déjà présent(s), "
             f"{c['skipped']} ignoré(s), {c['folder']} dossier(s) créé(s)"
@@ -85,7 +90,11 @@ class Command(BaseCommand):
 
     def _row(self, status, path, dest="", detail=""):
         self.writer.writerow([status, str(path), dest, detail])
-        if status in {"ignoré", "erreur"}:
+        refused = status in {"ignoré", "erreur"}
+        self.progress.advance(**({"ignorés": 1} if refused else {}))
+        if refused:
+            if self.progress.interactive:
+                self.stderr.write("\r\x1b[2K", ending="")  # the message on its own line, not after the bar
             self.stderr.write(f"{status} : {path} — {detail}")
         elif self.verbosity >= 2:
             self.stdout.write(f"{status} : {path}")

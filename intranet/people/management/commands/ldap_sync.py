@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from intranet.ops.progress import Progress
 from intranet.people.ldap_sync import ldap_sync_run
 
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, verbose=False, **options):
-        report = ldap_sync_run(dry_run=dry_run)
+        progress = Progress(stream=self.stderr, out=self.stdout, label="Annuaire", unit="entrée(s)")
+        with progress:
+            report = ldap_sync_run(dry_run=dry_run, progress=progress)
         if verbose or options.get("verbosity", 1) > 1:
             for line in report.details:
                 self.stdout.write(line)
@@ -33,7 +36,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(line))
         if dry_run and report.leavers:
             self.stdout.write("Départs qui seraient traités : " + ", ".join(report.leavers))
-        self.stdout.write(report.summary())
+        progress.finish(report.summary())
         if not report.complete or report.leavers_skipped:
             # Non-zero so the systemd unit shows failed and IT gets alerted.
             raise CommandError("Synchronisation incomplète : voir les messages ci-dessus.")

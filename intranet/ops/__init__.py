@@ -1,0 +1,1 @@
+"""Operations: health and readiness, metrics, request ids, task leases, progress of long commands."""
