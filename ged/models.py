@@ -97,7 +97,16 @@ class Folder(MP_Node):
 
 class DocumentQuerySet(models.QuerySet):
     def live(self):
+        """Documents everyone sees: not in the trash, not a WebDAV placeholder."""
+        return self.filter(trashed_at__isnull=True, placeholder=False)
+
+    def untrashed(self):
+        """Every document holding a name in its folder, WebDAV placeholders included (the title rule)."""
         return self.filter(trashed_at__isnull=True)
+
+    def for_dav(self, user):
+        """What a DAV client of `user` sees: live documents plus the placeholders that user's LOCK made."""
+        return self.filter(Q(placeholder=False) | Q(created_by=user), trashed_at__isnull=True)
 
     def titled(self, title: str):
         """Documents whose title collides with `title` (same title_key)."""
@@ -109,7 +118,7 @@ class DocumentQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
     def trashed(self):
-        return self.filter(trashed_at__isnull=False)
+        return self.filter(trashed_at__isnull=False, placeholder=False)
 
 
 class Document(models.Model):
@@ -153,6 +162,10 @@ class Document(models.Model):
     text_version = models.PositiveIntegerField(null=True, blank=True)
     # Set by ged_import: the source path, so a re-run imports nothing twice.
     import_key = models.CharField(max_length=1000, null=True, blank=True, unique=True)
+    # Made by a WebDAV LOCK on an unmapped URL (RFC 4918 7.3, ged/webdav/locks.py): no version yet, hidden
+    # from the web, the API, search and every listing; shown to its creator's DAV client as a 0-byte file.
+    # Its first version makes it a normal document; an UNLOCK (or the lock's expiry) before that deletes it.
+    placeholder = models.BooleanField(default=False, editable=False)
     # PostgreSQL: title (A), tags and description (B) and text (C) in the `french_unaccent` configuration,
     # written by a trigger on every insert and every update of those columns (migration 0004), whatever path
     # writes them (actions, extraction, bulk imports); GIN-indexed. Always empty on SQLite.
@@ -166,6 +179,7 @@ class Document(models.Model):
             "import_key",
             "search_vector",
             "title_key",
+            "placeholder",
         ]
     )
     objects = DocumentQuerySet.as_manager()
@@ -455,3 +469,77 @@ class UploadSession(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.received}/{self.size})"
+
+
+class DavLock(models.Model):
+    """A WebDAV lock (RFC 4918), stored by `ged.webdav.locks.GedLockStorage`: the database is the one truth
+    for every DAV process. An exclusive lock on a document is also that document's check-out (`checkout`),
+    so the web shows « réservé par … » while it lasts; folder, shared and unmapped-URL locks live here alone.
+
+    `root` is the lock's normalized URL (quoted, no trailing slash), what wsgidav asks about; `document`
+    and `folder` name the resource it was taken on."""
+
+    token = models.CharField(max_length=120, unique=True)
+    root = models.CharField(max_length=2000, db_index=True)
+    principal = models.CharField(max_length=150)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="dav_locks"
+    )
+    folder = models.ForeignKey(Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=10)
+    depth = models.CharField(max_length=10)
+    owner = models.TextField(blank=True)
+    timeout = models.IntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+    checkout = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verrou WebDAV")
+        verbose_name_plural = _("verrous WebDAV")
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=["exclusive", "shared"]), name="ged_davlock_scope"),
+            models.CheckConstraint(condition=Q(depth__in=["0", "infinity"]), name="ged_davlock_depth"),
+            # Two processes granting an exclusive lock on one URL at the same moment: the second insert fails.
+            models.UniqueConstraint(
+                fields=["root"], condition=Q(scope="exclusive"), name="ged_davlock_one_exclusive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.root} ({self.scope}, {self.principal})"
+
+
+class DavProperty(models.Model):
+    """A WebDAV dead property (PROPPATCH), keyed by the document or folder, not by its path: it follows a
+    MOVE or a rename, a COPY copies it, deleting the resource removes it (`ged.webdav.props`)."""
+
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="dav_properties"
+    )
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="dav_properties"
+    )
+    name = models.CharField(max_length=1000)
+    value = models.TextField()
+
+    class Meta:
+        verbose_name = _("propriété WebDAV")
+        verbose_name_plural = _("propriétés WebDAV")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document__isnull=False, folder__isnull=True)
+                | Q(document__isnull=True, folder__isnull=False),
+                name="ged_davprop_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "name"], condition=Q(document__isnull=False), name="ged_davprop_doc_name"
+            ),
+            models.UniqueConstraint(
+                fields=["folder", "name"], condition=Q(folder__isnull=False), name="ged_davprop_folder_name"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id or self.folder_id} {self.name}"

@@ -323,9 +323,9 @@ def access_document(user, pk, *, need: str = "read", trashed: bool = False) -> D
         # The agent's document grant comes with the row: no query of its own.
         qs = qs.annotate(ged_shared_role=shared_role_subquery(user))
     try:
-        document = qs.filter(trashed_at__isnull=not trashed, space__archived_at__isnull=True).get(
-            pk=parse_id(pk)
-        )
+        document = qs.filter(
+            trashed_at__isnull=not trashed, placeholder=False, space__archived_at__isnull=True
+        ).get(pk=parse_id(pk))
     except (Document.DoesNotExist, BadParameter):
         raise Http404 from None
     if user.is_authenticated and user.is_active:

@@ -19,15 +19,16 @@ from ..models import LIVE_TITLE_CONSTRAINT, Document
 
 
 def live_namesake(folder_id: int, title: str, *, exclude_pk: int | None = None) -> Document | None:
-    """The live document of the folder whose name collides with `title`, if any."""
-    found = Document.objects.live().titled(title).filter(folder_id=folder_id)
+    """The live document of the folder whose name collides with `title`, if any (a WebDAV placeholder
+    holds its name too: an upload of that name becomes its first version, under its check-out rule)."""
+    found = Document.objects.untrashed().titled(title).filter(folder_id=folder_id)
     if exclude_pk is not None:
         found = found.exclude(pk=exclude_pk)
     return found.first()
 
 
 def title_taken(folder_id: int, title: str, *, exclude_pk: int | None = None) -> bool:
-    found = Document.objects.live().titled(title).filter(folder_id=folder_id)
+    found = Document.objects.untrashed().titled(title).filter(folder_id=folder_id)
     if exclude_pk is not None:
         found = found.exclude(pk=exclude_pk)
     return found.exists()

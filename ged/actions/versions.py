@@ -92,7 +92,11 @@ def _add_version(
         session_interrupt(document=locked, cause="restore" if restored_from else "upload", actor=author)
     # A plain UPDATE: the version table is the history of contents; no Document history row per version.
     updated_at = max(version.created_at, locked.updated_at) if created_at else timezone.now()
-    Document.objects.filter(pk=locked.pk).update(current_version=version, updated_at=updated_at)
+    # The first version of a WebDAV placeholder makes it a normal document.
+    Document.objects.filter(pk=locked.pk).update(
+        current_version=version, updated_at=updated_at, placeholder=False
+    )
+    locked.placeholder = document.placeholder = False
     locked.current_version, locked.updated_at = version, updated_at
     document.current_version = version
     document.updated_at = locked.updated_at

@@ -24,7 +24,9 @@ def activity(
         hist = Folder.history.filter(id=folder.pk)
         audit = AccessEvent.objects.filter(object_type="ged.folder", object_id=str(folder.pk))
     else:
-        hist = Document.history.filter(space_id=space.pk)
+        # A WebDAV placeholder's history shows once it is a document (its first version), not before.
+        hidden = Document.objects.filter(space_id=space.pk, placeholder=True).values("pk")
+        hist = Document.history.filter(space_id=space.pk).exclude(id__in=hidden)
         audit = AccessEvent.objects.filter(action__startswith="ged.", extra__space=space.pk)
     for row in hist.select_related("history_user").order_by("-history_date")[:limit]:
         events.append(

@@ -86,7 +86,7 @@ def folder_listing(
     result = None
     if access.abilities["read"]:
         sort = sort if sort in SORTS else SortKey.TITLE
-        live = Document.objects.filter(folder_id=access.folder.pk, trashed_at__isnull=True)
+        live = Document.objects.live().filter(folder_id=access.folder.pk)
         paginator = Paginator(live.order_by(*SORTS[sort]).values(*LISTING_FIELDS), settings.GED_PAGE_SIZE)
         # The count on the bare filter: no joins, no ORDER BY (the page query carries the joins).
         paginator.__dict__["count"] = live.count()
