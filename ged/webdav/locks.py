@@ -50,6 +50,8 @@ from ..actions.base import _history_reason
 from ..models import DavLock, Document, Folder, Space
 from ..names import clean_name, title_key
 from ..permissions import ancestor_paths, folder_access
+from .errors import FrenchDAVError
+from .scratch import is_scratch_name
 
 # The environ key where the domain controller (ged/webdav/auth.py) keeps the authenticated agent.
 USER_KEY = "ccfi.user"
@@ -113,15 +115,12 @@ def resolve(ref_url: str) -> Document | Folder | None:
         return None
     folder = space.root
     for i, name in enumerate(segments[1:], start=1):
-        last = i == len(segments) - 1
-        if last:
-            document = Document.objects.untrashed().filter(folder=folder, title_key=title_key(name)).first()
-            if document is not None:
-                return document
         child = Folder.objects.filter(
             path__startswith=folder.path, depth=folder.depth + 1, name=name, trashed_at__isnull=True
         ).first()
         if child is None:
+            if i == len(segments) - 1:  # a folder wins over a document of the same name, as in the provider
+                return Document.objects.untrashed().filter(folder=folder, title_key=title_key(name)).first()
             return None
         folder = child
     return folder
@@ -272,6 +271,7 @@ class GedLockStorage:
             .filter(
                 Q(document__isnull=False, document__trashed_at__isnull=True)
                 | Q(folder__isnull=False, folder__trashed_at__isnull=True)
+                | Q(document__isnull=True, folder__isnull=True)
             )
             .select_related("document__folder", "folder")
         )
@@ -298,12 +298,16 @@ class GedLockStorage:
         )
         locks = []
         for row in valid:
-            key = ("document", row.document_id) if row.document_id else ("folder", row.folder_id)
-            if key not in urls:
-                continue
+            if row.document_id or row.folder_id:
+                key = ("document", row.document_id) if row.document_id else ("folder", row.folder_id)
+                if key not in urls:
+                    continue
+                root = urls[key]
+            else:
+                root = row.root  # a name kept out of the GED (scratch.py): the URL is all there is
             locks.append(
                 {
-                    "root": urls[key],
+                    "root": root,
                     "type": "write",
                     "scope": row.scope,
                     "depth": row.depth,
@@ -382,6 +386,8 @@ class GedLockStorage:
         DavLock.objects.filter(expires_at__lte=now).delete()
         placeholders_sweep(now=now)
         target = resolve(path)
+        if target is None:
+            target = self._placeholder(path, user)
         document = target if isinstance(target, Document) else None
         folder = target if isinstance(target, Folder) else None
         checkout = document is not None and lock["scope"] == "exclusive"
@@ -412,6 +418,21 @@ class GedLockStorage:
             root=path, timeout=timeout, expire=(now + timedelta(seconds=timeout)).timestamp(), token=token
         )
         return lock
+
+    def _placeholder(self, path: str, user) -> Document | None:
+        """LOCK on an unmapped URL (RFC 4918 7.3): the placeholder document it reserves. None for the names
+        kept out of the GED (`scratch.py`: `~$` owner files, `._*`…), whose lock is a row on the URL alone."""
+        parent_url, _sep, quoted = path.rpartition("/")
+        name = unquote(quoted)
+        parent = resolve(parent_url)
+        if not isinstance(parent, Folder) or is_scratch_name(name):
+            return None
+        try:
+            return placeholder_create(folder=parent, name=name, user=user)
+        except PermissionDenied:
+            raise DAVError(HTTP_FORBIDDEN) from None
+        except ValidationError as exc:
+            raise FrenchDAVError(HTTP_FORBIDDEN, " ".join(exc.messages)) from None
 
     def refresh(self, token, *, timeout):
         """A new timeout for the lock of `token`, by its owner only (a check-out's expiry moves with it)."""
