@@ -37,6 +37,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("intranet.notifications.urls")),
     path("compte/", include("intranet.people.urls")),
+    path("compte/", include("intranet.twofactor.urls")),
     path("annuaire/", include("intranet.people.directory_urls")),
     path("o/", include("intranet.people.oidc_urls")),
     path("recherche/", include("intranet.search.urls")),

@@ -24,6 +24,34 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _test_client_logins_present_second_factor(monkeypatch):
+    """`client.force_login()` and `client.login()` are the tests' shortcuts past the login form; for staff and
+    superusers they go past the second factor step too, as if the agent had typed their code (a TOTP device
+    with a fixed key, tests/twofactor/helpers.py). Without it every admin test would first have to enrol.
+    Tests of the step itself log in through the login page (`client.post("/connexion/", ...)`), which this
+    does not touch."""
+    from asgiref.sync import sync_to_async
+    from django.test.client import ClientMixin
+
+    from tests.twofactor.helpers import is_staff, verify_session
+
+    login, alogin = ClientMixin._login, ClientMixin._alogin
+
+    def _login(self, user, backend=None):
+        login(self, user, backend)
+        if is_staff(user):
+            verify_session(self.session, user)
+
+    async def _alogin(self, user, backend=None):
+        await alogin(self, user, backend)
+        if is_staff(user):
+            await sync_to_async(verify_session)(await self.asession(), user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+    monkeypatch.setattr(ClientMixin, "_alogin", _alogin)
+
+
 @pytest.fixture
 def host_org(db):
     from intranet.people.choices import OrganisationKind

@@ -8,11 +8,22 @@ Scopes and claims (OpenID Connect Core §5.4, plus `groups`):
 
 A deactivated agent (leaver) gets no code exchanged, no refreshed token and no userinfo, even with a token
 issued before the deactivation.
+
+The ID token also says how the agent authenticated (docs/sso.md « Second facteur »): `amr` (RFC 8176) is
+["pwd"], ["pwd", "otp", "mfa"] (authenticator app or backup code) or ["pwd", "hwk", "mfa"] (passkey), and
+`acr` the REFEDS profile https://refeds.org/profile/sfa or .../mfa. They are those of the session that
+obtained the code (intranet.twofactor.GrantAuthentication). A client listed in OIDC_SECOND_FACTOR_CLIENTS gets
+no code for a password-only session (the agent goes through the verification step first) and no token for a
+code issued without a second factor. A refresh returns no new ID token (OpenID Connect Core §12.2 allows it):
+only a login can state how the agent logged in.
 """
 
 import re
 from urllib.parse import urlsplit
 
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from oauth2_provider import views
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
@@ -40,7 +51,40 @@ class IntranetOAuth2Validator(OAuth2Validator):
         }
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        return super().validate_code(client_id, code, client, request, *args, **kwargs) and _active(request)
+        if not (
+            super().validate_code(client_id, code, client, request, *args, **kwargs) and _active(request)
+        ):
+            return False
+        from intranet.twofactor.models import GrantAuthentication
+        from intranet.twofactor.policy import AMR_MULTI_FACTOR, AMR_PASSWORD, client_requires_second_factor
+
+        amr = GrantAuthentication.objects.filter(grant__code=code, grant__application=client).values_list(
+            "amr", flat=True
+        ).first() or [AMR_PASSWORD]
+        if client_requires_second_factor(client.client_id) and AMR_MULTI_FACTOR not in amr:
+            return False
+        request.amr = amr
+        return True
+
+    def _create_authorization_code(self, request, code, expires=None):
+        from intranet.twofactor.models import GrantAuthentication
+        from intranet.twofactor.policy import amr_of
+
+        grant = super()._create_authorization_code(request, code, expires)
+        GrantAuthentication.objects.create(grant=grant, amr=amr_of(getattr(request.user, "otp_device", None)))
+        return grant
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        from intranet.twofactor.policy import acr_of
+
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        amr = getattr(request, "amr", None)
+        if amr:
+            claims.update(amr=amr, acr=acr_of(amr))
+        return claims, expiration_time
+
+    def refresh_id_token(self, request):
+        return False
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
@@ -62,7 +106,19 @@ def _active(request) -> bool:
 
 class AuthorizationView(views.AuthorizationView):
     """DOT's authorize endpoint (login required, consent screen unless the client is trusted), whose consent
-    form may post on to the client: Chromium applies CSP form-action to the redirect that follows."""
+    form may post on to the client: Chromium applies CSP form-action to the redirect that follows.
+    A client that requires a second factor sends a password-only session through the verification step
+    (or enrolment) and back here first."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from intranet.twofactor.policy import client_requires_second_factor, is_enrolled
+
+        client_id = request.POST.get("client_id") or request.GET.get("client_id")
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and client_requires_second_factor(client_id):
+            step = "twofactor:verify" if is_enrolled(user) else "twofactor:overview"
+            return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        return super().dispatch(request, *args, **kwargs)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

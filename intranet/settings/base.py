@@ -12,6 +12,7 @@ from .ldap import *  # noqa: F403  (LDAP_* and AUTH_LDAP_* from the environment)
 from .oidc import *  # noqa: F403  (OIDC provider and REMOTE_USER from the environment)
 from .portal import *  # noqa: F403  (news, must-read reminders, Kotje reviews, search)
 from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feeds)
+from .twofactor import *  # noqa: F403  (second factor: TOTP, backup codes, passkeys)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "intranet.notifications",
     "intranet.news",
     "intranet.search",
+    "intranet.twofactor",
     "kotje",
     "ged",
     "rooms",
@@ -67,6 +69,10 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "guardian",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -81,11 +87,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *REMOTE_USER_MIDDLEWARE,  # noqa: F405
+    # request.user.is_verified(): the session presented a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # The product's pages for 400 (refused parameters), 405, 413, 429 and the Wagtail admin refused to agents.
     "intranet.middleware.ErrorPagesMiddleware",
     # Every route needs a logged-in agent unless its view says otherwise (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions, enrolled agents and both admins need a verified second factor (docs/sso.md).
+    "intranet.twofactor.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
