@@ -1,13 +1,15 @@
-"""Serving a version's bytes: X-Accel-Redirect in production, otherwise a streaming response that reads in
-chunks (an async generator under ASGI, so nothing is buffered whole), with Range, ETag and safe headers."""
+"""Serving a version's bytes: X-Accel-Redirect in production, a presigned S3 GET (or nginx relaying it) when
+the blobs are in a bucket, otherwise a streaming response that reads in chunks (an async generator under
+ASGI, so nothing is buffered whole), with Range, ETag and safe headers."""
 
 import asyncio
 import os
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from . import storage
@@ -46,9 +48,27 @@ def _parse_range(header: str, size: int):
     return start, min(end, size - 1)
 
 
+def _s3_response(presigned: str, headers: dict) -> HttpResponse:
+    """The bytes come from the bucket, never through this process: a redirect to the presigned GET (which
+    makes S3 answer with our Content-Disposition and Content-Type; the browser sends its Range there), or,
+    with S3_PROXY_THROUGH_NGINX, an X-Accel-Redirect to nginx's internal location that relays the same
+    signed request to the store: `<S3_NGINX_PREFIX>/<bucket>/<key>?<signed query>`."""
+    if settings.S3_PROXY_THROUGH_NGINX:
+        url = urlsplit(presigned)
+        response = HttpResponse()
+        for k, v in headers.items():
+            response[k] = v
+        response["X-Accel-Redirect"] = f"{settings.S3_NGINX_PREFIX}{url.path}?{url.query}"
+        return response
+    response = HttpResponseRedirect(presigned)
+    # The URL expires within S3_PRESIGN_SECONDS: nobody may keep the redirect.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def _sync_chunks(sha: str, start: int, length: int, chunk: int):
-    with storage.blob_open(sha) as fh:
-        fh.seek(start)
+    with storage.blob_read_range(sha, start, length) as fh:
         remaining = length
         while remaining > 0:
             data = fh.read(min(chunk, remaining))
@@ -59,9 +79,8 @@ def _sync_chunks(sha: str, start: int, length: int, chunk: int):
 
 
 async def _async_chunks(sha: str, start: int, length: int, chunk: int):
-    fh = await asyncio.to_thread(storage.blob_open, sha)
+    fh = await asyncio.to_thread(storage.blob_read_range, sha, start, length)
     try:
-        await asyncio.to_thread(fh.seek, start)
         remaining = length
         while remaining > 0:
             data = await asyncio.to_thread(fh.read, min(chunk, remaining))
@@ -96,6 +115,11 @@ def serve_version(request, version: Version, *, filename: str, inline: bool = Fa
         for k in ("ETag", "Cache-Control"):
             response[k] = headers[k]
         return response
+    presigned = storage.blob_presigned_url(
+        version.blob_id, disposition=headers["Content-Disposition"], content_type=content_type
+    )
+    if presigned is not None:
+        return _s3_response(presigned, headers)
     if settings.GED_ACCEL_REDIRECT_PREFIX and storage.local_path(version.blob_id) is not None:
         response = HttpResponse(content_type=content_type)
         for k, v in headers.items():

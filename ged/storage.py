@@ -2,6 +2,11 @@
 
 Local layout (GED_STORAGE_ROOT, default MEDIA_ROOT/ged):  blobs/ab/cd/<sha256>   and   tmp/<random>.part
 Temp files live on the same filesystem as the blobs, so storing one is an `os.replace`, not a copy.
+
+On S3 (S3_BUCKET set, intranet/settings/storage.py) the same names are keys under S3_GED_PREFIX; temp files
+stay local. A blob is stored with one HEAD (present with the right size: nothing is sent) then a (multipart)
+PUT streamed from the temp file; S3 shows an object only once its upload completed, so a failed upload leaves
+nothing under the hash. Reads are streamed (ranged GETs). An outage raises StorageUnavailable.
 """
 
 import contextlib
@@ -13,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
+
+from intranet.storage.backends import IntranetS3Storage, outage_as_unavailable
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -39,9 +46,15 @@ def blob_name(sha256: str) -> str:
 
 
 def storage():
-    if settings.GED_STORAGE_ALIAS:
-        return storages[settings.GED_STORAGE_ALIAS]
+    alias = settings.GED_STORAGE_ALIAS or ("ged" if getattr(settings, "S3_ENABLED", False) else "")
+    if alias:
+        return storages[alias]
     return FileSystemStorage(location=root())
+
+
+def _s3(store=None) -> IntranetS3Storage | None:
+    store = store if store is not None else storage()
+    return store if isinstance(store, IntranetS3Storage) else None
 
 
 def local_path(sha256: str) -> Path | None:
@@ -53,11 +66,23 @@ def local_path(sha256: str) -> Path | None:
 
 
 def blob_exists(sha256: str) -> bool:
-    return storage().exists(blob_name(sha256))
+    store = storage()
+    if s3 := _s3(store):
+        return s3.head_size(blob_name(sha256)) is not None
+    return store.exists(blob_name(sha256))
 
 
 def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
     """Move a fully written, hashed temp file into the store (no-op if the blob is already there)."""
+    store = storage()
+    if s3 := _s3(store):
+        name = blob_name(sha256)
+        # Content-addressed: an object of the right size under the hash is these bytes. A wrong size (a store
+        # restored badly) is overwritten.
+        if s3.head_size(name) != os.path.getsize(temp_path):
+            s3.put_file(name, temp_path)
+        os.unlink(temp_path)
+        return
     path = local_path(sha256)
     if path is not None:
         if path.exists():
@@ -83,16 +108,55 @@ def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
 
 
 def blob_open(sha256: str):
-    return storage().open(blob_name(sha256), "rb")
+    """The blob's bytes as a file object to read (a streaming body on S3: read(n) fetches as it goes)."""
+    store = storage()
+    if s3 := _s3(store):
+        return s3.open_stream(blob_name(sha256))
+    return store.open(blob_name(sha256), "rb")
+
+
+def blob_read_range(sha256: str, start: int, length: int):
+    """A file object positioned on `start` that yields at most `length` bytes (one ranged GET on S3)."""
+    store = storage()
+    if s3 := _s3(store):
+        return s3.open_stream(blob_name(sha256), start, length)
+    fh = store.open(blob_name(sha256), "rb")
+    fh.seek(start)
+    return fh
+
+
+def blob_presigned_url(sha256: str, *, disposition: str, content_type: str) -> str | None:
+    """A short-lived signed GET of the blob on S3 (None for a local store)."""
+    if s3 := _s3():
+        return s3.presigned_get(blob_name(sha256), disposition=disposition, content_type=content_type)
+    return None
 
 
 def blob_delete(sha256: str) -> None:
-    storage().delete(blob_name(sha256))
+    with outage_as_unavailable():
+        storage().delete(blob_name(sha256))
 
 
 def blob_list() -> list[str]:
-    """Every sha256 present in the local store (ged_cleanup)."""
+    """Every sha256 present in the store (ged_cleanup)."""
+    if s3 := _s3():
+        return [name.rsplit("/", 1)[-1] for name, _size, _mtime in s3.iter_objects("blobs/")]
     base = root() / "blobs"
     if not base.exists():
         return []
     return [p.name for p in base.glob("*/*/*") if _SHA.match(p.name)]
+
+
+def blob_modified(sha256: str) -> float | None:
+    """When the blob was written (POSIX time), None if it is gone (ged_cleanup's grace period)."""
+    store = storage()
+    if s3 := _s3(store):
+        meta = s3.head(blob_name(sha256))
+        return None if meta is None else meta["LastModified"].timestamp()
+    path = local_path(sha256)
+    try:
+        if path is not None:
+            return path.stat().st_mtime
+        return store.get_modified_time(blob_name(sha256)).timestamp()
+    except FileNotFoundError:
+        return None

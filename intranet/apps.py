@@ -12,6 +12,7 @@ class IntranetConfig(AppConfig):
         from . import registry
         from .checks import check_django_version  # noqa: F401  (registers the check)
         from .params import IdConverter
+        from .storage.checks import check_s3_settings  # noqa: F401  (registers the check)
 
         # Before any URLconf or websocket routing is loaded (apps' ready() run after this one).
         register_converter(IdConverter, "id")

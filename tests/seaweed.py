@@ -13,6 +13,8 @@ How to use it:
   ONE SeaweedFS serves the whole test session (started on first use, about 3 s), with a fresh access key and
   secret made up for the run and one bucket (`seaweed.bucket`). Each test that needs an empty store should
   use its own key prefix (`seaweed.fresh_prefix()`) rather than wiping the bucket.
+- `use_s3(settings, seaweed)` (pytest-django's `settings`) points uploads and the GED's blobs at it, under a
+  fresh key prefix, for one test.
 - For a test that kills or restarts S3 (storage down), start a separate short-lived instance with
   `start_seaweed(tmp_dir)` and call `.kill()` / `.restart()` on it; never kill the session one.
 
@@ -191,6 +193,48 @@ class SeaweedS3:
                 return r.status
         except urllib.error.HTTPError as exc:
             return exc.code
+
+
+def use_s3(settings, server: SeaweedS3, *, prefix: str | None = None, **overrides) -> str:
+    """Point uploads (STORAGES "default") and the GED's blobs ("ged") at `server`, under a key prefix of
+    their own, through pytest-django's `settings` fixture (undone after the test). Returns the prefix."""
+    prefix = prefix or server.fresh_prefix()
+    values = {
+        "S3_ENDPOINT_URL": server.endpoint_url,
+        "S3_BUCKET": server.bucket,
+        "S3_ACCESS_KEY_ID": server.access_key,
+        "S3_SECRET_ACCESS_KEY": server.secret_key,
+        "S3_REGION": REGION,
+        "S3_ENABLED": True,
+        **overrides,
+    }
+    for name, value in values.items():
+        setattr(settings, name, value)
+
+    def options(location, **extra):
+        return {
+            "endpoint_url": server.endpoint_url,
+            "bucket_name": server.bucket,
+            "access_key": server.access_key,
+            "secret_key": server.secret_key,
+            "region_name": REGION,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "location": location,
+            "querystring_expire": values.get("S3_PRESIGN_SECONDS", settings.S3_PRESIGN_SECONDS),
+            **extra,
+        }
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "intranet.storage.backends.MediaS3Storage",
+            "OPTIONS": options(f"{prefix}/media", file_overwrite=False),
+        },
+        "ged": {"BACKEND": "intranet.storage.backends.BlobS3Storage", "OPTIONS": options(f"{prefix}/ged")},
+    }
+    settings.GED_STORAGE_ALIAS = "ged"
+    return prefix
 
 
 _PORT_NAMES = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc")

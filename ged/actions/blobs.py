@@ -37,10 +37,9 @@ def _blob_for(staged: StagedFile) -> Blob:
         break
     else:
         raise ValidationError(_("Le fichier n'a pas pu être enregistré : réessayez dans un instant."))
-    if storage.blob_exists(staged.sha256):
-        staged.discard()
-    else:
-        storage.blob_put(staged.sha256, staged.path)
+    # Deduplicated inside: a blob already stored (a local file, or an S3 object of the right size after one
+    # HEAD) is not written again.
+    storage.blob_put(staged.sha256, staged.path)
     return blob
 
 

@@ -12,6 +12,7 @@ from .ldap import *  # noqa: F403  (LDAP_* and AUTH_LDAP_* from the environment)
 from .oidc import *  # noqa: F403  (OIDC provider and REMOTE_USER from the environment)
 from .portal import *  # noqa: F403  (news, must-read reminders, Kotje reviews, search)
 from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feeds)
+from .storage import *  # noqa: F403  (object storage: S3_* for uploads and GED blobs)
 from .twofactor import *  # noqa: F403  (second factor: TOTP, backup codes, passkeys)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -238,6 +239,7 @@ MEDIA_URL = "/fichiers/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **S3_STORAGES,  # noqa: F405  "default" and "ged" on S3 when S3_BUCKET is set (settings/storage.py)
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 

@@ -53,11 +53,8 @@ class Command(BaseCommand):
             progress.advance()
             if sha in known:
                 continue
-            path = storage.local_path(sha)
-            try:
-                old = path is not None and path.stat().st_mtime <= cutoff
-            except FileNotFoundError:
-                continue
-            if old and blob_file_remove(sha):
+            # Local file or S3 object alike: its write time decides (gone meanwhile: nothing to do).
+            written = storage.blob_modified(sha)
+            if written is not None and written <= cutoff and blob_file_remove(sha):
                 files += 1
         return temps, orphans, files, sessions, spools
