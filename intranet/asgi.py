@@ -19,11 +19,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from intranet.ops.middleware import WebsocketOpsMiddleware  # noqa: E402
 from intranet.routing import websocket_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_routes()))),
+        # A request id for each socket's log lines, and the per-process count of open sockets (metrics).
+        "websocket": WebsocketOpsMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_routes())))
+        ),
     }
 )

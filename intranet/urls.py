@@ -8,6 +8,7 @@ from wagtail.documents.views import serve as wagtaildocs_serve_views
 
 from intranet.api import api, api_urls
 from intranet.news import views as news_views
+from intranet.ops import views as ops_views
 from intranet.people import views as people_views
 from intranet.people.api import router as people_router
 
@@ -31,7 +32,10 @@ urlpatterns = [
     path("cms/login/", views.to_login),
     path("django-admin/login/", views.to_login),
     path("deconnexion/", people_views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
+    # Alive (no database) and ready (database, Redis, storage, task queue): intranet.ops, docs/operations.md.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("ops/metrics", ops_views.metrics_view, name="ops_metrics"),
     path("ping/", views.ping, name="ping"),
     # The language switch is in the footer of every page, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

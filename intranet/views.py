@@ -4,13 +4,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.db import connection
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 # Wagtail keeps page images (news, guides) and their renditions in these MEDIA_ROOT folders. Nothing
@@ -35,16 +33,6 @@ def to_login(request, *args, **kwargs):
 @login_not_required
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
-
-
-@login_not_required
-@never_cache
-@require_GET
-def healthz(request):
-    """For the load balancer and systemd: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @require_GET

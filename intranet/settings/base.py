@@ -10,6 +10,7 @@ from .env import BASE_DIR, env
 from .ged import *  # noqa: F403  (document spaces, uploads, OnlyOffice)
 from .ldap import *  # noqa: F403  (LDAP_* and AUTH_LDAP_* from the environment)
 from .oidc import *  # noqa: F403  (OIDC provider and REMOTE_USER from the environment)
+from .ops import *  # noqa: F403  (database pool and JIT, readiness, metrics, request ids, task leases)
 from .portal import *  # noqa: F403  (news, must-read reminders, Kotje reviews, search)
 from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feeds)
 from .storage import *  # noqa: F403  (object storage: S3_* for uploads and GED blobs)
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "intranet.people",
     "intranet.audit",
     "intranet.outbox",
+    "intranet.ops",
     "intranet.notifications",
     "intranet.news",
     "intranet.search",
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (intranet.ops.request_id).
+    "intranet.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "intranet.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -92,6 +96,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # The product's pages for 400 (refused parameters), 405, 413, 429 and the Wagtail admin refused to agents.
     "intranet.middleware.ErrorPagesMiddleware",
+    # Storage down (intranet.ops.errors.StorageUnavailable): a French 503 page, JSON under /api/.
+    "intranet.ops.middleware.StorageUnavailableMiddleware",
     # Every route needs a logged-in agent unless its view says otherwise (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -135,6 +141,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DATABASES["default"] = database_configure(DATABASES["default"])  # noqa: F405  (pool, jit = off: settings/ops.py)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ----------------------------------------------------------------------------
@@ -293,7 +300,14 @@ API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every record carries the id of the request or websocket it belongs to ("-" outside one).
+    "filters": {"request_id": {"()": "intranet.ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "default"}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }

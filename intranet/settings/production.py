@@ -18,6 +18,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"] = database_configure(DATABASES["default"])  # noqa: F405  (pool, jit = off: settings/ops.py)
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured(
         "La variable d'environnement REDIS_URL est obligatoire en production "
