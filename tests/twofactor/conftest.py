@@ -1,5 +1,7 @@
 import pytest
 
+# The OIDC client and code flow fixtures, as tests/people/oidc uses them.
+from tests.people.oidc.conftest import authorize, exchange, make_application  # noqa: F401
 from tests.twofactor.helpers import totp_device
 
 PASSWORD = "pw-test-123456"
