@@ -1,0 +1,110 @@
+"""The DAV endpoint served for real: cheroot in a thread of the test process (the test settings and the test
+database, committed through `transactional_db` so that the server's threads see the data), agents with app
+passwords, and a small HTTP client speaking WebDAV."""
+
+import socket
+import threading
+import time
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from intranet.people.app_passwords import create_app_password
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dav_server(django_db_setup, django_db_blocker):
+    """`manage.py dav_serve`'s server on a free loopback port for the whole session; its URL."""
+    from ged.management.commands.dav_serve import make_server
+
+    port = _free_port()
+    server = make_server("127.0.0.1", port, threads=4)
+    server.prepare()
+    thread = threading.Thread(target=server.serve, daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        for _ in range(200):
+            if server.ready:
+                break
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        server.stop()
+        thread.join(timeout=10)
+        _close_server_connections()
+
+
+def _close_server_connections():
+    """The server's threads may keep a connection; PostgreSQL refuses to drop a database in use."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+class Dav:
+    """A WebDAV client of one agent (HTTP Basic with their app password)."""
+
+    def __init__(self, base: str, username: str, secret: str):
+        self.base, self.username, self.secret = base, username, secret
+        self.http = httpx.Client(base_url=base, auth=(username, secret), timeout=60)
+
+    @staticmethod
+    def path(*names: str) -> str:
+        return "/dav/" + "/".join(quote(n, safe="") for n in names)
+
+    def request(self, method: str, path: str, **kw) -> httpx.Response:
+        return self.http.request(method, path, **kw)
+
+    def propfind(self, path: str, depth: str = "1", **kw) -> httpx.Response:
+        return self.request("PROPFIND", path, headers={"Depth": depth, **kw.pop("headers", {})}, **kw)
+
+    def names(self, path: str) -> list[str]:
+        """The names a Depth 1 PROPFIND lists under `path` (the collection itself left out)."""
+        from urllib.parse import unquote
+        from xml.etree import ElementTree
+
+        response = self.propfind(path)
+        assert response.status_code == 207, response.text
+        hrefs = [e.text for e in ElementTree.fromstring(response.content).iter("{DAV:}href")]
+        base = unquote(path).rstrip("/")
+        out = []
+        for href in hrefs:
+            href = unquote(href).rstrip("/")
+            if href != base:
+                out.append(href.rsplit("/", 1)[-1])
+        return sorted(out)
+
+    def close(self):
+        self.http.close()
+
+
+@pytest.fixture
+def dav_url(dav_server, transactional_db):
+    return dav_server
+
+
+@pytest.fixture
+def dav_client(dav_url):
+    """dav_client(user) -> a Dav client authenticated with a new app password of `user`."""
+    clients = []
+
+    def make(user) -> Dav:
+        _password, secret = create_app_password(user, "Test")
+        client = Dav(dav_url, user.username, secret)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
