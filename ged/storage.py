@@ -80,7 +80,7 @@ def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
         # Content-addressed: an object of the right size under the hash is these bytes. A wrong size (a store
         # restored badly) is overwritten.
         if s3.head_size(name) != os.path.getsize(temp_path):
-            s3.put_file(name, temp_path)
+            s3.put_file(name, temp_path, metadata={"sha256": sha256})
         os.unlink(temp_path)
         return
     path = local_path(sha256)

@@ -172,6 +172,8 @@ class SeaweedS3:
         self.process = None
 
     def restart(self) -> None:
+        """Kill, then start again on the same ports with the same objects (about 18 s: a single master that
+        recovers its raft state waits for a leader election)."""
         self.kill()
         self.start()
 

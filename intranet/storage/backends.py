@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,7 +35,8 @@ def outage_as_unavailable():
         if _status(exc) >= 500:
             raise StorageUnavailable(str(exc)) from exc
         raise
-    except BotoCoreError as exc:
+    except (BotoCoreError, S3UploadFailedError) as exc:
+        # S3UploadFailedError: boto3's upload_file gave up (a part refused or cut), the store's side.
         raise StorageUnavailable(str(exc)) from exc
 
 
@@ -88,7 +90,9 @@ class IntranetS3Storage(S3Storage):
         meta = self.head(name)
         return None if meta is None else meta["ContentLength"]
 
-    def put_file(self, name: str, path, *, content_type: str = "application/octet-stream") -> None:
+    def put_file(
+        self, name: str, path, *, content_type: str = "application/octet-stream", metadata: dict | None = None
+    ) -> None:
         """Upload a file from disk, in parts for a large one, reading each part as it is sent. S3 makes an
         object visible only when its PUT (or CompleteMultipartUpload) succeeds: an interrupted upload leaves
         nothing under `name` (tests/storage/test_s3_blobs.py checks it on SeaweedFS)."""
@@ -97,7 +101,7 @@ class IntranetS3Storage(S3Storage):
                 str(path),
                 self.bucket_name,
                 self.key(name),
-                ExtraArgs={"ContentType": content_type},
+                ExtraArgs={"ContentType": content_type, "Metadata": metadata or {}},
                 Config=self.transfer_config,
             )
 

@@ -3,6 +3,7 @@ uploads streamed from the temp file, nothing visible under the hash after an int
 a presigned redirect (or an nginx relay) with our headers and Range, unsigned and expired GETs refused."""
 
 import hashlib
+import io
 import os
 import socket
 import time
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.storage import storages
+from django.core.management import call_command
 
 from ged import storage
 from ged.models import Version
@@ -206,3 +208,22 @@ def test_download_through_nginx_relay_header(s3_doc, client, manager, settings):
     relayed = settings.S3_ENDPOINT_URL + accel.removeprefix("/_s3")
     assert _get(relayed)[2] == full
     assert _get(relayed, {"Range": "bytes=-4"})[2] == full[-4:]
+
+
+def test_ged_cleanup_removes_orphan_objects_past_the_ttl_only(s3, space, upload):
+    """ged_cleanup on S3: an object no Blob row references (a rolled-back upload) is listed and deleted once
+    older than the TTL; referenced blobs stay; a young orphan is kept within the TTL."""
+    server, prefix = s3
+    _document, version = upload(space.root, "garde.txt", DATA)
+    orphan = b"Orphelin : transaction annulee.\n"
+    sha = hashlib.sha256(orphan).hexdigest()
+    tmp = storage.new_temp_file()
+    tmp.write(orphan)
+    tmp.close()
+    storage.blob_put(sha, tmp.name)
+    assert sorted(storage.blob_list()) == sorted([version.blob_id, sha])
+    call_command("ged_cleanup", stdout=io.StringIO())  # default TTL: too young to go
+    assert storage.blob_exists(sha)
+    call_command("ged_cleanup", ttl_hours=0, stdout=io.StringIO())
+    assert not storage.blob_exists(sha)
+    assert storage.blob_list() == [version.blob_id] and _object(server, prefix, version.blob_id) == DATA
