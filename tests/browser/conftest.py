@@ -140,11 +140,26 @@ def assert_accessible(page):
 
 @pytest.fixture
 def login(page):
+    """Log in through the login page; staff and superusers then type their authenticator app's code at the
+    verification step (a TOTP device with a fixed key, created if they have none: tests/twofactor/helpers.py),
+    as every staff session must (docs/sso.md « Second facteur »)."""
+
     def do_login(username, password="pw-test-123456"):
+        from django.contrib.auth import get_user_model
+
+        from tests.twofactor.helpers import forget_last_use, is_staff, totp_code, totp_device
+
+        user = get_user_model().objects.filter(username=username).first()
+        device = totp_device(user) if user is not None and is_staff(user) else None
         page.goto("/connexion/")
         page.get_by_label("Identifiant").fill(username)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_load_state()
+        if device is not None and "/compte/second-facteur/verification/" in page.url:
+            forget_last_use(device)  # a second login within the same 30 s reuses the code
+            page.get_by_label("Code").fill(totp_code(device))
+            page.get_by_role("button", name="Vérifier").click()
+            page.wait_for_load_state()
 
     return do_login
