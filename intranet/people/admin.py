@@ -3,10 +3,14 @@ through the same actions as Wagtail's « Utilisateurs » and the LDAP sync (intr
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from intranet.audit.actions import audit_record
+
 from .leavers import user_active_state_changed
-from .models import User
+from .models import AppPassword, User
 
 
 @admin.register(User)
@@ -28,3 +32,37 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and was_active is not None:
             user_active_state_changed(user=obj, was_active=was_active, actor=request.user, request=request)
+
+
+@admin.register(AppPassword)
+class AppPasswordAdmin(admin.ModelAdmin):
+    """IT sees every agent's app passwords (never a secret: only its first characters) and revokes them, e.g.
+    for a stolen laptop. Nothing is created or edited here: agents create their own on « Connecter un lecteur
+    réseau »."""
+
+    list_display = ["label", "user", "hint", "created_at", "last_used_at", "last_used_ip", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["label", "user__username", "user__last_name"]
+    list_select_related = ["user"]
+    readonly_fields = list_display
+    fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Révoquer les mots de passe sélectionnés"), permissions=["view"])
+    @transaction.atomic
+    def revoke(self, request, queryset):
+        rows = list(queryset.filter(revoked_at__isnull=True))
+        now = timezone.now()
+        AppPassword.objects.filter(pk__in=[r.pk for r in rows]).update(revoked_at=now)
+        for row in rows:
+            audit_record(action="app_password.revoke", request=request, obj=row, extra={"by": "it"})
+        self.message_user(request, _("%(count)s mot(s) de passe révoqué(s).") % {"count": len(rows)})

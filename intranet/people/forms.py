@@ -54,3 +54,11 @@ class PersonalTokenForm(forms.Form):
         choices=[(30, _("30 jours")), (90, _("90 jours")), (365, _("1 an")), (0, _("Sans expiration"))],
         initial=90,
     )
+
+
+class AppPasswordForm(forms.Form):
+    label = forms.CharField(
+        label=_("Nom de l'appareil"),
+        max_length=100,
+        help_text=_("Par exemple « PC du bureau » ou « Mac personnel » : pour le reconnaître dans la liste."),
+    )

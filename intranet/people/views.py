@@ -9,11 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .actions import api_token_create, api_token_revoke, session_end, sessions_end_everywhere
-from .forms import LoginForm, PersonalTokenForm
-from .models import PersonalToken, UserSession
+from .app_passwords import access_app_password, create_app_password, revoke_app_password
+from .forms import AppPasswordForm, LoginForm, PersonalTokenForm
+from .models import AppPassword, PersonalToken, UserSession
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -106,3 +108,51 @@ def sessions_end_everywhere_view(request):
     # This session is gone too: start afresh, as after a logout.
     request.session.flush()
     return redirect("login")
+
+
+def dav_url() -> str:
+    """The network drive's address as agents type it: SITE_URL + /dav/ (where nginx serves WebDAV)."""
+    return settings.SITE_URL + "/dav/"
+
+
+@never_cache  # the page may carry a new secret: no copy of it in any cache
+@require_http_methods(["GET", "POST"])
+def network_drive(request):
+    """« Connecter un lecteur réseau »: the DAV address, the agent's app passwords (create, list, revoke) and
+    how to map the drive on Windows, macOS and Linux."""
+    form = AppPasswordForm(request.POST or None)
+    secret = created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = create_app_password(request.user, form.cleaned_data["label"], request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = AppPasswordForm()
+    url = dav_url()
+    context = {
+        "form": form,
+        "secret": secret,
+        "created": created,
+        "app_passwords": AppPassword.objects.active().filter(user=request.user),
+        "dav_url": url,
+        "dav_host_path": url.split("://", 1)[-1],
+        "dav_is_https": url.startswith("https://"),
+    }
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "people/network_drive.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def app_password_revoke_view(request, pk):
+    """GET asks for confirmation (works without JavaScript); POST revokes. Someone else's: 404."""
+    if request.method == "GET":
+        app_password = access_app_password(request.user, pk)
+        return render(request, "people/app_password_revoke.html", {"app_password": app_password})
+    app_password = revoke_app_password(request.user, pk, request=request)
+    messages.success(
+        request,
+        _("Le mot de passe de l'appareil « %(label)s » est révoqué : cet appareil ne peut plus se connecter.")
+        % {"label": app_password.label},
+    )
+    return redirect("people:network_drive")

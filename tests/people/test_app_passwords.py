@@ -22,6 +22,7 @@ from intranet.people.models import AppPassword, AppPasswordThrottle
 pytestmark = pytest.mark.django_db
 
 IP = "192.0.2.10"
+PAGE_QUERIES = 5
 
 
 def test_creation_returns_secret_once_and_stores_only_its_hash(agent):
@@ -210,3 +211,146 @@ def test_app_password_is_refused_by_the_api(client, agent):
 
     _token, token_secret = api_token_create(user=agent, name="script")
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token_secret}").status_code == 200
+
+
+# --- « Connecter un lecteur réseau » ---------------------------------------------------------------------
+
+
+def test_page_shows_dav_url_and_instructions(agent_client, agent, settings):
+    settings.SITE_URL = "https://intranet.ccfi.example"
+    create_app_password(agent, "PC du bureau")
+    response = agent_client.get(reverse("people:network_drive"))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "https://intranet.ccfi.example/dav/" in page
+    assert "davs://intranet.ccfi.example/dav/" in page
+    assert "PC du bureau" in page and "jamais utilisé" in page
+    for words in (
+        "Connecter un lecteur réseau…",
+        "FileSizeLimitInBytes",
+        "Se connecter au serveur",
+        "davfs2",
+    ):
+        assert words in page
+    assert "n'est pas en HTTPS" not in page
+
+
+def test_page_warns_when_the_address_is_not_https(agent_client, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    page = agent_client.get(reverse("people:network_drive")).content.decode()
+    assert "http://127.0.0.1:8000/dav/" in page and "n'est pas en HTTPS" in page
+
+
+def test_page_creates_and_shows_the_secret_once(agent_client, agent):
+    response = agent_client.post(reverse("people:network_drive"), {"label": "Mac personnel"})
+    assert response.status_code == 200
+    secret = response.context["secret"]
+    assert secret in response.content.decode()
+    assert AppPassword.objects.get(user=agent).secret_hash == AppPassword.hash(secret)
+    assert secret not in agent_client.get(reverse("people:network_drive")).content.decode()
+    assert authenticate_app_password("marie.dupont", secret, ip=IP) == agent
+
+
+def test_page_without_label_answers_400_in_french_and_creates_nothing(agent_client):
+    response = agent_client.post(reverse("people:network_drive"), {"label": "  "})
+    assert response.status_code == 400
+    assert "Champ requis" in response.content.decode()
+    assert not AppPassword.objects.exists()
+
+
+def test_page_query_count_does_not_grow_with_app_passwords(agent_client, agent, django_assert_num_queries):
+    create_app_password(agent, "PC 1")
+    agent_client.get(reverse("people:network_drive"))  # warm the per-process caches (host name, menus)
+    # Session, user, the app passwords, then what base.html asks for every page (unread notifications).
+    with django_assert_num_queries(PAGE_QUERIES) as first:
+        agent_client.get(reverse("people:network_drive"))
+    for n in range(5):
+        create_app_password(agent, f"PC {n + 2}")
+    with django_assert_num_queries(len(first.captured_queries)):
+        response = agent_client.get(reverse("people:network_drive"))
+    assert response.content.decode().count("Révoquer<span") == 6
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("people:network_drive"))
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/?next=")
+
+
+def test_revoke_asks_for_confirmation_then_revokes(agent_client, agent):
+    app_password, secret = create_app_password(agent, "PC du bureau")
+    url = reverse("people:app_password_revoke", args=[app_password.pk])
+    response = agent_client.get(url)
+    assert response.status_code == 200 and "ne pourra plus se connecter" in response.content.decode()
+    app_password.refresh_from_db()
+    assert app_password.revoked_at is None
+    response = agent_client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("people:network_drive")
+    app_password.refresh_from_db()
+    assert app_password.revoked_at is not None
+    assert authenticate_app_password("marie.dupont", secret, ip=IP) is None
+    assert agent_client.post(url).status_code == 404
+
+
+def test_other_agent_cannot_see_nor_revoke(client, agent, make_user):
+    app_password, secret = create_app_password(agent, "Portable de Marie")
+    client.force_login(make_user("paul.dewitte"))
+    url = reverse("people:app_password_revoke", args=[app_password.pk])
+    missing = reverse("people:app_password_revoke", args=[app_password.pk + 1000])
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    assert client.get(missing).status_code == 404
+    assert "Portable de Marie" not in client.get(reverse("people:network_drive")).content.decode()
+    app_password.refresh_from_db()
+    assert app_password.revoked_at is None
+    assert authenticate_app_password("marie.dupont", secret, ip=IP) == agent
+
+
+def test_app_password_gets_no_oidc_token(client, agent):
+    """OIDC has no password grant (RFC 9700): an app password cannot be traded for tokens, and authorising a
+    client goes through the web login, which refuses it (test above)."""
+    from oauth2_provider.models import get_application_model
+
+    Application = get_application_model()
+    app = Application.objects.create(
+        name="Client de test",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_PASSWORD,
+        client_secret="secret-du-client-de-test-0123456789",
+        hash_client_secret=False,
+        redirect_uris="http://127.0.0.1:9/callback",
+    )
+    _app_password, secret = create_app_password(agent, "PC")
+    response = client.post(
+        "/o/token/",
+        {
+            "grant_type": "password",
+            "username": "marie.dupont",
+            "password": secret,
+            "client_id": app.client_id,
+            "client_secret": "secret-du-client-de-test-0123456789",
+            "scope": "openid",
+        },
+    )
+    assert response.status_code == 400 and "access_token" not in response.json()
+    authorize = client.get(
+        "/o/authorize/",
+        {"response_type": "code", "client_id": app.client_id, "redirect_uri": "http://127.0.0.1:9/callback"},
+    )
+    assert authorize.status_code == 302 and authorize["Location"].startswith("/connexion/")
+
+
+def test_it_revokes_from_the_django_admin(client, agent, make_user):
+    app_password, secret = create_app_password(agent, "PC volé")
+    it = make_user("admin.si", superuser=True)
+    client.force_login(it)
+    changelist = reverse("admin:people_apppassword_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200 and "PC volé" in page.content.decode()
+    assert secret not in page.content.decode()
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [app_password.pk]})
+    assert response.status_code == 302
+    app_password.refresh_from_db()
+    assert app_password.revoked_at is not None
+    assert authenticate_app_password("marie.dupont", secret, ip=IP) is None
+    event = AccessEvent.objects.get(action="app_password.revoke")
+    assert event.actor == it and event.object_id == str(app_password.pk)
