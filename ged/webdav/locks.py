@@ -73,10 +73,16 @@ class DavRequestScope:
         self.app = app
 
     def __call__(self, environ, start_response):
+        # A generator: wsgidav does its work while the server iterates the response, so the scope must
+        # last until the iteration ends (in the same thread: cheroot and a2wsgi iterate where they call).
         _local.cache, _local.environ = {}, environ
+        result = None
         try:
-            return self.app(environ, start_response)
+            result = self.app(environ, start_response)
+            yield from result
         finally:
+            if hasattr(result, "close"):
+                result.close()
             _local.cache, _local.environ = None, None
 
 

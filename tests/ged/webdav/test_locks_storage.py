@@ -284,5 +284,5 @@ def test_lock_reads_are_constant_inside_a_request(
                 seen[url] = lm.get_url_lock_list(url)
         return []
 
-    DavRequestScope(app)({}, None)
+    list(DavRequestScope(app)({}, None))
     assert sum(1 for locks in seen.values() if locks) == 4

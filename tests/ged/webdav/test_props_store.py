@@ -88,5 +88,5 @@ def test_reads_are_per_folder_inside_a_request(pm, space, subfolder, upload, dja
                 counts.append(len(pm.get_properties(url)))
         return []
 
-    DavRequestScope(app)({}, None)
+    list(DavRequestScope(app)({}, None))
     assert sum(counts) == 5

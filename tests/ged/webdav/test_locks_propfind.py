@@ -1,0 +1,99 @@
+"""An allprop PROPFIND asks every member for its locks and dead properties: with the database storage, the
+number of queries does not grow with the folder (the DAV WSGI application driven in this thread, so that
+django_assert_num_queries sees every query)."""
+
+import base64
+import io
+import re
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wsgidav.lock_man.lock_manager import LockManager
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from ged.webdav.app import dav_config
+from ged.webdav.locks import DavRequestScope, GedLockStorage, ref_urls
+from ged.webdav.props import GedPropertyManager
+from intranet.people.app_passwords import create_app_password
+
+NS = "{http://example.com/ns/}"
+
+
+@pytest.fixture
+def app():
+    # make_app() without its dispatcher, which closes the database connection after each request as Django
+    # does (here: the test's own connection and transaction).
+    return DavRequestScope(WsgiDAVApp(dav_config()))
+
+
+def _propfind(app, path: str, username: str, secret: str) -> tuple[str, bytes]:
+    environ = {}
+    setup_testing_defaults(environ)
+    body = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
+    token = base64.b64encode(f"{username}:{secret}".encode()).decode()
+    environ.update(
+        REQUEST_METHOD="PROPFIND",
+        SCRIPT_NAME="/dav",
+        PATH_INFO=path,
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_DEPTH="1",
+        HTTP_AUTHORIZATION=f"Basic {token}",
+        CONTENT_TYPE="text/xml",
+        CONTENT_LENGTH=str(len(body)),
+    )
+    environ["wsgi.input"] = io.BytesIO(body)
+    status = {}
+
+    def start_response(s, headers, exc_info=None):
+        status["s"] = s
+
+    out = b"".join(app(environ, start_response))
+    return status["s"], out
+
+
+def _count(app, path, username, secret) -> tuple[int, bytes]:
+    with CaptureQueriesContext(connection) as queries:
+        status, body = _propfind(app, path, username, secret)
+    assert status.startswith("207"), body
+    return len(queries), body
+
+
+def test_propfind_queries_do_not_grow_with_the_folder(app, manager, space, subfolder, upload):
+    """5 then 25 documents, a fifth with a dead property, two locked (a DAV lock, a web check-out): same
+    number of queries, and every lock and property is reported. (wsgidav resolves each lock's root to write
+    its `lockroot`: that costs a path resolution per lock reported, not per member.)"""
+    from ged.actions import document_lock
+
+    folder = subfolder(space.root, "Dossier")
+    _pw, secret = create_app_password(manager, "test")
+    lm, pm = LockManager(GedLockStorage()), GedPropertyManager()
+    _count(app, "/rh/Dossier/", manager.username, secret)  # the first request does one-time work
+    counts = []
+    made = 0
+    for total in (5, 25):
+        while made < total:
+            doc = upload(folder, f"f{made:02d}.txt", f"{made}".encode())[0]
+            url = ref_urls(documents=[doc])[("document", doc.pk)]
+            if made % 5 == 0:
+                pm.write_property(url, NS + "n", b'<n xmlns="http://example.com/ns/">1</n>')
+            if made == 0:
+                document_lock(document=doc, actor=manager)
+            if made == 1:
+                lm.acquire(
+                    url=url,
+                    lock_type="write",
+                    lock_scope="exclusive",
+                    lock_depth="0",
+                    lock_owner=b"",
+                    timeout=600,
+                    principal=manager.username,
+                    token_list=[],
+                )
+            made += 1
+        count, body = _count(app, "/rh/Dossier/", manager.username, secret)
+        counts.append(count)
+        assert body.count(b"<D:activelock>") == 2
+        assert len(re.findall(rb"<NS\d+:n>1</NS\d+:n>", body)) == total // 5
+    assert counts[0] == counts[1], counts
