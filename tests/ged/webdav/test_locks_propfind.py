@@ -13,12 +13,24 @@ from django.test.utils import CaptureQueriesContext
 from wsgidav.lock_man.lock_manager import LockManager
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from ged.actions import document_upload
 from ged.webdav.app import dav_config
 from ged.webdav.locks import DavRequestScope, GedLockStorage, ref_urls
 from ged.webdav.props import GedPropertyManager
 from intranet.people.app_passwords import create_app_password
+from tests.ged.conftest import Named
 
 NS = "{http://example.com/ns/}"
+
+
+@pytest.fixture
+def upload(manager):
+    """The GED's upload action, without its on-commit work (text extraction is not under test here)."""
+
+    def do(folder, name, data):
+        return document_upload(folder=folder, uploaded_file_or_path=Named(data, name), author=manager)
+
+    return do
 
 
 @pytest.fixture
