@@ -48,7 +48,7 @@ def dav_config() -> dict:
             "default_to_digest": False,
             "trusted_auth_header": None,
         },
-        # Explorer and Office: `MS-Author-Via: DAV`, Win32LastModifiedTime, OPTIONS without credentials
+        # Explorer and Office: `MS-Author-Via: DAV`, Win32LastModifiedTime; OPTIONS at `/` without credentials
         # (Explorer asks before it sends any); `/` of the server is answered by DavDispatcher.
         "add_header_MS_Author_Via": True,
         "hotfixes": {
@@ -56,7 +56,7 @@ def dav_config() -> dict:
             "re_encode_path_info": True,
             "unquote_path_info": False,
             "treat_root_options_as_asterisk": False,  # True answers every method at / as OPTIONS
-            "win_accept_anonymous_options": True,
+            "win_accept_anonymous_options": False,
         },
         # True: wsgidav's in-memory storage, one process only (davlocks: GedLockStorage over the database).
         "lock_storage": lock_storage() if lock_storage is not None else True,
