@@ -10,7 +10,7 @@ Production (TLS, server name, system paths; prints the site file for /etc/nginx/
     --var-dir /srv/intranet/var (static/ and media/ inside),
     --ged-storage-root (default VAR_DIR/media/ged, as the application),
     --certificate /etc/ssl/intranet/fullchain.pem, --certificate-key /etc/ssl/intranet/privkey.pem,
-    --dav-address 127.0.0.1:8100, --max-body-mb (default ASGI_BODY_MAX_MB from the environment, else
+    --dav-address 127.0.0.1:8010, --max-body-mb (default ASGI_BODY_MAX_MB from the environment, else
     GED_MAX_UPLOAD_MB + 16, else 516: the application's own limit), --ged-accel-prefix /_ged_blobs/.
 
 Loopback (scripts/shape.py and the deployment test use it through `render_loopback`): the same template with
@@ -221,7 +221,7 @@ def main(argv=None) -> int:
     prod.add_argument("--ged-accel-prefix", default="/_ged_blobs/")
     prod.add_argument("--certificate", default="/etc/ssl/intranet/fullchain.pem")
     prod.add_argument("--certificate-key", default="/etc/ssl/intranet/privkey.pem")
-    prod.add_argument("--dav-address", default="127.0.0.1:8100")
+    prod.add_argument("--dav-address", default="127.0.0.1:8010")
     prod.add_argument("--max-body-mb", type=int, default=None)
     args = parser.parse_args(argv)
     if args.max_body_mb is None:

@@ -297,6 +297,16 @@ def test_worker_killed_mid_upload_commits_nothing_half_written(shape, agents):
     assert paul_session.get(f"{shape.pinned_url(B)}{document_url}telecharger/", timeout=30).content == before
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Known defect found by this proof (5 December 2026): after Redis is killed and started again, no "
+        "page on either worker receives another live message, and none is told to resync: the pub/sub "
+        "layer's subscriptions do not come back, so the fan-out's beats stop arriving and no beat is ever "
+        "« late » (chat/fanout.py only checks the lateness of a beat that arrives). Pages catch up only "
+        "when reloaded. Strict: the day the chat recovers, this test passes and the mark must go."
+    ),
+)
 def test_redis_restarted_during_a_broadcast_every_client_receives_or_catches_up(shape, agents):
     """Six pages (three per worker) in a salon while 30 messages are posted through nginx and Redis is killed
     and started again in the middle. A page does what chat.js does: on « resync », or after reconnecting
@@ -388,8 +398,7 @@ def test_redis_restarted_during_a_broadcast_every_client_receives_or_catches_up(
 
     expected, pages = asyncio.run(scenario())
     assert len(expected) >= 20, statuses  # most posts committed (during the outage some may be refused)
-    for page in pages:
-        missing = expected - page.ids
-        assert not missing, (page.worker, sorted(missing), page.resyncs, page.reconnects, statuses)
+    report = [(p.worker, sorted(expected - p.ids), p.resyncs, p.reconnects) for p in pages]
+    assert all(not missing for _w, missing, _r, _c in report), (sorted(expected), report, statuses)
     # Live delivery had a gap: the pages were told to catch up, or reconnected.
     assert all(p.resyncs + p.reconnects > 0 for p in pages), [(p.resyncs, p.reconnects) for p in pages]
