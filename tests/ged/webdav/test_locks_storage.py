@@ -12,7 +12,9 @@ from wsgidav.lock_man.lock_manager import LockManager
 
 from ged.actions import document_lock, document_unlock, document_upload
 from ged.models import DavLock, Document
+from ged.queries import recent_documents
 from ged.queries.activity import activity
+from ged.queries.search import search_documents
 from ged.webdav.locks import (
     CHECKOUT_TOKEN,
     DavRequestScope,
@@ -217,7 +219,7 @@ def test_placeholder_hidden_until_first_version(lm, doc, writer, colleague, djan
     """LOCK on an unmapped URL: a placeholder no one sees on the web; its first version makes it a
     document; its holder's DAV listing shows it, nobody else's."""
     folder = doc.folder
-    placeholder = placeholder_create(folder=folder, name="Nouveau.txt", user=writer)
+    placeholder = placeholder_create(folder=folder, name="Nouveau rapport.txt", user=writer)
     url = _url(placeholder)
     lock = _lock(lm, url, writer)
     assert Document.objects.live().filter(pk=placeholder.pk).count() == 0
@@ -230,16 +232,26 @@ def test_placeholder_hidden_until_first_version(lm, doc, writer, colleague, djan
     web.force_login(writer)
     assert web.get(reverse("ged:document", args=[placeholder.pk])).status_code == 404
     listing = web.get(reverse("ged:folder", args=[folder.pk]))
-    assert "Nouveau.txt" not in listing.content.decode()
-    assert all(e["title"] != "Nouveau.txt" for e in activity(space=folder.space))
+    assert "Nouveau rapport.txt" not in listing.content.decode()
+    assert all(e["title"] != "Nouveau rapport.txt" for e in activity(space=folder.space))
+    assert web.get(f"/api/v1/ged/documents/{placeholder.pk}").status_code == 404
+    api_listing = web.get(f"/api/v1/ged/folders/{folder.pk}")
+    assert api_listing.status_code == 200 and "Nouveau rapport.txt" not in api_listing.content.decode()
+    assert search_documents(writer, "Nouveau")[1] == 0
+    assert all(d["title"] != "Nouveau rapport.txt" for d in recent_documents(writer))
     # Another agent's web upload of that name is refused while the LOCK holds it.
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        document_upload(folder=folder, uploaded_file_or_path=Named(b"x", "Nouveau.txt"), author=colleague)
-    document_upload(folder=folder, uploaded_file_or_path=Named(b"contenu", "Nouveau.txt"), author=writer)
+        document_upload(
+            folder=folder, uploaded_file_or_path=Named(b"x", "Nouveau rapport.txt"), author=colleague
+        )
+    document_upload(
+        folder=folder, uploaded_file_or_path=Named(b"contenu", "Nouveau rapport.txt"), author=writer
+    )
     placeholder.refresh_from_db()
     assert not placeholder.placeholder and placeholder.current_version.number == 1
+    assert search_documents(writer, "Nouveau")[1] == 1  # the same query finds it once it is a document
     lm.release(lock["token"])
     assert Document.objects.live().filter(pk=placeholder.pk).exists()
     assert web.get(reverse("ged:document", args=[placeholder.pk])).status_code == 200
