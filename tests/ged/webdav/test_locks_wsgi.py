@@ -1,6 +1,6 @@
-"""An allprop PROPFIND asks every member for its locks and dead properties: with the database storage, the
-number of queries does not grow with the folder (the DAV WSGI application driven in this thread, so that
-django_assert_num_queries sees every query)."""
+"""The DAV WSGI application driven in this thread (so that the test sees every query): an allprop PROPFIND
+costs the same queries whatever the folder's size with locks and dead properties, and a lock taken through one
+application (one process) holds in another."""
 
 import base64
 import io
@@ -40,29 +40,35 @@ def app():
     return DavRequestScope(WsgiDAVApp(dav_config()))
 
 
-def _propfind(app, path: str, username: str, secret: str) -> tuple[str, bytes]:
+def _call(app, method: str, path: str, username: str, secret: str, body: bytes = b"", **headers):
+    """One request through the WSGI application in this thread: (status, headers, body)."""
     environ = {}
     setup_testing_defaults(environ)
-    body = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
     token = base64.b64encode(f"{username}:{secret}".encode()).decode()
     environ.update(
-        REQUEST_METHOD="PROPFIND",
+        REQUEST_METHOD=method,
         SCRIPT_NAME="/dav",
         PATH_INFO=path,
         REMOTE_ADDR="127.0.0.1",
-        HTTP_DEPTH="1",
         HTTP_AUTHORIZATION=f"Basic {token}",
         CONTENT_TYPE="text/xml",
         CONTENT_LENGTH=str(len(body)),
+        **{f"HTTP_{k.upper()}": v for k, v in headers.items()},
     )
     environ["wsgi.input"] = io.BytesIO(body)
-    status = {}
+    answer = {}
 
-    def start_response(s, headers, exc_info=None):
-        status["s"] = s
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
 
     out = b"".join(app(environ, start_response))
-    return status["s"], out
+    return answer["status"], answer["headers"], out
+
+
+def _propfind(app, path: str, username: str, secret: str) -> tuple[str, bytes]:
+    body = b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
+    status, _headers, out = _call(app, "PROPFIND", path, username, secret, body, depth="1")
+    return status, out
 
 
 def _count(app, path, username, secret) -> tuple[int, bytes]:
@@ -109,3 +115,30 @@ def test_propfind_queries_do_not_grow_with_the_folder(app, manager, space, subfo
         assert body.count(b"<D:activelock>") == 2
         assert len(re.findall(rb"<NS\d+:n>1</NS\d+:n>", body)) == total // 5
     assert counts[0] == counts[1], counts
+
+
+def test_a_lock_through_one_process_holds_in_another(manager, make_user, space, subfolder, upload, grant):
+    """Two DAV applications, as two processes have (each its own wsgidav LockManager): a LOCK through the
+    first makes the second answer 423 to another agent's PUT and LOCK, and its UNLOCK frees the second."""
+    first, second = DavRequestScope(WsgiDAVApp(dav_config())), DavRequestScope(WsgiDAVApp(dav_config()))
+    colleague = make_user("collegue")
+    grant(space.root, "contributor", user=colleague)
+    folder = subfolder(space.root, "Dossier")
+    upload(folder, "a.txt", b"un")
+    _pw, mine = create_app_password(manager, "test")
+    _pw, theirs = create_app_password(colleague, "test")
+    lockinfo = (
+        b'<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/>'
+        b"</D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>"
+    )
+    status, headers, _ = _call(first, "LOCK", "/rh/Dossier/a.txt", manager.username, mine, lockinfo)
+    assert status.startswith("200")
+    token = headers["Lock-Token"]
+    status, _, _ = _call(second, "PUT", "/rh/Dossier/a.txt", colleague.username, theirs, b"deux")
+    assert status.startswith("423")
+    status, _, _ = _call(second, "LOCK", "/rh/Dossier/a.txt", colleague.username, theirs, lockinfo)
+    assert status.startswith("423")
+    status, _, _ = _call(second, "UNLOCK", "/rh/Dossier/a.txt", manager.username, mine, lock_token=token)
+    assert status.startswith("204")
+    status, _, _ = _call(first, "PUT", "/rh/Dossier/a.txt", colleague.username, theirs, b"deux")
+    assert status.startswith("204")
