@@ -4,6 +4,7 @@ the access log keeps who, when and why."""
 import html
 
 import pytest
+from django.contrib.auth.models import Permission
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -66,3 +67,15 @@ def test_only_it_may_reset_others_get_404(client, make_user, enrolled_agent, who
     assert client.get(RESET).status_code == 404
     assert client.post(RESET, {"username": "marie.dupont", "reason": "x"}).status_code == 404
     assert TOTPDevice.objects.filter(user=enrolled_agent).exists()
+
+
+def test_it_finds_the_reset_in_the_wagtail_admin(client, it_user, enrolled_agent, make_user):
+    """A menu entry for superusers and a button per user on Wagtail's users screen, pre-filling the login."""
+    client.force_login(it_user)
+    assert "/compte/reinitialiser-second-facteur/" in client.get("/cms/").content.decode()
+    users = client.get("/cms/users/").content.decode()
+    assert "/compte/reinitialiser-second-facteur/?agent=marie.dupont" in users
+    editor = make_user("redaction", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(editor)
+    assert "/compte/reinitialiser-second-facteur/" not in client.get("/cms/").content.decode()
