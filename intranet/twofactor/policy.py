@@ -3,8 +3,9 @@
 The rule:
 - a **staff or superuser** account (Wagtail editors, IT) needs a verified second factor for its whole session,
   not only in the admins: a stolen password must not open the intranet in their name either;
-- anyone reaching **/cms/** or **/django-admin/** needs one too (an agent given Wagtail access through a group
-  without being staff);
+- anyone reaching **/cms/** needs one too (an agent given Wagtail access through a group without being
+  staff); **/django-admin/** is for superusers only, who need it everywhere already (anyone else is refused
+  there as before, with the 403 page);
 - an agent who **enrolled** a device (offered to every agent) is asked for it after the password, on every
   session;
 - every other agent: password only.
@@ -21,7 +22,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 ENROLLED_SESSION_KEY = "twofactor_enrolled"
-ADMIN_PREFIXES = ("/cms/", "/django-admin/")
+# Where even an agent neither staff nor enrolled must present a factor (ErrorPagesMiddleware has already
+# refused /cms/ to those without Wagtail access).
+ADMIN_PREFIXES = ("/cms/",)
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
 
