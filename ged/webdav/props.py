@@ -15,11 +15,14 @@ thousand documents costs what it costs for ten.
 """
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.encoding import force_str
+from wsgidav.dav_error import HTTP_FORBIDDEN, DAVError
 
 from ..models import DavProperty, Document, Folder, Space
 from ..names import title_key
-from .locks import _segments, forget_cached, request_cache, resolve
+from ..permissions import access_document, access_folder
+from .locks import USER_KEY, _segments, forget_cached, request_cache, resolve
 
 _PREFIX = "props:"
 
@@ -92,6 +95,32 @@ def _rows(target: tuple[str, int]):
     return DavProperty.objects.filter(**{f"{kind}_id": pk})
 
 
+def _check_write(target: tuple[str, int], environ) -> None:
+    """A request's agent changes dead properties only where they may change the resource: a new version of
+    the document (its placeholder: its creator), adding documents to the folder. 403 otherwise (a reader's
+    PROPPATCH). Without an environ, a call from code (tests, commands): allowed."""
+    if environ is None:
+        return
+    user = environ.get(USER_KEY)
+    kind, pk = target
+    try:
+        if user is None:
+            raise Http404
+        if kind == "document":
+            placeholder = Document.objects.filter(pk=pk, placeholder=True).values_list(
+                "created_by_id", flat=True
+            )
+            if placeholder:
+                if placeholder[0] != user.pk:
+                    raise Http404
+            else:
+                access_document(user, pk, need="upload_version")
+        else:
+            access_folder(user, pk, need="upload")
+    except Http404:
+        raise DAVError(HTTP_FORBIDDEN) from None
+
+
 def _forget(url: str) -> None:
     forget_cached(_PREFIX + _parent_and_name(url)[0])
 
@@ -116,7 +145,10 @@ class GedPropertyManager:
     def write_property(self, norm_url, name, property_value, dry_run=False, environ=None):
         assert property_value is not None
         target, _members = _target(norm_url)
-        if target is None or dry_run:
+        if target is None:
+            return
+        _check_write(target, environ)
+        if dry_run:
             return
         kind, pk = target
         with transaction.atomic():
@@ -128,7 +160,10 @@ class GedPropertyManager:
     def remove_property(self, norm_url, name, dry_run=False, environ=None):
         """Removing a property that does not exist is not an error (RFC 4918 9.2)."""
         target, _members = _target(norm_url)
-        if target is None or dry_run:
+        if target is None:
+            return
+        _check_write(target, environ)
+        if dry_run:
             return
         _rows(target).filter(name=name).delete()
         _forget(norm_url)

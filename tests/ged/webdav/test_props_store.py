@@ -101,3 +101,43 @@ def test_reads_are_per_folder_inside_a_request(pm, space, subfolder, upload, dja
 
     list(DavRequestScope(app)({}, None))
     assert sum(counts) == 3
+
+
+PROPPATCH = (
+    '<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="http://example.com/z/">'
+    "<D:set><D:prop><Z:etiquette>Confidentiel é</Z:etiquette></D:prop></D:set></D:propertyupdate>"
+)
+PROPFIND = (
+    '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:" xmlns:Z="http://example.com/z/">'
+    "<D:prop><Z:etiquette/></D:prop></D:propfind>"
+)
+
+
+def test_proppatch_over_http_needs_the_right_to_change_the_document(dav_client, make_user):
+    """A reader's PROPPATCH is refused (403 in the 207, nothing stored); a contributor's is stored and read
+    back; after a MOVE through DAV the property is found at the new name."""
+    from ged.actions import folder_create, grant_set, space_create
+    from ged.choices import Role, SpacePolicy
+
+    owner = make_user("proprietaire")
+    reader = make_user("lectrice")
+    space = space_create(name="Props", slug="props", policy=SpacePolicy.PRIVATE, creator=owner)
+    folder = folder_create(parent=space.root, name="Notes", actor=owner)
+    grant_set(folder=space.root, role=Role.READER, actor=owner, user=reader, notify_grantee=False)
+    document_upload(folder=folder, uploaded_file_or_path=Named(b"texte", "note.txt"), author=owner)
+    as_reader, as_owner = dav_client(reader), dav_client(owner)
+    path = as_owner.path("props", "Notes", "note.txt")
+    headers = {"Content-Type": "text/xml"}
+
+    refused = as_reader.request("PROPPATCH", path, content=PROPPATCH, headers=headers)
+    assert refused.status_code == 207 and "HTTP/1.1 403" in refused.text
+    assert not DavProperty.objects.exists()
+    stored = as_owner.request("PROPPATCH", path, content=PROPPATCH, headers=headers)
+    assert stored.status_code == 207 and "HTTP/1.1 200" in stored.text
+    assert DavProperty.objects.get().document.title == "note.txt"
+    moved = as_owner.request(
+        "MOVE", path, headers={"Destination": as_owner.path("props", "Notes", "renommée.txt")}
+    )
+    assert moved.status_code in (201, 204)
+    found = as_owner.propfind(as_owner.path("props", "Notes", "renommée.txt"), "0", content=PROPFIND)
+    assert found.status_code == 207 and "Confidentiel é" in found.text
