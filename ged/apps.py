@@ -17,8 +17,10 @@ class GedConfig(AppConfig):
         from .api_uploads import router as uploads_router
         from .demo import seed_ged
         from .onlyoffice.commands import register_outbox_kinds
+        from .onlyoffice.metrics import register as register_onlyoffice_metrics
 
         register_outbox_kinds()
+        register_onlyoffice_metrics()  # forgotten files on /ops/metrics (intranet.ops.metrics)
 
         registry.register_nav(key="ged", label=_("Documents"), url=reverse_lazy("ged:spaces"), order=30)
         registry.register_dashboard_panel(

@@ -84,7 +84,9 @@ _running: dict[str, tuple[_Heartbeat, object]] = {}
 def _is_database_backend(sender) -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
-    return isinstance(sender, type) and issubclass(sender, DatabaseBackend)
+    # db_worker sends task_started with the backend instance, task_finished with its class.
+    backend_class = sender if isinstance(sender, type) else type(sender)
+    return issubclass(backend_class, DatabaseBackend)
 
 
 def _task_started(sender, task_result, **kwargs):
