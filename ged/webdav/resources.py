@@ -463,7 +463,22 @@ class DocumentResource(_Base, DAVNonCollection):
             raise from_validation(exc) from None
 
     def handle_delete(self):
+        # Handled here, wsgidav checks only the parent's locks: the document's own lock (a DAV lock or a web
+        # check-out, ged/webdav/locks.py) must be held by this agent with its token in the If header.
+        lock_manager = self.provider.lock_manager
+        if lock_manager is not None:
+            lock_manager.check_write_permission(
+                url=self.get_ref_url(),
+                depth="0",
+                token_list=self.environ.get("wsgidav.ifLockTokenList", []),
+                principal=self.environ["wsgidav.user_name"],
+            )
         self.delete()
+        return True
+
+    def set_last_modified(self, dest_path, time_stamp, *, dry_run=False):
+        """Explorer's Win32LastModifiedTime PROPPATCH (hotfix emulate_win32_lastmod): accepted so that the
+        copy does not fail, not stored: a document's date is its last version's."""
         return True
 
     def copy_to(self, folder: Folder, name: str) -> None:
