@@ -92,10 +92,14 @@ class DavDispatcher:
     """`/dav/…` to wsgidav (SCRIPT_NAME=/dav, as its mount_path expects), OPTIONS and PROPFIND at `/` answered
     here, anything else 404. Every request runs like a Django request."""
 
-    def __init__(self, dav_app):
+    def __init__(self, dav_app, *, manage_connections: bool = True):
         self.dav_app = dav_app
+        self.manage_connections = manage_connections
 
     def __call__(self, environ, start_response):
+        if not self.manage_connections:  # in-process tests: the test owns the connection and its transaction
+            yield from self._dispatch(environ, start_response)
+            return
         close_old_connections()
         translation.activate(settings.LANGUAGE_CODE)
         try:
@@ -136,9 +140,9 @@ class DavDispatcher:
         yield body
 
 
-def make_app():
+def make_app(*, manage_connections: bool = True):
     """The WSGI application serving the GED over WebDAV (Django must be set up)."""
     logging.getLogger("wsgidav").setLevel(logging.WARNING)
     app = WsgiDAVApp(dav_config())
     scope = _optional("ged.webdav.locks", "DavRequestScope")
-    return DavDispatcher(scope(app) if scope is not None else app)
+    return DavDispatcher(scope(app) if scope is not None else app, manage_connections=manage_connections)

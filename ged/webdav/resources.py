@@ -579,6 +579,9 @@ class ScratchResource(_Base, DAVNonCollection):
         return self.get_last_modified()
 
     def get_etag(self):
+        became = getattr(self, "_became", None)
+        if became is not None:
+            return became.get_etag()
         if not self._stat:
             return None
         return f"scratch-{int(self._stat.st_mtime_ns)}-{self._stat.st_size}"
@@ -599,10 +602,19 @@ class ScratchResource(_Base, DAVNonCollection):
             raise not_found() from None
 
     def begin_write(self, *, content_type=None):
+        if not scratch.is_scratch_name(self.name):
+            # An empty file waiting for its content: the content makes the document (the empty entry goes).
+            self._delegate = self.parent.create_empty_resource(self.name)
+            return self._delegate.begin_write(content_type=content_type)
         self._writer = scratch.ScratchWriter(self.user.pk, self.path)
         return self._writer
 
     def end_write(self, *, with_errors):
+        delegate, self._delegate = getattr(self, "_delegate", None), None
+        if delegate is not None:
+            delegate.end_write(with_errors=with_errors)
+            self._became = delegate
+            return
         writer, self._writer = self._writer, None
         if writer is None:
             return

@@ -108,3 +108,89 @@ def dav_client(dav_url):
     yield make
     for client in clients:
         client.close()
+
+
+class Response:
+    def __init__(self, status: str, headers: list, body: bytes):
+        self.status_code = int(status.split(" ", 1)[0])
+        self.headers = {k.lower(): v for k, v in headers}
+        self.content = body
+        self.text = body.decode("utf-8", "replace")
+
+
+class WsgiDav:
+    """The same DAV application called in the test's own thread and transaction (no server): fast, and the
+    queries it runs are the test connection's, so `django_assert_num_queries` counts them."""
+
+    def __init__(self, app, username: str, secret: str):
+        self.app, self.username, self.secret = app, username, secret
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None, *, auth=True):
+        import base64
+        import io
+
+        raw = path.encode("utf-8").decode("latin-1")  # what a WSGI server puts in PATH_INFO
+        environ = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": raw,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8001",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8001",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        if body or method == "PUT":
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if auth:
+            token = base64.b64encode(f"{self.username}:{self.secret}".encode()).decode()
+            environ["HTTP_AUTHORIZATION"] = f"Basic {token}"
+        for key, value in (headers or {}).items():
+            name = key.upper().replace("-", "_")
+            environ[name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"] = value
+        captured = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            captured["status"], captured["headers"] = status, response_headers
+
+        body_out = b"".join(self.app(environ, start_response))
+        return Response(captured["status"], captured["headers"], body_out)
+
+    def propfind(self, path: str, depth: str = "1") -> Response:
+        return self.request("PROPFIND", path, headers={"Depth": depth})
+
+    def names(self, path: str) -> list[str]:
+        from urllib.parse import unquote
+        from xml.etree import ElementTree
+
+        response = self.propfind(path)
+        assert response.status_code == 207, response.text
+        base = path.rstrip("/")
+        out = []
+        for e in ElementTree.fromstring(response.content).iter("{DAV:}href"):
+            href = unquote(e.text).rstrip("/")
+            if href != base:
+                out.append(href.rsplit("/", 1)[-1])
+        return sorted(out)
+
+
+@pytest.fixture
+def wsgi_dav(db):
+    """wsgi_dav(user) -> an in-process DAV client of `user` (with a new app password)."""
+    from ged.webdav.app import make_app
+
+    app = make_app(manage_connections=False)
+
+    def make(user) -> WsgiDav:
+        _password, secret = create_app_password(user, "Test")
+        return WsgiDav(app, user.username, secret)
+
+    return make
