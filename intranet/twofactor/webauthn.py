@@ -50,6 +50,13 @@ class Locked(exceptions.OTPWebAuthnApiError):
 
 
 class _FrenchErrors:
+    def _parse_request_data(self, request):
+        # json.loads raises RecursionError, not a decode error, on arrays nested thousands deep.
+        try:
+            return super()._parse_request_data(request)
+        except RecursionError:
+            raise exceptions.MalformedRequest() from None
+
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.OTPWebAuthnApiError):
             if exc.code != "locked":

@@ -18,6 +18,7 @@ BODIES = [
     json.dumps({"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}}),
     json.dumps({"id": "%%%", "rawId": None, "response": {"clientDataJSON": 1, "authenticatorData": []}}),
     json.dumps({"a": "\u0000" * 10}),
+    "[" * 100_000 + "]" * 100_000,
 ]
 
 
@@ -50,3 +51,11 @@ def test_completion_without_a_started_ceremony_is_refused(verified_agent_client)
 def test_anonymous_gets_the_login_page(client):
     response = client.post(f"{BASE}verification/debut/", content_type="application/json")
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+@pytest.mark.parametrize("step", ["inscription", "verification"])
+def test_json_nested_100000_deep_is_refused_at_the_start_too(verified_agent_client, step):
+    """Found by the route crawler: json.loads raises RecursionError, not the decode error expected."""
+    body = "[" * 100_000 + "]" * 100_000
+    response = verified_agent_client.post(f"{BASE}{step}/debut/", body, content_type="application/json")
+    assert response.status_code == 400 and "clé d'accès" in response.json()["detail"]
