@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from django.db import DatabaseError, connection
 from ged import actions, storage
 from ged.actions import versions
 from ged.models import Blob, Version
+from tests.seaweed import seaweed, use_s3  # noqa: F401  (pytest fixture)
 
 from .conftest import Named
 
@@ -70,9 +72,24 @@ def _assert_no_new_version(client, document, v1):
         f"/documents/version/{v1.pk}/telecharger/",
         f"/api/v1/ged/versions/{v1.pk}/download",
     ):
-        response = client.get(url)
-        assert response.status_code == 200, url
-        assert response.getvalue() == V1, url
+        assert _download(client, url) == (200, V1), url
+
+
+def _download(client, url) -> tuple[int, bytes]:
+    """Status and bytes of a download; on S3 the view redirects to a presigned GET, which is followed."""
+    response = client.get(url)
+    if response.status_code == 302:
+        with urllib.request.urlopen(response["Location"], timeout=10) as s3_response:
+            return s3_response.status, s3_response.read()
+    return response.status_code, response.getvalue() if response.status_code == 200 else b""
+
+
+@pytest.fixture(params=["local", "s3"])
+def blob_store(request, settings):
+    """The same crash on the local blob directory and on S3 (the session's SeaweedFS, tests/seaweed.py)."""
+    if request.param == "s3":
+        use_s3(settings, request.getfixturevalue("seaweed"))
+    return request.param
 
 
 def _rows(listing):
@@ -87,8 +104,7 @@ def _assert_retry_succeeds(client, document):
     assert response.json() == {"version": 2}
     v2 = Version.objects.get(document=document, number=2)
     assert v2.blob_id == hashlib.sha256(V2).hexdigest() and v2.size == len(V2)
-    downloaded = client.get(f"/documents/version/{v2.pk}/telecharger/")
-    assert downloaded.status_code == 200 and downloaded.getvalue() == V2
+    assert _download(client, f"/documents/version/{v2.pk}/telecharger/") == (200, V2)
     with storage.blob_open(v2.blob_id) as fh:
         assert fh.read() == V2
 
@@ -190,7 +206,7 @@ def test_storage_error_after_n_bytes(failing_store, document_v1, client):
 # --- 2. Database error after the blob write --------------------------------------------------------------
 
 
-def test_database_error_after_blob_write(document_v1, client, monkeypatch):
+def test_database_error_after_blob_write(blob_store, document_v1, client, monkeypatch):
     document, v1 = document_v1
     baseline = _store_state()
     real = versions._add_version
@@ -221,7 +237,7 @@ def test_database_error_after_blob_write(document_v1, client, monkeypatch):
     _assert_retry_succeeds(client, document)
 
 
-def test_cleanup_keeps_a_recent_orphan_within_the_ttl(document_v1, client, monkeypatch):
+def test_cleanup_keeps_a_recent_orphan_within_the_ttl(blob_store, document_v1, client, monkeypatch):
     """Without --ttl-hours 0, a just-written orphan blob is kept (it may belong to a commit in flight)."""
     document, _v1 = document_v1
     baseline = _store_state()
@@ -237,7 +253,7 @@ def test_cleanup_keeps_a_recent_orphan_within_the_ttl(document_v1, client, monke
 
 
 @pytest.mark.parametrize("exc", [SystemExit(1), KeyboardInterrupt()])
-def test_kill_between_blob_write_and_commit(document_v1, client, manager, monkeypatch, exc):
+def test_kill_between_blob_write_and_commit(blob_store, document_v1, client, manager, monkeypatch, exc):
     document, v1 = document_v1
     baseline = _store_state()
     real_put = storage.blob_put

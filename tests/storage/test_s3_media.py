@@ -3,17 +3,25 @@ media prefix, and their URLs stay under MEDIA_URL (the permission-checked views)
 
 import io
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
+from wagtail.models import Collection
 
 
 def _png(width=40, height=30) -> bytes:
     out = io.BytesIO()
     PILImage.new("RGB", (width, height), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+@pytest.fixture
+def root_collection(db):
+    """Wagtail's root collection (a data migration's row, gone after a transactional test's flush)."""
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
 
 
 def _keys(server, prefix):
@@ -23,7 +31,7 @@ def _keys(server, prefix):
     }
 
 
-def test_wagtail_image_and_rendition_land_in_the_bucket(s3, db, tmp_path, settings):
+def test_wagtail_image_and_rendition_land_in_the_bucket(s3, root_collection, tmp_path, settings):
     server, prefix = s3
     settings.MEDIA_ROOT = str(tmp_path / "media")  # must stay empty: nothing is written locally
     data = _png()
@@ -46,7 +54,7 @@ def test_wagtail_image_and_rendition_land_in_the_bucket(s3, db, tmp_path, settin
     assert other.file.name != image.file.name and len(_keys(server, prefix)) == 3
 
 
-def test_wagtail_document_lands_in_the_bucket(s3, db):
+def test_wagtail_document_lands_in_the_bucket(s3, root_collection):
     server, prefix = s3
     document = get_document_model().objects.create(
         title="Règlement", file=ContentFile(b"%PDF-1.4\nreglement\n", name="reglement.pdf")

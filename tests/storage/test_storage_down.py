@@ -11,6 +11,7 @@ from django.core.files.storage import storages
 
 from ged import storage
 from ged.models import Blob, Version
+from intranet.ops.readiness import run_checks
 from tests.seaweed import start_seaweed, use_s3
 
 from .conftest import S3Calls
@@ -33,6 +34,10 @@ def own_seaweed(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+def _ready() -> dict:
+    return {result.name: result.ok for result in run_checks()}
 
 
 def _post_version(client, document, data):
@@ -70,7 +75,10 @@ def test_store_killed_mid_upload_gives_503_and_no_version(
     assert not Blob.objects.filter(sha256=sha).exists()
     assert list(storage.tmp_dir().iterdir()) == []  # the staged temp file is gone too
 
+    assert _ready()["s3"] is False  # /readyz says so too (one HEAD of the bucket)
+
     own_seaweed.restart()
+    assert _ready()["s3"] is True
     # Nothing under the hash: the interrupted multipart upload was never completed.
     assert not storage.blob_exists(sha)
     assert storage.blob_exists(v1.blob_id)
