@@ -111,6 +111,18 @@ def app_passwords_revoke_all(user_ids, *, now=None) -> int:
     )
 
 
+def _storable(username: str) -> bool:
+    """No account has such a name, and the database would refuse it (NUL, lone surrogates, too long): answer
+    None at once rather than fail on the throttle row."""
+    if len(username) > 150 or "\x00" in username:
+        return False
+    try:
+        username.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _throttle_key(username: str, ip: str) -> tuple[str, str]:
     return (throttle_username(None, {"username": username}) or "")[:150], _normalise_ip(ip)
 
@@ -136,7 +148,7 @@ def authenticate_app_password(username: str, secret: str, *, ip: str) -> User | 
 
     Two queries in the steady state (the throttle row, the app password joined to its user), a third at most
     once a minute per app password (last use). Never creates a session."""
-    if not isinstance(username, str) or not isinstance(secret, str):
+    if not isinstance(username, str) or not isinstance(secret, str) or not _storable(username):
         return None
     name, address = _throttle_key(username, ip)
     if not name:
@@ -149,7 +161,7 @@ def authenticate_app_password(username: str, secret: str, *, ip: str) -> User | 
     app_password = None
     candidate = secret.strip()
     # Only what create_app_password can have produced is hashed and looked up.
-    if len(candidate) == SECRET_LENGTH:
+    if len(candidate) == SECRET_LENGTH and candidate.isascii():
         app_password = (
             AppPassword.objects.active()
             .select_related("user")

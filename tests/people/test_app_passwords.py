@@ -354,3 +354,21 @@ def test_it_revokes_from_the_django_admin(client, agent, make_user):
     assert authenticate_app_password("marie.dupont", secret, ip=IP) is None
     event = AccessEvent.objects.get(action="app_password.revoke")
     assert event.actor == it and event.object_id == str(app_password.pk)
+
+
+@pytest.mark.parametrize(
+    ("username", "secret"),
+    [
+        ("marie\x00.dupont", "x"),
+        ("marie.dupont\ud800", "x"),
+        ("m" * 5000, "x"),
+        ("marie.dupont", "\ud800" * 29),
+        ("marie.dupont", "\x00" * 29),
+        ("marie.dupont", "é" * 29),
+        ("", ""),
+    ],
+)
+def test_hostile_credentials_are_refused_without_error(agent, username, secret):
+    _app_password, good = create_app_password(agent, "PC")
+    assert authenticate_app_password(username, secret, ip="not an address\x00") is None
+    assert authenticate_app_password("marie.dupont", good, ip=IP) == agent
