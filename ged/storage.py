@@ -19,8 +19,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
 
-from intranet.storage.backends import IntranetS3Storage, outage_as_unavailable
-
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -52,9 +50,11 @@ def storage():
     return FileSystemStorage(location=root())
 
 
-def _s3(store=None) -> IntranetS3Storage | None:
+def _s3(store=None):
+    """The store when it is the intranet's S3 storage (intranet.storage.backends), else None. Recognised by
+    its verbs, so that boto3 is imported only where S3 is configured (a second at start-up)."""
     store = store if store is not None else storage()
-    return store if isinstance(store, IntranetS3Storage) else None
+    return store if hasattr(store, "put_file") and hasattr(store, "presigned_get") else None
 
 
 def local_path(sha256: str) -> Path | None:
@@ -133,8 +133,7 @@ def blob_presigned_url(sha256: str, *, disposition: str, content_type: str) -> s
 
 
 def blob_delete(sha256: str) -> None:
-    with outage_as_unavailable():
-        storage().delete(blob_name(sha256))
+    storage().delete(blob_name(sha256))
 
 
 def blob_list() -> list[str]:

@@ -144,6 +144,10 @@ class IntranetS3Storage(S3Storage):
                 for entry in page.get("Contents", ()):
                     yield entry["Key"].removeprefix(strip), entry["Size"], entry["LastModified"]
 
+    def delete(self, name):
+        with outage_as_unavailable():
+            super().delete(name)
+
     def bucket_ready(self) -> bool:
         """One HEAD of the bucket: the readiness check."""
         with outage_as_unavailable():
