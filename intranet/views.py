@@ -4,7 +4,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils._os import safe_join
@@ -90,6 +91,12 @@ def page_image(request, path: str):
     content_type, _encoding = mimetypes.guess_type(full.name)
     if not content_type or not content_type.startswith("image/") or content_type == "image/svg+xml":
         raise Http404
+    if hasattr(default_storage, "presigned_get"):
+        # Object storage (intranet.storage.backends): a short-lived signed GET of the bucket, never kept.
+        response = HttpResponseRedirect(default_storage.presigned_get(relative, content_type=content_type))
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if not full.is_file():
         raise Http404
     prefix = getattr(settings, "SENDFILE_NGINX_PREFIX", "")
