@@ -229,7 +229,7 @@ def test_explorer_maps_the_drive(office, dav_client):
 def test_finder_copies_a_file(office, dav_client):
     """Finder: LOCK on the unmapped name (201, a placeholder no one sees on the web), `._` AppleDouble file,
     a chunked PUT without Content-Length under the lock, UNLOCK, `.DS_Store`: one document with v1, nothing
-    else in the GED."""
+    else in the GED; a LOCK then UNLOCK without PUT leaves nothing."""
     dav = dav_client(office["writer"])
     folder = dav.path("rh", "Procédures")
     path = dav.path("rh", "Procédures", "Budget.txt")
@@ -294,9 +294,7 @@ def test_finder_copies_a_file(office, dav_client):
     assert not Document.objects.filter(title__startswith=".").exists()
     assert "Budget.txt" in web.get(reverse("ged:folder", args=[office["folder"].pk])).content.decode()
 
-
-def test_finder_lock_then_unlock_without_put_leaves_nothing(office, dav_client):
-    dav = dav_client(office["writer"])
+    # A LOCK on an unmapped name then UNLOCK without any PUT (Finder giving up) leaves nothing behind.
     path = dav.path("rh", "Procédures", "Abandon.txt")
     locked = dav.request(
         "LOCK", path, content=FINDER_LOCK, headers={"User-Agent": FINDER, "Depth": "0", **XML}
