@@ -7,7 +7,7 @@ What it starts, each on a free 127.0.0.1 port, all under one temporary directory
 - nginx (Debian's /usr/sbin/nginx, `-p DIR -c DIR/nginx.conf`, foreground, its own pid file) with the site
   rendered from deploy/nginx/intranet.conf.template by scripts/render_nginx.py, over HTTPS with a throwaway
   self-signed certificate (the production settings mark cookies Secure); plus one pinned port per worker;
-- two ASGI workers: uvicorn, one process each, with the flags of the documented systemd unit;
+- two ASGI workers: gunicorn with one uvicorn worker each, the documented systemd unit's command;
 - its own redis-server (so it can be restarted), no persistence;
 - a scratch PostgreSQL database on the server of SHAPE_DATABASE_URL (default
   postgres://postgres@127.0.0.1:5432/postgres), migrated at start and dropped at the end;
@@ -105,7 +105,7 @@ class ShapeError(RuntimeError):
 
 
 class Shape:
-    """nginx + N uvicorn workers + Redis + PostgreSQL + db_worker on loopback. See the module docstring."""
+    """nginx + N ASGI workers + Redis + PostgreSQL + db_worker on loopback. See the module docstring."""
 
     def __init__(
         self,
@@ -194,6 +194,8 @@ class Shape:
             "LOG_LEVEL": "WARNING",
             # The workers are reached through nginx only (loopback): they take its request ids.
             "REQUEST_ID_FROM_PROXY": "true",
+            # Short task leases, so that a killed task worker's job is reaped within seconds.
+            "TASKS_LEASE_SECONDS": "3",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -292,41 +294,79 @@ class Shape:
         )
 
     def worker_argv(self, i: int) -> list[str]:
-        """The documented unit's ExecStart (docs/deployment.md, intranet-asgi@.service)."""
+        """The documented unit's ExecStart (deploy/systemd/intranet-asgi@.service): gunicorn with one uvicorn
+        worker per instance, on its own port."""
         return [
-            PYTHON, "-m", "uvicorn", "intranet.asgi:application",
-            "--host", "127.0.0.1", "--port", str(self.worker_ports[i]),
-            "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
-            "--lifespan", "off", "--no-server-header", "--log-level", "warning",
+            PYTHON, "-m", "gunicorn", "intranet.asgi:application",
+            "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "1",
+            "--bind", f"127.0.0.1:{self.worker_ports[i]}",
+            "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "25", "--timeout", "120",
+            "--access-logfile", "-",
+            # Not in the unit: gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is one path for
+            # every instance of the same user, so each instance gets its own here.
+            "--control-socket", str(self.workdir / f"gunicorn-{i + 1}.ctl"),
         ]  # fmt: skip
 
     def start_worker(self, i: int, wait: bool = False) -> subprocess.Popen:
         process = self._spawn(f"worker-{i + 1}", self.worker_argv(i))
         if wait:
-            self.wait_ready(f"http://127.0.0.1:{self.worker_ports[i]}", direct=True)
+            self.wait_worker(i)
         return process
 
+    def wait_worker(self, i: int) -> None:
+        self.wait_ready(f"http://127.0.0.1:{self.worker_ports[i]}", direct=True)
+
     def ensure_workers(self) -> None:
-        """Start again any worker a test killed (as systemd's Restart=always would)."""
+        """Every worker serving again after a test killed one (gunicorn's master starts a new one, as it does
+        in production), and a task worker running (systemd's Restart=always)."""
         for i in range(self.n_workers):
             process = self.processes.get(f"worker-{i + 1}")
             if process is None or process.poll() is not None:
                 self.processes.pop(f"worker-{i + 1}", None)
-                self.start_worker(i, wait=True)
+                self.start_worker(i)
+            self.wait_worker(i)
         if "db_worker" not in self.processes or self.processes["db_worker"].poll() is not None:
             self.processes.pop("db_worker", None)
             self.start_task_worker()
 
     def worker(self, i: int) -> subprocess.Popen:
+        """Worker i's gunicorn master (its unit's main process)."""
         return self.processes[f"worker-{i + 1}"]
 
-    def kill_worker(self, i: int) -> None:
-        """SIGKILL, as the OOM killer would; the process is gone when this returns."""
-        process = self.processes.pop(f"worker-{i + 1}")
-        process.kill()
-        process.wait(timeout=10)
+    def worker_pid(self, i: int, timeout: float = 60) -> int:
+        """The process serving worker i's requests: the master's one child (the pid changes on respawn)."""
+        master = self.worker(i).pid
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+            except OSError:
+                children = []
+            if children:
+                return int(children[0])
+            time.sleep(0.05)
+        raise ShapeError(f"worker {i + 1} : gunicorn n'a pas de processus de service")
 
-    def start_task_worker(self) -> subprocess.Popen:
+    def kill_worker(self, i: int) -> int:
+        """SIGKILL of the process serving worker i, as the OOM killer would (gunicorn's master starts a new
+        one). Returns the killed pid, once the process is dead."""
+        pid = self.worker_pid(i)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if "State:\tZ" in Path(f"/proc/{pid}/status").read_text():
+                    break
+            except OSError:
+                break
+            time.sleep(0.02)
+        return pid
+
+    def start_task_worker(self, reap: bool = False) -> subprocess.Popen:
+        """`reap`: first put back in the queue the tasks a dead worker left running, as the unit's
+        ExecStartPre does (deploy/systemd/intranet-worker.service)."""
+        if reap:
+            self.manage("tasks_reap")
         return self._spawn(
             "db_worker",
             [
@@ -382,7 +422,7 @@ class Shape:
             raise ShapeError(f"manage.py {' '.join(args)} : {result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def wait_ready(self, base: str, timeout: float = 90, direct: bool = False) -> None:
+    def wait_ready(self, base: str, timeout: float = 300, direct: bool = False) -> None:
         """Until `base`/healthz answers 200 (through nginx, or straight from a worker)."""
         context = None if direct else self.ssl_context()
         deadline = time.monotonic() + timeout

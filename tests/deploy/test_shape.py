@@ -6,7 +6,9 @@ reaches one of them alone through its pinned port (the same nginx server, proxyi
 import asyncio
 import contextlib
 import json
+import os
 import re
+import signal
 import socket
 import ssl
 import time
@@ -148,6 +150,48 @@ def test_notification_created_by_the_task_worker_reaches_pages_on_both_workers(s
     assert row.status == TaskResultStatus.SUCCESSFUL and row.worker_ids  # run by db_worker, not here
 
 
+def _wait_for(predicate, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+    return value
+
+
+def test_task_worker_killed_mid_job_runs_it_again_with_its_effect_once(shape, agents, settings):
+    """db_worker is killed (SIGKILL) while a job runs, after the job's effect committed. The job stays
+    « running » until the reaper (the unit's ExecStartPre, and its timer) finds its lease expired and puts it
+    back in the queue; the new worker runs it again, and the agent is notified once."""
+    import uuid
+
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from intranet.notifications.models import Notification
+    from intranet.ops.models import TaskLease
+
+    from .tasks import notify_once_then_hold
+
+    _marie, paul = agents
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    hold = shape.workdir / f"hold-{uuid.uuid4().hex}"
+    hold.touch()
+    result = notify_once_then_hold.enqueue(f"shape-test:{hold.name}", paul.pk, "Rapport prêt", str(hold))
+    row = DBTaskResult.objects.filter(pk=result.id)
+    _wait_for(lambda: row.get().status == TaskResultStatus.RUNNING, "the job to start")
+    _wait_for(lambda: Notification.objects.filter(recipient=paul).exists(), "the job's effect")
+    assert TaskLease.objects.filter(task_id=result.id).exists()
+    shape.kill_task_worker()
+    hold.unlink()
+    time.sleep(4)  # past the lease (TASKS_LEASE_SECONDS=3): nobody renews it any more
+    assert row.get().status == TaskResultStatus.RUNNING  # nothing re-queues it by itself
+    shape.start_task_worker(reap=True)
+    done = _wait_for(lambda: row.filter(status=TaskResultStatus.SUCCESSFUL).first(), "the second run")
+    assert len(done.worker_ids) == 2  # two runs, by two workers
+    assert Notification.objects.filter(recipient=paul, text="Rapport prêt").count() == 1
+    assert not TaskLease.objects.filter(task_id=result.id).exists()
+
+
 def test_document_uploaded_through_a_downloads_through_b_with_nginx_sending_the_bytes(shape, agents):
     marie, paul = agents
     space = _space_with_reader(marie, paul)
@@ -205,8 +249,8 @@ def test_worker_killed_while_requests_wait_on_it_loses_nothing_and_only_idempote
     salon = salon_create(name="Projet PLUi", creator=marie, members=[paul])
     session = login(shape, marie)
     assert _post_message(session, shape.url, salon, "Avant la panne").status_code == 302
-    worker = shape.worker(A)
-    worker.send_signal(19)  # SIGSTOP: A accepts nothing more, its queued requests wait
+    pid = shape.worker_pid(A)
+    os.kill(pid, signal.SIGSTOP)  # A reads nothing more: the requests sent to it wait
     try:
         with ThreadPoolExecutor(4) as pool:
             futures = []
@@ -223,25 +267,38 @@ def test_worker_killed_while_requests_wait_on_it_loses_nothing_and_only_idempote
             shape.kill_worker(A)
             responses = [f.result() for f in futures]
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     a, b = f"127.0.0.1:{shape.worker_ports[A]}", f"127.0.0.1:{shape.worker_ports[B]}"
-    outcomes = {}
+    outcomes = []
     for response, kind in zip(responses, ("GET", "GET", "POST", "POST"), strict=True):
         line = _log_line(shape, response.headers["X-Request-ID"])
-        upstreams = re.search(r'up="([^"]*)"', line).group(1)
-        outcomes.setdefault(kind, []).append((upstreams, response.status_code))
-    # The GET that waited on A was passed to B and answered; the other went to B directly.
-    assert sorted(outcomes["GET"]) == sorted([(f"{a}, {b}", 200), (b, 200)])
-    # The POST that waited on A is not passed on: 502; the other one, sent to B, is performed.
-    assert sorted(outcomes["POST"]) == sorted([(a, 502), (b, 302)])
+        outcomes.append((kind, re.search(r'up="([^"]*)"', line).group(1), response.status_code))
+    # Round robin sent requests to the hung worker A; each came out one of these ways, never another:
+    # - on a connection A's dead process had accepted: the GET passed to B (« A, B », 200), the POST not
+    #   passed on (502) and not performed;
+    # - still queued on the port gunicorn's master keeps listening on: served by A's new process.
+    allowed = {
+        ("GET", f"{a}, {b}", 200),
+        ("GET", a, 200),
+        ("GET", b, 200),
+        ("POST", a, 502),
+        ("POST", a, 302),
+        ("POST", b, 302),
+    }
+    assert set(outcomes) <= allowed, outcomes
+    assert any(up.startswith(a) for _k, up, _s in outcomes), outcomes  # A really had requests waiting
     texts = list(Message.objects.filter(salon=salon).order_by("pk").values_list("text", flat=True))
-    performed = [r for r in responses[2:] if r.status_code == 302]
-    assert len(performed) == 1 and len(texts) == 2 and texts[0] == "Avant la panne"
-    # With A dead, the next requests succeed on B.
+    performed = sorted(
+        text
+        for (kind, _up, status), text in zip(outcomes, (None, None, "Message 1", "Message 2"), strict=True)
+        if kind == "POST" and status == 302
+    )
+    # Exactly the POSTs answered 302 were performed, once; what was committed before is still there.
+    assert texts[0] == "Avant la panne" and sorted(texts[1:]) == performed, (texts, outcomes)
+    # The next requests succeed (on B while nginx leaves A aside, then on A's new process).
     for _ in range(3):
-        assert session.get(f"{shape.url}/discussions/{salon.pk}/", timeout=30).status_code == 200
-    shape.start_worker(A, wait=True)
+        assert session.get(f"{shape.url}/discussions/{salon.pk}/", timeout=60).status_code == 200
 
 
 def test_worker_killed_mid_upload_commits_nothing_half_written(shape, agents):
@@ -292,21 +349,11 @@ def test_worker_killed_mid_upload_commits_nothing_half_written(shape, agents):
     assert answer.startswith(b"HTTP/1.1 502"), answer[:200]
     assert list(Document.objects.filter(folder=space.root).values_list("title", flat=True)) == ["avant.txt"]
     assert Version.objects.filter(document__folder=space.root).count() == 1
-    shape.start_worker(A, wait=True)
+    shape.wait_worker(A)  # gunicorn has started a new process
     paul_session = login(shape, paul, shape.pinned_url(B))
     assert paul_session.get(f"{shape.pinned_url(B)}{document_url}telecharger/", timeout=30).content == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known defect found by this proof (5 December 2026): after Redis is killed and started again, no "
-        "page on either worker receives another live message, and none is told to resync: the pub/sub "
-        "layer's subscriptions do not come back, so the fan-out's beats stop arriving and no beat is ever "
-        "« late » (chat/fanout.py only checks the lateness of a beat that arrives). Pages catch up only "
-        "when reloaded. Strict: the day the chat recovers, this test passes and the mark must go."
-    ),
-)
 def test_redis_restarted_during_a_broadcast_every_client_receives_or_catches_up(shape, agents):
     """Six pages (three per worker) in a salon while 30 messages are posted through nginx and Redis is killed
     and started again in the middle. A page does what chat.js does: on « resync », or after reconnecting
