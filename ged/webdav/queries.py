@@ -94,9 +94,8 @@ def resolve(user, slug: str, names: list[str]):
         return "folder", access, None
     if not access.abilities["read"]:
         return "missing", access, None
-    qs = Document.objects.filter(
-        folder_id=chain[-1].pk, trashed_at__isnull=True, title_key=title_key(names[-1])
-    )
+    # for_dav: live documents and the placeholders this agent's LOCK made (ged/webdav/locks.py).
+    qs = Document.objects.for_dav(user).filter(folder_id=chain[-1].pk, title_key=title_key(names[-1]))
     qs = qs.select_related("current_version", "lock_holder")
     if user.is_authenticated and user.is_active:
         qs = qs.annotate(ged_shared_role=shared_role_subquery(user))
@@ -128,15 +127,15 @@ def child_accesses(user, access: FolderAccess) -> list[FolderAccess]:
     return out
 
 
-def document_rows(access: FolderAccess) -> list[dict]:
-    """The folder's live documents with a version, everything PROPFIND shows in one query (no per-row
-    permission: reading the folder is reading its documents). Empty unless the agent reads the folder."""
+def document_rows(user, access: FolderAccess) -> list[dict]:
+    """The folder's live documents (and the agent's own LOCK placeholders) with everything PROPFIND shows, in
+    one query (no per-row permission: reading the folder is reading its documents). Empty unless the agent
+    reads the folder."""
     if not access.abilities["read"]:
         return []
     return list(
-        Document.objects.filter(
-            folder_id=access.folder.pk, trashed_at__isnull=True, current_version__isnull=False
-        )
+        Document.objects.for_dav(user)
+        .filter(folder_id=access.folder.pk)
         .order_by("title", "pk")
         .values(*DOCUMENT_FIELDS)
     )

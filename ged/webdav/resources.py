@@ -199,7 +199,7 @@ class FolderResource(_Base, DAVCollection):
             for child in child_accesses(self.user, self.access)
         ]
         taken = {m.folder.name for m in members}
-        for row in document_rows(self.access):
+        for row in document_rows(self.user, self.access):
             if row["title"] in taken:  # a folder of the same name wins (its path is the same)
                 continue
             members.append(
@@ -356,7 +356,7 @@ class DocumentResource(_Base, DAVNonCollection):
         return self.sha
 
     def support_etag(self):
-        return True
+        return self.sha is not None  # a LOCK placeholder has no version yet
 
     def support_ranges(self):
         return True
