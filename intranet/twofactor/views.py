@@ -6,7 +6,7 @@ from base64 import b32encode
 import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -32,8 +32,10 @@ LOCKED = _(
 
 
 def _next(request) -> str:
+    """A path of this site to go on to afterwards, or "" (anything else: another site, or words that are no
+    path, which redirect() would try to read as a view's name)."""
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return ""
 
@@ -128,7 +130,7 @@ def verify(request):
             f"{reverse('twofactor:overview')}?{urlencode({'next': next_url})}" if next_url else "/"
         )
     if request.user.is_verified():
-        return redirect(next_url or "/")
+        return HttpResponseRedirect(next_url or "/")
     form = CodeForm(request.POST or None)
     status = 200
     if actions.is_locked(request.user):
@@ -136,7 +138,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         result = actions.second_factor_verify(request=request, code=form.cleaned_data["code"])
         if result == actions.VerifyResult.OK:
-            return redirect(next_url or "/")
+            return HttpResponseRedirect(next_url or "/")
         form.add_error("code", LOCKED if result == actions.VerifyResult.LOCKED else WRONG_CODE)
         status = 429 if result == actions.VerifyResult.LOCKED else 400
     elif request.method == "POST":

@@ -1,7 +1,6 @@
 """The verification step after the password: an authenticator app's code or a backup code, throttled like
 the password, audited."""
 
-
 import pytest
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -128,3 +127,13 @@ def test_verification_page_query_count(client, enrolled_staff, password_login, d
     password_login(enrolled_staff)
     with django_assert_num_queries(8):
         assert client.get(VERIFY).status_code == 200
+
+
+@pytest.mark.parametrize("next_url", ["0001-01-01", "login", "//evil.example/", "javascript:alert(1)"])
+def test_next_that_is_no_path_of_ours_goes_home(client, enrolled_staff, password_login, next_url):
+    """Found by the route crawler: a bare word was read as a view name by redirect() (a 500)."""
+    password_login(enrolled_staff)
+    assert client.get(VERIFY, {"next": next_url}).status_code == 200
+    response = client.post(VERIFY, {"code": totp_code(totp_device(enrolled_staff)), "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get(VERIFY, {"next": next_url})["Location"] == "/"
