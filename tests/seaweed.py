@@ -170,6 +170,10 @@ class SeaweedS3:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+        # weed also listens on Unix sockets in /tmp named after its ports, which a SIGKILL leaves behind.
+        for port in self.ports.values():
+            for sock in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                sock.unlink(missing_ok=True)
 
     def restart(self) -> None:
         """Kill, then start again on the same ports with the same objects (about 18 s: a single master that
