@@ -319,15 +319,15 @@ class Shape:
     def ensure_workers(self) -> None:
         """Every worker serving again after a test killed one (gunicorn's master starts a new one, as it does
         in production), and a task worker running (systemd's Restart=always)."""
+        if "db_worker" not in self.processes or self.processes["db_worker"].poll() is not None:
+            self.processes.pop("db_worker", None)
+            self.start_task_worker(reap=True)
         for i in range(self.n_workers):
             process = self.processes.get(f"worker-{i + 1}")
             if process is None or process.poll() is not None:
                 self.processes.pop(f"worker-{i + 1}", None)
                 self.start_worker(i)
             self.wait_worker(i)
-        if "db_worker" not in self.processes or self.processes["db_worker"].poll() is not None:
-            self.processes.pop("db_worker", None)
-            self.start_task_worker()
 
     def worker(self, i: int) -> subprocess.Popen:
         """Worker i's gunicorn master (its unit's main process)."""
@@ -429,7 +429,8 @@ class Shape:
         last = None
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
-                if process.poll() is not None:
+                # The task worker is not on the request path (ensure_workers starts it again if needed).
+                if name != "db_worker" and process.poll() is not None:
                     raise ShapeError(f"{name} s'est arrêté :\n{self.log_tail(name)}")
             request = urllib.request.Request(f"{base}/healthz", headers={"Host": "127.0.0.1"})  # noqa: S310
             try:

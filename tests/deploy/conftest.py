@@ -48,7 +48,9 @@ def shape(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def live_shape(shape):
-    """The session's shape with every worker running (a previous test may have killed one)."""
+    """The session's shape with every worker running: a previous test may have killed one, and the task
+    worker dies when the flush between tests removes a task row it is running (django-tasks-db then fails
+    to record the result), so it is started again here, as systemd would."""
     shape.ensure_workers()
     return shape
 
