@@ -14,10 +14,13 @@ The ID token also says how the agent authenticated (docs/sso.md « Second facteu
 `acr` the REFEDS profile https://refeds.org/profile/sfa or .../mfa. They are those of the session that
 obtained the code (intranet.twofactor.GrantAuthentication). A client listed in OIDC_SECOND_FACTOR_CLIENTS gets
 no code for a password-only session (the agent goes through the verification step first) and no token for a
-code issued without a second factor. A refresh returns no new ID token (OpenID Connect Core §12.2 allows it):
-only a login can state how the agent logged in.
+code issued without a second factor. A refresh returns a new ID token with the `amr` and `acr` of the login
+behind the refresh token (intranet.twofactor.RefreshAuthentication, carried along each rotation), never more;
+a client that requires a second factor gets no refresh for a token without one. The discovery document lists
+`amr` and `acr` among the claims and the two REFEDS profiles as `acr_values_supported`.
 """
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -83,12 +86,38 @@ class IntranetOAuth2Validator(OAuth2Validator):
             claims.update(amr=amr, acr=acr_of(amr))
         return claims, expiration_time
 
-    def refresh_id_token(self, request):
-        return False
+    def get_discovery_claims(self, request):
+        return [*super().get_discovery_claims(request), "iss", "aud", "exp", "iat", "auth_time", "amr", "acr"]
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
+        from intranet.twofactor.models import RefreshAuthentication
+
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
+        amr = getattr(request, "amr", None)
+        if amr:
+            RefreshAuthentication.objects.create(refresh_token=refresh_token, amr=amr)
+        return refresh_token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        from intranet.twofactor.models import RefreshAuthentication
+        from intranet.twofactor.policy import AMR_MULTI_FACTOR, client_requires_second_factor
+
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
-        return valid and _active(request)
+        if not (valid and _active(request)):
+            return False
+        # A refresh token issued before RefreshAuthentication existed has none: its ID token says nothing
+        # of the method, and a client that requires a second factor must send the agent through a login.
+        amr = (
+            RefreshAuthentication.objects.filter(refresh_token=request.refresh_token_instance)
+            .values_list("amr", flat=True)
+            .first()
+        )
+        if client_requires_second_factor(client.client_id) and AMR_MULTI_FACTOR not in (amr or []):
+            return False
+        request.amr = amr
+        return True
 
     def validate_bearer_token(self, token, scopes, request):
         if not super().validate_bearer_token(token, scopes, request):
@@ -102,6 +131,20 @@ class IntranetOAuth2Validator(OAuth2Validator):
 def _active(request) -> bool:
     user = getattr(request, "user", None)
     return user is not None and user.is_active
+
+
+class ConnectDiscoveryInfoView(views.ConnectDiscoveryInfoView):
+    """DOT's discovery document, plus the `acr` values our ID tokens carry (OpenID Connect Discovery §3)."""
+
+    def get(self, request, *args, **kwargs):
+        from intranet.twofactor.policy import ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR
+
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data["acr_values_supported"] = [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR]
+        data["claims_supported"] = sorted(data["claims_supported"])
+        response.content = json.dumps(data)
+        return response
 
 
 class AuthorizationView(views.AuthorizationView):

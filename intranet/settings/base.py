@@ -16,6 +16,10 @@ from .rooms import *  # noqa: F403  (room booking, approval reminders, iCal feed
 from .storage import *  # noqa: F403  (object storage: S3_* for uploads and GED blobs)
 from .twofactor import *  # noqa: F403  (second factor: TOTP, backup codes, passkeys)
 
+# django-oauth-toolkit's default, spelled out (as OAUTH2_PROVIDER_GRANT_MODEL): intranet.twofactor's
+# RefreshAuthentication points at the refresh token model, a swappable one.
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 # With DEBUG on, Django's technical 404/400/403 pages instead of the product's (tracebacks of real errors

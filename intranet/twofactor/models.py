@@ -26,3 +26,21 @@ class GrantAuthentication(models.Model):
     @property
     def multi_factor(self) -> bool:
         return "mfa" in self.amr
+
+
+class RefreshAuthentication(models.Model):
+    """The `amr` of the login behind a refresh token, copied from the code's GrantAuthentication (the grant is
+    deleted once exchanged) and on to each rotated refresh token: an ID token issued on refresh states how the
+    agent logged in, never more than that."""
+
+    refresh_token = models.OneToOneField(
+        oauth2_settings.REFRESH_TOKEN_MODEL, on_delete=models.CASCADE, related_name="authentication"
+    )
+    amr = models.JSONField(_("méthodes d'authentification"), default=list)
+
+    class Meta:
+        verbose_name = _("authentification d'un jeton de rafraîchissement OIDC")
+        verbose_name_plural = _("authentifications des jetons de rafraîchissement OIDC")
+
+    def __str__(self):
+        return " ".join(self.amr)
