@@ -9,10 +9,15 @@ With channels_redis' core layer, group memberships expire (`group_expiry`, a day
 channel re-joins its groups every hour and whenever a socket of that salon connects (harmless with the
 pub/sub layer production uses, whose subscriptions do not expire).
 
-No gap goes unnoticed: the process sends itself a beat through the layer every `CHAT_FANOUT_BEAT` seconds.
-Redis pub/sub does not replay what was published while a connection was down, so when a beat arrives late
-(or the layer's receive failed), events may have been lost: every local socket gets `{"type": "resync"}` and
-its page catches up (the same `resume` as after a reconnect).
+No gap goes unnoticed. Redis pub/sub does not replay what was published while a connection was down, so
+whenever events may have been lost, every local socket gets `{"type": "resync"}` and its page catches up
+(the same `resume` as after a reconnect). A gap is known by:
+- the subscriber connection coming back (Redis restarted, a network cut): with the pub/sub layer, the fan-out
+  is told by the connection itself, after its subscriptions are renewed — however short the outage;
+- the beats the process sends itself through the layer every `CHAT_FANOUT_BEAT` seconds: numbered, so a lost
+  one is seen; one that arrives late, or that could not be sent, or a failed receive, means a gap too;
+- no beat at all for three periods: the layer lost this process's subscriptions for good, so the fan-out
+  listens anew on a fresh layer instance (new channel, every salon joined again), then the pages catch up.
 
 The listener never waits for a socket: it puts each event in the socket's bounded queue (`offer`), and each
 socket's own writer task sends from there. A client that stops reading fills its queue and is closed (it
@@ -27,6 +32,7 @@ from collections import defaultdict
 
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +51,10 @@ class Fanout:
         self.closed = False
         self.beat_task: asyncio.Task | None = None
         self.last_beat = time.monotonic()
-        self.suspect = False  # a receive failed: events may have been lost meanwhile
+        self.suspect = False  # a receive or a beat failed: events may have been lost meanwhile
+        self.beats_sent = 0
+        self.beat_seen: int | None = None  # number of the last beat received
+        self.relistens = 0
 
     async def close(self) -> None:
         """Stop listening and release the layer's connections (server shutdown, end of a test's loop)."""
@@ -71,6 +80,7 @@ class Fanout:
         async with self.lock:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("chat.fanout.")
+                self._watch_reconnects(self.layer)
                 self.task = asyncio.ensure_future(self._listen())
                 self.last_beat = time.monotonic()
                 self.beat_task = asyncio.ensure_future(self._beat())
@@ -107,7 +117,7 @@ class Fanout:
                 await asyncio.sleep(1)
                 continue
             if event.get("type") == "chat.beat":
-                self._beat_received()
+                self._beat_received(event.get("n"))
                 continue
             group = event.get("group", "")
             sockets = list(self.sockets.get(group, ()))
@@ -136,16 +146,74 @@ class Fanout:
         interval = settings.CHAT_FANOUT_BEAT
         while not self.closed:
             await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):  # Redis down: the late beat afterwards tells the pages
-                await self.layer.send(self.channel, {"type": "chat.beat"})
+            if time.monotonic() - self.last_beat > 3 * interval and self.layer is not self.source:
+                # Our own beats stopped coming back: the layer lost this process's subscriptions.
+                try:
+                    await self._listen_anew()
+                except Exception:  # noqa: BLE001  (Redis still down: tried again at the next beat)
+                    logger.warning("chat fan-out: listening anew failed, tried again in %s s", interval)
+                    continue
+            self.beats_sent += 1
+            try:
+                await self.layer.send(self.channel, {"type": "chat.beat", "n": self.beats_sent})
+            except Exception:  # noqa: BLE001  (Redis down: what is published meanwhile is lost)
+                self.suspect = True
 
-    def _beat_received(self) -> None:
+    def _beat_received(self, number: int | None = None) -> None:
         now = time.monotonic()
         late = now - self.last_beat > 2.5 * settings.CHAT_FANOUT_BEAT
+        lost = number is not None and self.beat_seen is not None and number > self.beat_seen + 1
         self.last_beat = now
-        if late or self.suspect:
+        if number is not None:
+            self.beat_seen = number
+        if late or lost or self.suspect:
             self.suspect = False
             self.resync()
+
+    def _watch_reconnects(self, layer) -> bool:
+        """With the pub/sub layer, be told when a subscriber connection comes back (after redis-py has renewed
+        its subscriptions): whatever was published while it was down is lost, so the pages catch up."""
+        if not isinstance(layer, RedisPubSubChannelLayer):
+            return False
+        try:
+            shards = layer._get_layer()._shards  # channels_redis 4.x internals (pinned < 5)
+            connections = [shard._pubsub.connection for shard in shards if shard._pubsub is not None]
+        except AttributeError:
+            return False
+        for connection in connections:
+            if connection is not None:
+                connection.register_connect_callback(self._reconnected)
+        return bool(connections)
+
+    async def _reconnected(self, connection) -> None:
+        if not self.closed:
+            self.resync()
+
+    async def _listen_anew(self) -> None:
+        """A fresh layer instance, a new channel and every salon joined again; then the old one is let go and
+        the pages catch up. Raises (and keeps the old one) while Redis cannot be reached."""
+        fresh = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        async with self.lock:
+            try:
+                channel = await fresh.new_channel("chat.fanout.")
+                for group in list(self.sockets):
+                    await fresh.group_add(group, channel)
+            except BaseException:
+                await _release(fresh)
+                raise
+            old_layer, old_task = self.layer, self.task
+            self.layer, self.channel = fresh, channel
+            self._watch_reconnects(fresh)
+            self.task = asyncio.ensure_future(self._listen())
+            self.last_beat = time.monotonic()
+            self.beat_seen = None
+            self.relistens += 1
+        logger.warning("chat fan-out: no beat came back, listening anew on a fresh connection")
+        if old_task is not None and not old_task.done():
+            old_task.cancel()
+            await asyncio.wait({old_task}, timeout=2)
+        await _release(old_layer)
+        self.resync()
 
     def resync(self) -> None:
         """Events may have been lost: every local page catches up."""
@@ -158,6 +226,20 @@ class Fanout:
 
 
 RESYNC = {"type": "websocket.send", "text": '{"type":"resync"}'}  # shared, never modified
+
+
+async def _release(layer) -> None:
+    """Close the connections of a layer instance of the fan-out's own (never the consumers' one)."""
+    try:
+        if isinstance(layer, RedisPubSubChannelLayer):
+            # Local state and connections only: the pub/sub layer keeps nothing in Redis.
+            await asyncio.wait_for(layer.flush(), timeout=5)
+        elif hasattr(layer, "close_pools"):
+            await asyncio.wait_for(layer.close_pools(), timeout=5)
+    except Exception:  # noqa: BLE001  (a connection already broken is as good as closed)
+        logger.debug("chat fan-out: releasing an old layer failed", exc_info=True)
+
+
 _fanouts: dict[tuple[int, int], Fanout] = {}
 
 

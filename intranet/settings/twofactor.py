@@ -38,6 +38,6 @@ OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "intranet.twofactor"
 # factor: a password-only session is sent through the verification step before the code is issued, and a
 # code issued without one is refused at the token endpoint.
 OIDC_SECOND_FACTOR_CLIENTS = env.list("OIDC_SECOND_FACTOR_CLIENTS", default=[])
-# django-oauth-toolkit's default, spelled out: intranet.twofactor.GrantAuthentication points at the grant model,
-# and Django's migration autodetector reads a swappable model's setting from the settings themselves.
+# django-oauth-toolkit's default, spelled out: intranet.twofactor.GrantAuthentication points at the grant
+# model, and Django's migration autodetector reads a swappable model's setting from the settings themselves.
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"

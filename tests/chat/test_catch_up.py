@@ -185,3 +185,25 @@ async def test_a_late_beat_makes_the_pages_catch_up(live_layer, settings, make_u
     time.sleep(1.5)  # the loop stalls: beats arrive late
     assert (await socket.receive_json_from(timeout=5)) == {"type": "resync"}
     await socket.disconnect(timeout=5)
+
+
+@pytestmark_socket
+async def test_a_lost_beat_makes_the_pages_catch_up(live_layer, settings, make_user):
+    """Beats are numbered: one that never came back (published while the subscriber connection was down)
+    means events published meanwhile were lost too, even when the next beat arrives on time."""
+    from chat.actions import salon_create
+    from chat.fanout import fanout
+
+    from .test_consumers import _connected
+
+    settings.CHAT_FANOUT_BEAT = 60  # no beat of its own during the test
+    marie = await sync_to_async(make_user)("marie.dupont", first_name="Marie", last_name="Dupont")
+    salon = await sync_to_async(salon_create)(name="Projet PLUi", creator=marie)
+    socket = await _connected(marie, salon)
+    listener = fanout()
+    listener._beat_received(1)
+    listener._beat_received(2)
+    assert await socket.receive_nothing(timeout=0.3)
+    listener._beat_received(4)  # beat 3 was lost
+    assert (await socket.receive_json_from(timeout=5)) == {"type": "resync"}
+    await socket.disconnect(timeout=5)
