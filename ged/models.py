@@ -513,7 +513,8 @@ class DavLock(models.Model):
 
 class DavProperty(models.Model):
     """A WebDAV dead property (PROPPATCH), keyed by the document or folder, not by its path: it follows a
-    MOVE or a rename, a COPY copies it, deleting the resource removes it (`ged.webdav.props`)."""
+    MOVE or a rename, a COPY copies it, the trash keeps it for a restore, a purge removes it
+    (`ged.webdav.props`)."""
 
     document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.CASCADE, related_name="dav_properties"

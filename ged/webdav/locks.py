@@ -11,7 +11,11 @@
   no lock any more.
 - the check-outs taken on the web (`Document.lock_holder`): each one appears to DAV clients as an exclusive
   lock owned by its holder, so another agent's PUT or LOCK answers 423 Locked and Office opens the file
-  read-only. Its token is `opaquelocktoken:ged-checkout-<id>`.
+  read-only. Its token is `opaquelocktoken:ged-checkout-<id>`. Its holder's own requests do not see it:
+  the holder's Word saves over DAV (a PUT without a token passes, a LOCK succeeds) while everyone else gets
+  423. A LOCK by the holder on a document they checked out on the web rides that check-out (token
+  `opaquelocktoken:ged-kept-…`): it lasts while the check-out does, and its UNLOCK leaves the check-out,
+  which the agent took on the web, to be released on the web.
 
 A lock's URL is computed from its document or folder at the time of the question, so a lock follows a
 rename or a move made on the web. Expired rows are ignored at once and deleted at the next LOCK.
@@ -56,6 +60,9 @@ from .scratch import is_scratch_name
 # The environ key where the domain controller (ged/webdav/auth.py) keeps the authenticated agent.
 USER_KEY = "ccfi.user"
 CHECKOUT_TOKEN = "opaquelocktoken:ged-checkout-"
+# The token of a DAV lock taken by the holder of a web check-out on that document (its UNLOCK keeps the
+# check-out).
+KEPT_TOKEN = "opaquelocktoken:ged-kept-"
 # A placeholder whose lock never came (the LOCK failed after it was made) is swept after this delay.
 PLACEHOLDER_GRACE = timedelta(minutes=1)
 
@@ -242,6 +249,14 @@ def _locked(root: str) -> DAVError:
     return DAVError(HTTP_LOCKED, err_condition=condition)
 
 
+def _checkout(document: Document, user, timeout: int, *, only_longer: bool = False) -> None:
+    """Check `document` out to `user` for `timeout` seconds (document_lock). `only_longer`: a check-out the
+    agent took on the web is extended, never shortened, by a DAV lock riding it."""
+    if only_longer and document.lock_expires_at >= timezone.now() + timedelta(seconds=timeout):
+        return
+    document_lock(document=document, actor=user, minutes=math.ceil(timeout / 60))
+
+
 class GedLockStorage:
     """wsgidav lock storage over `DavLock` rows and the GED's check-outs (see the module docstring)."""
 
@@ -282,6 +297,7 @@ class GedLockStorage:
             .select_related("document__folder", "folder")
         )
         taken = {row.document_id for row in rows if row.checkout}
+        me = (request_environ() or {}).get(USER_KEY)
         checkouts = list(
             Document.objects.untrashed()
             .filter(lock_holder__isnull=False, lock_expires_at__gt=now)
@@ -341,6 +357,8 @@ class GedLockStorage:
                     "principal": document.lock_holder.get_username(),
                     "token": f"{CHECKOUT_TOKEN}{document.pk}",
                     "ged_document": document.pk,
+                    # The holder's own requests do not see it (get_lock_list): their saves pass.
+                    "ged_mine": me is not None and document.lock_holder_id == me.pk,
                 }
             )
         if cache is not None:
@@ -358,6 +376,8 @@ class GedLockStorage:
         path = normalize_lock_root(path)
         found = []
         for lock in self._snapshot():
+            if lock.get("ged_mine"):
+                continue
             root = lock["root"]
             if (include_root and root == path) or (include_children and util.is_child_uri(path, root)):
                 found.append(lock["token"] if token_only else dict(lock))
@@ -397,11 +417,13 @@ class GedLockStorage:
         document = target if isinstance(target, Document) else None
         folder = target if isinstance(target, Folder) else None
         checkout = document is not None and lock["scope"] == "exclusive"
-        token = "opaquelocktoken:" + secrets.token_hex(16)
+        # The agent checked the document out on the web: this lock rides that check-out (see the docstring).
+        kept = checkout and document.lock_holder_id == user.pk and document.lock_active(now)
+        token = (KEPT_TOKEN if kept else "opaquelocktoken:") + secrets.token_hex(16)
         try:
             with transaction.atomic():
                 if checkout:
-                    document_lock(document=document, actor=user, minutes=math.ceil(timeout / 60))
+                    _checkout(document, user, timeout, only_longer=kept)
                 DavLock.objects.create(
                     token=token,
                     root=path,
@@ -455,15 +477,13 @@ class GedLockStorage:
             with transaction.atomic():
                 if "ged_document" in lock:  # a web check-out, refreshed from DAV by its holder
                     document = Document.objects.get(pk=lock["ged_document"])
-                    document_lock(
-                        document=document,
-                        actor=self._user(lock["principal"]),
-                        minutes=math.ceil(timeout / 60),
-                    )
+                    _checkout(document, self._user(lock["principal"]), timeout)
                 else:
                     row = DavLock.objects.select_related("document", "user").get(pk=lock["ged_row"])
                     if row.checkout:
-                        document_lock(document=row.document, actor=row.user, minutes=math.ceil(timeout / 60))
+                        _checkout(
+                            row.document, row.user, timeout, only_longer=row.token.startswith(KEPT_TOKEN)
+                        )
                     row.timeout, row.expires_at = timeout, now + timedelta(seconds=timeout)
                     row.save(update_fields=["timeout", "expires_at"])
         except ValidationError:
@@ -489,7 +509,7 @@ class GedLockStorage:
                 row = DavLock.objects.select_related("document", "user").get(pk=lock["ged_row"])
                 document = row.document
                 row.delete()
-                if row.checkout:
+                if row.checkout and not row.token.startswith(KEPT_TOKEN):
                     document_unlock(document=document, actor=row.user)
                 if document is not None and document.placeholder:
                     others = DavLock.objects.filter(document=document, expires_at__gt=timezone.now())

@@ -5,9 +5,14 @@
 into the document or folder it names (`ged.webdav.locks.resolve`'s rules), and the rows hang on that object:
 
 - a MOVE or a rename (on DAV or on the web) keeps the object, so its properties follow without a write;
-- a COPY makes a new object: `copy_properties` gives it the source's properties (replacing its own);
-- DELETE sends the document to the trash: `remove_properties` deletes its properties, and a purge removes
-  whatever is left (foreign keys with CASCADE).
+- a COPY makes a new object (or a new version of the destination): the provider's COPY
+  (`resources._Base._copy_properties`) calls `copy_properties`, which gives it the source's properties
+  (replacing its own), for every folder and document of a Depth infinity copy;
+- DELETE sends the document to the trash (a folder is soft-deleted): its properties stay on the row, so a
+  restore brings them back; a purge deletes the row and its properties with it (foreign keys with CASCADE).
+  A new document later made at the same URL is another object, without them;
+- Explorer's Win32LastModifiedTime, Win32CreationTime and Win32FileAttributes are stored here like any
+  dead property (`resources.WIN32_KEPT`), never in the GED's own dates.
 
 Inside one request (`locks.DavRequestScope`) the objects of a folder and their properties are read once per
 folder (three queries, plus one per level of the folder's path), so a PROPFIND reporting every property of a

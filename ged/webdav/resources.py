@@ -3,14 +3,16 @@ write beside them. Every read goes through the GED's permission functions, every
 (the same rights, checks, history and audit as the web)."""
 
 import contextlib
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from wsgidav import util
-from wsgidav.dav_error import HTTP_CONFLICT, DAVError
+from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection
+from wsgidav.util import etree
 
 from intranet.audit.actions import audit_record
 
@@ -34,6 +36,12 @@ from . import scratch
 from .auth import REQUEST_KEY, USER_KEY
 from .errors import forbidden, from_stale, from_validation, locked, not_found
 from .queries import child_accesses, document_rows, enterable_spaces
+
+# Explorer's PROPPATCH after a copy (Win32LastModifiedTime…): kept as dead properties, so that its next
+# PROPFIND gives them back (the emulation Explorer needs); the GED's own dates stay the versions'. The last
+# access time, which Explorer may send on every open, is accepted and not kept.
+WIN32_NS = "{urn:schemas-microsoft-com:}"
+WIN32_KEPT = ("Win32LastModifiedTime", "Win32CreationTime", "Win32FileAttributes")
 
 SAFE_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
@@ -112,6 +120,35 @@ class _Base:
 
     def _resource(self, path: str):
         return self.provider.get_resource_inst(path, self.environ)
+
+    def _ref_url(self, path: str) -> str:
+        """wsgidav's ref URL (the key of locks and dead properties) of `path`."""
+        return quote(self.provider.share_path + path.rstrip("/"))
+
+    def _copy_properties(self, dest_path: str) -> None:
+        """The copy at `dest_path` gets this resource's dead properties (and only those)."""
+        manager = self.provider.prop_manager
+        if manager is not None:
+            manager.copy_properties(self.get_ref_url(), self._ref_url(dest_path), self.environ)
+
+    def set_property_value(self, name, value, *, dry_run=False):
+        if name.startswith(WIN32_NS):
+            manager = self.provider.prop_manager
+            if manager is None or name[len(WIN32_NS) :] not in WIN32_KEPT:
+                return None
+            try:
+                if value is None:
+                    manager.remove_property(self.get_ref_url(), name, dry_run, self.environ)
+                else:
+                    manager.write_property(
+                        self.get_ref_url(), name, etree.tostring(value), dry_run, self.environ
+                    )
+            except DAVError as exc:
+                if exc.value != HTTP_FORBIDDEN:
+                    raise
+                # A reader's Explorer: accepted and not kept, as before, so that its copy does not fail.
+            return None
+        return super().set_property_value(name, value, dry_run=dry_run)
 
     def _dest_parent(self, dest_path: str) -> "FolderResource":
         parent = self._resource(util.get_uri_parent(dest_path))
@@ -286,21 +323,24 @@ class FolderResource(_Base, DAVCollection):
                 if dest is not None:
                     _delete_tree(dest)
                 copy = folder_create(parent=parent._fresh(), name=name, actor=self.user)
+                self._copy_properties(dest_path)
                 if depth_infinity:
-                    self._copy_members_into(copy)
+                    self._copy_members_into(copy, dest_path)
         except ValidationError as exc:
             raise from_validation(exc) from None
         return True
 
-    def _copy_members_into(self, target: Folder) -> None:
+    def _copy_members_into(self, target: Folder, target_path: str) -> None:
         for member in self.get_member_list():
+            member_path = util.join_uri(target_path, member.name)
             if isinstance(member, FolderResource):
                 if target.path.startswith(member.folder.path):
                     continue  # never copy a folder into itself
                 sub = folder_create(parent=target, name=member.folder.name, actor=self.user)
-                member._copy_members_into(sub)
-            else:
-                member.copy_to(target, member.name)
+                member._copy_properties(member_path)
+                member._copy_members_into(sub, member_path)
+            elif member.copy_to(target, member.name):
+                member._copy_properties(member_path)
 
 
 # --- Documents ----------------------------------------------------------------------------------------------
@@ -477,19 +517,22 @@ class DocumentResource(_Base, DAVNonCollection):
         return True
 
     def set_last_modified(self, dest_path, time_stamp, *, dry_run=False):
-        """Explorer's Win32LastModifiedTime PROPPATCH (hotfix emulate_win32_lastmod): accepted so that the
-        copy does not fail, not stored: a document's date is its last version's."""
+        """A PROPPATCH of the last-modified date: accepted so that the client does not fail, not applied: a
+        document's date is its last version's (Explorer's Win32 properties are kept aside as dead properties,
+        `_Base.set_property_value`)."""
         return True
 
-    def copy_to(self, folder: Folder, name: str) -> None:
-        """A new document `name` in `folder` with this one's content, through the upload path."""
+    def copy_to(self, folder: Folder, name: str) -> bool:
+        """A new document `name` in `folder` with this one's content, through the upload path. False for a
+        placeholder (nothing to copy)."""
         if not self.sha:
-            return
+            return False
         with storage.blob_open(self.sha) as fh:
             staged = stage(fh, name=name)
         document_upload(
             folder=folder, uploaded_file_or_path=staged, author=self.user, title=name, request=self.request
         )
+        return True
 
     def handle_copy(self, dest_path, *, depth_infinity):
         self._need("download")
@@ -512,11 +555,13 @@ class DocumentResource(_Base, DAVNonCollection):
                             author=self.user,
                             request=self.request,
                         )
+                    self._copy_properties(dest_path)
                     return True
                 parent._need("upload", _("Vous ne pouvez pas déposer de document dans la destination."))
                 if dest is not None:
                     _delete_tree(dest)
-                self.copy_to(parent._fresh(), name)
+                if self.copy_to(parent._fresh(), name):
+                    self._copy_properties(dest_path)
         except ValidationError as exc:
             raise from_validation(exc) from None
         return True

@@ -78,12 +78,17 @@ def _count(app, path, username, secret) -> tuple[int, bytes]:
     return len(queries), body
 
 
-def test_propfind_queries_do_not_grow_with_the_folder(app, manager, space, subfolder, upload):
-    """5 then 25 documents, a fifth with a dead property, two locked (a DAV lock, a web check-out): same
-    number of queries, and every lock and property is reported. (wsgidav resolves each lock's root to write
-    its `lockroot`: that costs a path resolution per lock reported, not per member.)"""
+def test_propfind_queries_do_not_grow_with_the_folder(
+    app, manager, make_user, grant, space, subfolder, upload
+):
+    """5 then 25 documents, a fifth with a dead property, two locked (a DAV lock, a colleague's web
+    check-out; the holder's own check-out is not reported to them): same number of queries, and every lock
+    and property is reported. (wsgidav resolves each lock's root to write its `lockroot`: that costs a path
+    resolution per lock reported, not per member.)"""
     from ged.actions import document_lock
 
+    colleague = make_user("collegue")
+    grant(space.root, "contributor", user=colleague)
     folder = subfolder(space.root, "Dossier")
     _pw, secret = create_app_password(manager, "test")
     lm, pm = LockManager(GedLockStorage()), GedPropertyManager()
@@ -97,7 +102,7 @@ def test_propfind_queries_do_not_grow_with_the_folder(app, manager, space, subfo
             if made % 5 == 0:
                 pm.write_property(url, NS + "n", b'<n xmlns="http://example.com/ns/">1</n>')
             if made == 0:
-                document_lock(document=doc, actor=manager)
+                document_lock(document=doc, actor=colleague)
             if made == 1:
                 lm.acquire(
                     url=url,
