@@ -6,11 +6,12 @@ import ipaddress
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from wsgidav.dav_error import HTTP_FORBIDDEN
+from django.utils.translation import ngettext
+from wsgidav.dav_error import ERROR_DESCRIPTIONS, HTTP_FORBIDDEN
 from wsgidav.dc.base_dc import BaseDomainController
 from wsgidav.http_authenticator import HTTPAuthenticator
 
-from intranet.people.app_passwords import authenticate_app_password
+from intranet.people.app_passwords import app_password_retry_after, authenticate_app_password
 
 from .errors import FrenchDAVError
 
@@ -18,6 +19,9 @@ from .errors import FrenchDAVError
 REALM = "Lecteur reseau CCFI"
 USER_KEY = "ccfi.user"
 REQUEST_KEY = "ccfi.request"
+HTTP_TOO_MANY_REQUESTS = 429
+# wsgidav's table of status lines has no 429 (it would answer "429 Status").
+ERROR_DESCRIPTIONS.setdefault(HTTP_TOO_MANY_REQUESTS, "429 Too Many Requests")
 
 
 def _networks():
@@ -59,6 +63,23 @@ def transport_is_safe(environ) -> bool:
     return peer is not None and peer.is_loopback and not proto
 
 
+def too_many_attempts(retry_after: int) -> FrenchDAVError:
+    """The app-password throttle locked this username out from this address: 429 with a Retry-After (in
+    seconds) and a French sentence, rather than a 401 that makes a client ask again for a password it may
+    well have right."""
+    minutes = max(1, -(-retry_after // 60))
+    message = ngettext(
+        "Trop de tentatives de connexion au lecteur réseau avec un mauvais mot de passe : réessayez dans "
+        "%(minutes)d minute. Vérifiez le mot de passe d'application enregistré sur cet appareil ou créez-en "
+        "un nouveau sur la page « Connecter un lecteur réseau » de l'intranet.",
+        "Trop de tentatives de connexion au lecteur réseau avec un mauvais mot de passe : réessayez dans "
+        "%(minutes)d minutes. Vérifiez le mot de passe d'application enregistré sur cet appareil ou créez-en "
+        "un nouveau sur la page « Connecter un lecteur réseau » de l'intranet.",
+        minutes,
+    ) % {"minutes": minutes}
+    return FrenchDAVError(HTTP_TOO_MANY_REQUESTS, message, add_headers=[("Retry-After", str(retry_after))])
+
+
 class DavRequest:
     """What the audit log reads from a request (client address, user agent, user), built from the environ."""
 
@@ -92,8 +113,12 @@ class AppPasswordDomainController(BaseDomainController):
                     "l'adresse en https:// indiquée sur la page « Connecter un lecteur réseau »."
                 ),
             )
-        user = authenticate_app_password(user_name, password, ip=client_ip(environ))
+        ip = client_ip(environ)
+        user = authenticate_app_password(user_name, password, ip=ip)
         if user is None or not user.is_active:
+            retry_after = app_password_retry_after(user_name, ip=ip)
+            if retry_after:
+                raise too_many_attempts(retry_after)
             return False
         environ[USER_KEY] = user
         environ[REQUEST_KEY] = DavRequest(environ, user)

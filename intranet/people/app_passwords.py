@@ -12,15 +12,17 @@ Rules (docs/app-passwords.md):
 - Throttling: a dedicated counter per (normalised username, client address) in the database
   (`AppPasswordThrottle`), with the web login's limit and cool-off (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME).
   While locked out every attempt answers None, even a right secret; the caller answers 401, or 429 when
-  `app_password_locked_out` says so. The lockout is recorded in the access log (`auth.app_password_lockout`)
-  once, when it starts. It is separate from django-axes' web counter on purpose: a drive with a stale password
-  retrying in the background must not lock the agent out of the web, nor end their sessions.
+  `app_password_retry_after` says for how long (the DAV endpoint, with a Retry-After). The lockout is
+  recorded in the access log (`auth.app_password_lockout`) once, when it starts. It is separate from
+  django-axes' web counter on purpose: a drive with a stale password retrying in the background must not lock
+  the agent out of the web, nor end their sessions.
 - Ending access: deactivation (leavers) and a web-login lockout (R13) revoke every app password; a password
   change does not (an app password exists so that the account's password can change without re-mapping every
   drive). The check on `is_active` makes a deactivated account's app passwords fail even before revocation.
 """
 
 import ipaddress
+import math
 import secrets
 from datetime import timedelta
 
@@ -138,9 +140,23 @@ def _is_locked(row: AppPasswordThrottle | None, now) -> bool:
 def app_password_locked_out(username: str, *, ip: str) -> bool:
     """Whether attempts for this username from this address are refused for now (the caller may then answer
     429 instead of 401). One query."""
+    return app_password_retry_after(username, ip=ip) > 0
+
+
+def app_password_retry_after(username: str, *, ip: str) -> int:
+    """Seconds until attempts for this username from this address are accepted again (a Retry-After), 0 when
+    they are not refused. One query at most."""
+    if not isinstance(username, str) or not _storable(username):
+        return 0
     name, address = _throttle_key(username, ip)
+    if not name:
+        return 0
     row = AppPasswordThrottle.objects.filter(username=name, ip_address=address).first()
-    return _is_locked(row, timezone.now())
+    now = timezone.now()
+    if not _is_locked(row, now):
+        return 0
+    remaining = row.last_failure_at + settings.AXES_COOLOFF_TIME - now
+    return max(1, math.ceil(remaining.total_seconds()))
 
 
 def authenticate_app_password(username: str, secret: str, *, ip: str) -> User | None:
