@@ -105,6 +105,39 @@ def revoke_app_password(user: User, pk, *, request=None) -> AppPassword:
     return app_password
 
 
+@transaction.atomic
+def app_passwords_revoke_by_it(*, agent: User, actor: User, reason: str, request=None) -> int:
+    """IT revokes every active app password of an agent (stolen laptop, doubt about a device), from the
+    Wagtail users screen. Each revocation is in the access log (`app_password.revoke`, by IT, with the
+    reason); the agent is notified in the intranet and by e-mail. Returns how many were revoked."""
+    from intranet.notifications.actions import notify
+
+    rows = list(AppPassword.objects.active().filter(user=agent).select_for_update())
+    now = timezone.now()
+    AppPassword.objects.filter(pk__in=[row.pk for row in rows]).update(revoked_at=now)
+    for row in rows:
+        audit_record(
+            action="app_password.revoke",
+            actor=actor,
+            request=request,
+            obj=row,
+            extra={"by": "it", "reason": reason, "agent": agent.get_username(), "label": row.label},
+        )
+    if rows:
+        notify(
+            recipients=[agent],
+            verb="app_passwords_revoked",
+            text=_(
+                "Le service Systèmes d'information a révoqué vos mots de passe d'application : vos "
+                "lecteurs réseau ne peuvent plus se connecter. Créez-en de nouveaux sur la page « Connecter "
+                "un lecteur réseau » ; si vous n'en êtes pas à l'origine, prévenez le service tout de suite."
+            ),
+            url="/compte/lecteur-reseau/",
+            email=True,
+        )
+    return len(rows)
+
+
 def app_passwords_revoke_all(user_ids, *, now=None) -> int:
     """Revoke every app password of these agents (deactivation, lockout). Returns how many."""
     now = now or timezone.now()

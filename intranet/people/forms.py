@@ -62,3 +62,17 @@ class AppPasswordForm(forms.Form):
         max_length=100,
         help_text=_("Par exemple « PC du bureau » ou « Mac personnel » : pour le reconnaître dans la liste."),
     )
+
+
+class AppPasswordsRevokeForm(forms.Form):
+    """IT revokes every app password of an agent (Wagtail users screen)."""
+
+    username = forms.CharField(label=_("Identifiant de l'agent"), max_length=150)
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        help_text=_(
+            "Par exemple « ordinateur portable volé, signalé par l'agent ». Conservé au journal d'accès."
+        ),
+        error_messages={"required": _("Indiquez le motif : il est conservé au journal d'accès.")},
+    )

@@ -5,17 +5,25 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .actions import api_token_create, api_token_revoke, session_end, sessions_end_everywhere
-from .app_passwords import access_app_password, create_app_password, revoke_app_password
-from .forms import AppPasswordForm, LoginForm, PersonalTokenForm
-from .models import AppPassword, PersonalToken, UserSession
+from .app_passwords import (
+    access_app_password,
+    app_passwords_revoke_by_it,
+    create_app_password,
+    revoke_app_password,
+)
+from .forms import AppPasswordForm, AppPasswordsRevokeForm, LoginForm, PersonalTokenForm
+from .models import AppPassword, PersonalToken, User, UserSession
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -156,3 +164,43 @@ def app_password_revoke_view(request, pk):
         % {"label": app_password.label},
     )
     return redirect("people:network_drive")
+
+
+@require_http_methods(["GET", "POST"])
+def app_passwords_revoke_by_it_view(request):
+    """IT (superusers) revokes every app password of an agent, reached from Wagtail's users screen; anyone
+    else: 404. GET with ?agent= lists that agent's active app passwords."""
+    if not request.user.is_superuser:
+        raise Http404
+    form = AppPasswordsRevokeForm(request.POST or None, initial={"username": request.GET.get("agent", "")})
+    status = 200
+    username = (request.POST.get("username") if request.method == "POST" else request.GET.get("agent")) or ""
+    agent = User.objects.filter(username=username.strip()[:150]).first() if username.strip() else None
+    if request.method == "POST":
+        if form.is_valid() and agent is None:
+            form.add_error("username", _("Aucun agent n'a cet identifiant. Vérifiez la saisie."))
+        elif form.is_valid():
+            count = app_passwords_revoke_by_it(
+                agent=agent, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+            name = agent.get_full_name() or agent.get_username()
+            if count:
+                text = ngettext(
+                    "%(count)s mot de passe d'application de %(name)s révoqué ; l'agent est prévenu.",
+                    "%(count)s mots de passe d'application de %(name)s révoqués ; l'agent est prévenu.",
+                    count,
+                ) % {"count": count, "name": name}
+            else:
+                text = _("%(name)s n'avait aucun mot de passe d'application actif : rien à révoquer.") % {
+                    "name": name
+                }
+            messages.success(request, text)
+            page = reverse("people:app_passwords_revoke_by_it")
+            return redirect(f"{page}?{urlencode({'agent': agent.get_username()})}")
+        status = 400
+    context = {
+        "form": form,
+        "agent": agent,
+        "app_passwords": AppPassword.objects.active().filter(user=agent) if agent else [],
+    }
+    return render(request, "people/app_passwords_revoke_by_it.html", context, status=status)

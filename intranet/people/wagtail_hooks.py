@@ -3,6 +3,8 @@ the single sign-on client applications (IT only)."""
 
 from django import forms
 from django.core.cache import cache
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import get_application_model
 from wagtail import hooks
@@ -10,6 +12,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.views.generic.models import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -318,3 +321,12 @@ def _apply_bulk_active_state(request, action_type, objects, action_class_instanc
     before = getattr(request, "_people_was_active", {})
     for user in User.objects.filter(pk__in=list(before)):
         user_active_state_changed(user=user, was_active=before[user.pk], actor=request.user, request=request)
+
+
+@hooks.register("register_user_listing_buttons")
+def app_passwords_revoke_button(user, request_user):
+    """Beside « Réinitialiser le second facteur » on Wagtail's users screen: IT revokes an agent's app
+    passwords (superusers only; the view refuses everyone else with a 404)."""
+    if request_user.is_superuser:
+        url = f"{reverse('people:app_passwords_revoke_by_it')}?{urlencode({'agent': user.get_username()})}"
+        yield Button(_("Révoquer les mots de passe d'application"), url, priority=110)
