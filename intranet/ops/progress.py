@@ -137,8 +137,7 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         width = shutil.get_terminal_size((100, 20)).columns - 1
-        self.stream.write(ERASE_LINE + self.line(now)[:width])
-        self.stream.flush()
+        _write_raw(self.stream, ERASE_LINE + self.line(now)[:width])
         self._last_draw = now
         self._drawn = True
         self.redraws += 1
@@ -159,20 +158,32 @@ class Progress:
             return text
         self._finished = True
         if self._drawn:
-            self.stream.write(ERASE_LINE)
-            self.stream.flush()
+            _write_raw(self.stream, ERASE_LINE)
+            self._drawn = False
         _write_line(self.out, text)
         return text
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
-        # On an error, only erase the bar: the traceback or CommandError says what happened.
+    def __exit__(self, exc_type, *exc) -> None:
+        # The bar is erased either way. After an error nothing more is written (the traceback or CommandError
+        # says what happened); otherwise the command's finish() still writes its summary.
         if self._drawn and not self._finished:
-            self.stream.write(ERASE_LINE)
-            self.stream.flush()
+            _write_raw(self.stream, ERASE_LINE)
+            self._drawn = False
+        if exc_type is not None:
             self._finished = True
+
+
+def _write_raw(stream, text: str) -> None:
+    # Django's OutputWrapper (a command's self.stderr) would end every redraw with a newline: the bar would
+    # scroll one line per redraw instead of being redrawn in place.
+    if hasattr(stream, "style_func"):
+        stream.write(text, ending="")
+    else:
+        stream.write(text)
+    stream.flush()
 
 
 def _write_line(out, text: str) -> None:
