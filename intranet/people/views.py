@@ -175,7 +175,9 @@ def app_passwords_revoke_by_it_view(request):
     form = AppPasswordsRevokeForm(request.POST or None, initial={"username": request.GET.get("agent", "")})
     status = 200
     username = (request.POST.get("username") if request.method == "POST" else request.GET.get("agent")) or ""
-    agent = User.objects.filter(username=username.strip()[:150]).first() if username.strip() else None
+    username = username.strip()[:150]
+    # No account has a NUL in its name, and PostgreSQL refuses one in a query.
+    agent = User.objects.filter(username=username).first() if username and "\x00" not in username else None
     if request.method == "POST":
         if form.is_valid() and agent is None:
             form.add_error("username", _("Aucun agent n'a cet identifiant. Vérifiez la saisie."))

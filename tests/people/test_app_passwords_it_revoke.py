@@ -93,3 +93,12 @@ def test_only_superusers_may_revoke_others_get_404(client, make_user, agent, who
     assert client.get(PAGE, {"agent": "marie.dupont"}).status_code == 404
     assert client.post(PAGE, {"username": "marie.dupont", "reason": "x"}).status_code == 404
     assert AppPassword.objects.active().filter(user=agent).count() == 1
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "x" * 400, "  ", "marie.dupont\x00"])
+def test_hostile_agent_names_are_no_server_error(client, it_user, agent, value):
+    create_app_password(agent, "PC portable")
+    client.force_login(it_user)
+    assert client.get(PAGE, {"agent": value}).status_code == 200
+    assert client.post(PAGE, {"username": value, "reason": "test"}).status_code == 400
+    assert AppPassword.objects.active().filter(user=agent).count() == 1
