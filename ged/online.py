@@ -112,6 +112,19 @@ def sessions_recheck(*, folder: Folder | None = None, user=None) -> int:
     return len(keys)
 
 
+def sessions_recheck_users(user_ids) -> int:
+    """`user_ids` lost something that may have carried edit rights (a group membership): for every possibly
+    open session one of them edits, an outbox row whose performer drops the editors who may no longer edit,
+    decided when it runs. Call inside the transaction of the change. Returns the number of rows written."""
+    wanted = {int(pk) for pk in user_ids or ()}
+    if not wanted:
+        return 0
+    keys = [ek for ek in _open_session_keys(Document.objects.all()) if wanted & set(_user_ids(ek.editors))]
+    for ek in keys:
+        outbox_add(kind=DROP_KIND, payload={"key": ek.key}, dedupe_key=f"drop:{ek.key}")
+    return len(keys)
+
+
 def editors_who_lost_rights(ek: EditorKey) -> list[str]:
     """The session's editors (as the Document Server knows them: user ids as strings) who may not edit now."""
     from django.contrib.auth import get_user_model

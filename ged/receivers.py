@@ -1,3 +1,5 @@
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from intranet.people.signals import user_deactivated
@@ -15,3 +17,27 @@ def _leaver_online_sessions(sender, user, reason=None, actor=None, **kwargs):
     from .online import sessions_recheck
 
     sessions_recheck(user=user)
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through, dispatch_uid="ged_group_left_online_sessions")
+def _group_left_online_sessions(sender, instance, action, reverse, pk_set, **kwargs):
+    """A group membership removed (Wagtail « Utilisateurs », a department change, the directory sync) may
+    take away the edit right that group carried: the member's open co-editing sessions are re-checked, and
+    the Document Server drops them where they may no longer edit. `reverse` is the group's side
+    (`group.user_set.remove(...)`), where `pk_set` holds user ids."""
+    if action == "pre_clear":
+        # After the clear the members are gone: note them now.
+        instance._ged_cleared_user_ids = (
+            set(instance.user_set.values_list("pk", flat=True)) if reverse else {instance.pk}
+        )
+        return
+    if action == "post_clear":
+        user_ids = getattr(instance, "_ged_cleared_user_ids", set())
+    elif action == "post_remove":
+        user_ids = set(pk_set or ()) if reverse else ({instance.pk} if pk_set else set())
+    else:
+        return
+    if user_ids:
+        from .online import sessions_recheck_users
+
+        sessions_recheck_users(user_ids)

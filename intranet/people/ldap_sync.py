@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -623,6 +624,17 @@ class _Sync:
             by_group[group_id].append(user_id)
         for group_id, user_ids in by_group.items():
             through.objects.filter(group_id=group_id, user_id__in=user_ids).delete()
+            # The bulk delete sends no signal: say it as `group.user_set.remove(...)` would, so apps whose
+            # rights follow groups react inside this transaction (the GED drops lost co-editors).
+            m2m_changed.send(
+                sender=through,
+                instance=Group(pk=group_id),
+                action="post_remove",
+                reverse=True,
+                model=User,
+                pk_set=set(user_ids),
+                using=through.objects.db,
+            )
 
     # --- Leavers --------------------------------------------------------------------------------------------
 
