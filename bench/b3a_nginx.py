@@ -5,10 +5,13 @@ same run, interleaved; plus the RSS growth of the Python workers over the downlo
 Target: throughput >= 0.9x the direct nginx GET; worker RSS growth <= 20 MB.
 The shape is scripts/shape.py (nginx over HTTPS, two uvicorn workers, Redis, PostgreSQL, production
 settings); both paths go through the same TLS server, each download into curl's /dev/null.
-The file is 1 GiB (B3A_MB), 5 downloads of each (B3A_REPS). S3 (presigned or proxied GET) is not measured:
-the shape has no object storage yet (printed on the last line).
-Run: `.venv/bin/python bench/b3a_nginx.py` (PostgreSQL on SHAPE_DATABASE_URL; the first start migrates a
-scratch database, a minute or two).
+The file is 1 GiB (B3A_MB), 5 downloads of each (B3A_REPS).
+With `--s3` the shape keeps its blobs in SeaweedFS S3 (scripts/shape.py `storage="s3"`) and the bench measures
+the S3 paths instead: worker B answering an X-Accel-Redirect that nginx relays to the bucket
+(S3_PROXY_THROUGH_NGINX; the ratio on the last line), and worker A answering a presigned 302 that curl follows
+to the bucket itself (printed too), each against nginx serving the same bytes from its static location.
+Run: `.venv/bin/python bench/b3a_nginx.py [--s3]` (PostgreSQL on SHAPE_DATABASE_URL; the first start migrates
+a scratch database, a minute or two).
 """
 
 import os
@@ -56,9 +59,10 @@ def reset_peak(pid: int) -> None:
         fh.write("5")
 
 
-def curl(url: str, certificate: Path, cookie: str | None, size: int) -> None:
+def curl(url: str, certificate: Path, cookie: str | None, size: int, follow: bool = False) -> None:
     argv = [
         "curl",
+        *(["-L"] if follow else []),
         "-s",
         "--cacert",
         str(certificate),
@@ -75,8 +79,10 @@ def curl(url: str, certificate: Path, cookie: str | None, size: int) -> None:
 
 
 def main() -> int:
+    s3 = "--s3" in sys.argv[1:]
     env = {"GED_MAX_UPLOAD_MB": str(MB + 16)}
-    with Shape(extra_env=env) as shape:
+    options = {"storage": "s3", "worker_env": {1: {"S3_PROXY_THROUGH_NGINX": "true"}}} if s3 else {}
+    with Shape(extra_env=env, **options) as shape:
         src = shape.workdir / "b3a-source.bin"
         with open(src, "wb") as fh:
             block = os.urandom(1024 * 1024)
@@ -85,11 +91,16 @@ def main() -> int:
         out = shape.manage("shell", "-c", SEED.format(password=PASSWORD, src=str(src)), timeout=1800)
         doc_pk, blob, size = re.search(r"SEEDED (\S+) (\S+) (\d+)", out).groups()
         size = int(size)
-        src.unlink(missing_ok=True)
-        # The baseline: the very same file (a hard link, same inode, same disk) in a plain static location.
-        blob_path = shape.ged_storage_root / "blobs" / blob[:2] / blob[2:4] / blob
         direct_path = shape.var_dir / "static" / "b3a.bin"
-        os.link(blob_path, direct_path)
+        if s3:
+            # The blob is in the bucket; the baseline is the same bytes in nginx's static location.
+            os.replace(src, direct_path)
+            direct_path.chmod(0o644)
+        else:
+            src.unlink(missing_ok=True)
+            # The baseline: the very same file (a hard link, same inode, same disk) in a static location.
+            blob_path = shape.ged_storage_root / "blobs" / blob[:2] / blob[2:4] / blob
+            os.link(blob_path, direct_path)
 
         session = requests.Session()
         session.trust_env = False
@@ -105,20 +116,29 @@ def main() -> int:
         )
         assert login.status_code == 302, login.status_code
         cookie = f"sessionid={session.cookies['sessionid']}"
-        app_url = f"{shape.url}/documents/document/{doc_pk}/telecharger/"
+        path = f"/documents/document/{doc_pk}/telecharger/"
+        # Local: any worker (X-Accel-Redirect). S3: worker B relays through nginx, worker A redirects.
+        app_url = f"{shape.pinned_url(1)}{path}" if s3 else f"{shape.url}{path}"
+        presigned_url = f"{shape.pinned_url(0)}{path}"
         direct_url = f"{shape.url}/static/b3a.bin"
 
         workers = [shape.worker(i).pid for i in range(shape.n_workers)]
         curl(app_url, shape.certificate, cookie, size)  # warm-up: page cache, connections, imports
         curl(direct_url, shape.certificate, None, size)
+        if s3:
+            curl(presigned_url, shape.certificate, cookie, size, follow=True)
         before = {pid: rss_kb(pid, "VmRSS") for pid in workers}
         for pid in workers:
             reset_peak(pid)
-        app_s, direct_s = [], []
+        app_s, direct_s, presigned_s = [], [], []
         for _ in range(REPS):
             t = time.perf_counter()
             curl(app_url, shape.certificate, cookie, size)
             app_s.append(time.perf_counter() - t)
+            if s3:
+                t = time.perf_counter()
+                curl(presigned_url, shape.certificate, cookie, size, follow=True)
+                presigned_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             curl(direct_url, shape.certificate, None, size)
             direct_s.append(time.perf_counter() - t)
@@ -128,12 +148,21 @@ def main() -> int:
     app_mbs, direct_mbs = mb / statistics.median(app_s), mb / statistics.median(direct_s)
     ratio = app_mbs / direct_mbs
     ok = ratio >= 0.9 and growth_mb <= 20
-    print(f"X-Accel-Redirect through nginx: {app_mbs:.0f} MB/s (median of {REPS}), runs {app_s}")
+    label = "S3 relayed by nginx (X-Accel-Redirect)" if s3 else "X-Accel-Redirect through nginx"
+    print(f"{label}: {app_mbs:.0f} MB/s (median of {REPS}), runs {app_s}")
     print(f"nginx static location, same file: {direct_mbs:.0f} MB/s (median of {REPS}), runs {direct_s}")
+    extra = ""
+    if s3:
+        presigned_mbs = mb / statistics.median(presigned_s)
+        print(
+            f"S3 presigned 302, curl following it to the bucket: {presigned_mbs:.0f} MB/s "
+            f"(median of {REPS}, ratio {presigned_mbs / direct_mbs:.2f}), runs {presigned_s}"
+        )
+        extra = f"presigned_MBps={presigned_mbs:.0f} presigned_ratio={presigned_mbs / direct_mbs:.2f} "
     print(
-        f"B3a throughput_ratio={ratio:.2f} target>=0.9 xaccel_MBps={app_mbs:.0f} "
-        f"direct_MBps={direct_mbs:.0f} worker_rss_growth_MB={growth_mb:.1f} target<=20 "
-        f"file_MB={mb:.0f} reps={REPS} s3=not_measured "
+        f"B3a{'-s3' if s3 else ''} throughput_ratio={ratio:.2f} target>=0.9 "
+        f"{'s3_relay' if s3 else 'xaccel'}_MBps={app_mbs:.0f} direct_MBps={direct_mbs:.0f} {extra}"
+        f"worker_rss_growth_MB={growth_mb:.1f} target<=20 file_MB={mb:.0f} reps={REPS} "
         f"{'OK' if ok else 'FAIL'}"
     )
     return 0 if ok else 1

@@ -11,7 +11,9 @@ Production (TLS, server name, system paths; prints the site file for /etc/nginx/
     --ged-storage-root (default VAR_DIR/media/ged, as the application),
     --certificate /etc/ssl/intranet/fullchain.pem, --certificate-key /etc/ssl/intranet/privkey.pem,
     --dav-address 127.0.0.1:8010, --max-body-mb (default ASGI_BODY_MAX_MB from the environment, else
-    GED_MAX_UPLOAD_MB + 16, else 516: the application's own limit), --ged-accel-prefix /_ged_blobs/.
+    GED_MAX_UPLOAD_MB + 16, else 516: the application's own limit), --ged-accel-prefix /_ged_blobs/,
+    --s3-endpoint and --s3-nginx-prefix (default: S3_ENDPOINT_URL and S3_NGINX_PREFIX from the environment
+    when S3_PROXY_THROUGH_NGINX is true; otherwise no S3 relay location).
 
 Loopback (scripts/shape.py and the deployment test use it through `render_loopback`): the same template with
 loopback ports, temporary paths and a throwaway certificate, plus one pinned port per worker (the same
@@ -29,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx" / "intranet.conf.template"
-_PLACEHOLDER = re.compile(r"\{\{ ([a-z_]+) \}\}")
+_PLACEHOLDER = re.compile(r"\{\{ ([a-z0-9_]+) \}\}")
 
 
 class RenderError(ValueError):
@@ -66,6 +68,39 @@ def _servers(addresses: list[str]) -> str:
     return "\n".join(f"    server {a} max_fails=1 fail_timeout=10s;" for a in addresses)
 
 
+def s3_relay_location(prefix: str, endpoint: str) -> str:
+    """The internal location that relays a download's presigned GET to the bucket (S3_PROXY_THROUGH_NGINX):
+    the view answers `X-Accel-Redirect: <prefix>/<bucket>/<key>?<signed query>`; nginx strips the prefix and
+    sends the path and query unchanged to the store, with the endpoint's own Host (the signature covers it)
+    and the client's Range, without buffering."""
+    prefix = prefix.rstrip("/")
+    if not prefix.startswith("/") or len(prefix) < 2:
+        raise RenderError(f"le préfixe S3 « {prefix} » doit commencer par « / » (S3_NGINX_PREFIX)")
+    match = re.fullmatch(r"(https?)://([^/]+)/?", endpoint.strip())
+    if not match:
+        raise RenderError(f"adresse S3 « {endpoint} » : attendu http(s)://hôte[:port] (S3_ENDPOINT_URL)")
+    scheme, host = match.groups()
+    return f"""
+    # Objects of the S3 bucket, reachable only through X-Accel-Redirect from the download view
+    # (S3_PROXY_THROUGH_NGINX=true, S3_NGINX_PREFIX={prefix}): the presigned GET relayed to S3_ENDPOINT_URL.
+    location {prefix}/ {{
+        internal;
+        proxy_pass {scheme}://{host}/;
+        proxy_set_header Host {host};
+        proxy_set_header Authorization "";
+        proxy_set_header Cookie "";
+        proxy_set_header Range $http_range;
+        proxy_set_header If-Range $http_if_range;
+        proxy_buffering off;
+        proxy_hide_header Set-Cookie;
+        proxy_hide_header X-Request-ID;
+        add_header X-Content-Type-Options nosniff always;
+        add_header Content-Security-Policy "sandbox; default-src 'none'; frame-ancestors 'none'" always;
+        add_header X-Request-ID $request_id always;
+    }}
+"""
+
+
 def site_values(
     *,
     workers: list[str],
@@ -82,6 +117,7 @@ def site_values(
     max_body_mb: int,
     pinned: dict[int, str] | None = None,
     http_redirect: str = "",
+    s3_relay: str = "",
 ) -> dict[str, str]:
     if not workers:
         raise RenderError("il faut au moins un processus ASGI (--workers)")
@@ -109,6 +145,7 @@ def site_values(
         "ged_accel_prefix": _prefix(ged_accel_prefix),
         "ged_blob_root": ged_blob_root.rstrip("/"),
         "media_root": media_root.rstrip("/"),
+        "s3_relay": s3_relay,
     }
 
 
@@ -134,6 +171,7 @@ def render_production(args) -> str:
         access_log="/var/log/nginx/intranet.access.log",
         max_body_mb=args.max_body_mb,
         http_redirect=redirect,
+        s3_relay=s3_relay_location(args.s3_nginx_prefix, args.s3_endpoint) if args.s3_nginx_prefix else "",
     )
     return render(values)
 
@@ -151,9 +189,11 @@ def render_loopback(
     dav_address: str,
     ged_accel_prefix: str = "/_ged_blobs/",
     max_body_mb: int | None = None,
+    s3_relay: tuple[str, str] | None = None,
 ) -> Path:
     """Write the site and a main nginx.conf (the part Debian's /etc/nginx/nginx.conf plays in production)
-    into `workdir`; return the main file, for `nginx -p workdir -c <it>`."""
+    into `workdir`; return the main file, for `nginx -p workdir -c <it>`. `s3_relay`: (S3_NGINX_PREFIX,
+    S3_ENDPOINT_URL) to add the bucket's relay location."""
     workdir = Path(workdir)
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
@@ -171,6 +211,7 @@ def render_loopback(
         access_log=str(workdir / "logs" / "access.log"),
         max_body_mb=max_body_mb if max_body_mb is not None else default_max_body_mb(),
         pinned=dict(zip(pinned_ports, workers, strict=True)),
+        s3_relay=s3_relay_location(*s3_relay) if s3_relay else "",
     )
     site = workdir / "intranet.conf"
     site.write_text(render(values), encoding="utf-8")
@@ -223,6 +264,9 @@ def main(argv=None) -> int:
     prod.add_argument("--certificate-key", default="/etc/ssl/intranet/privkey.pem")
     prod.add_argument("--dav-address", default="127.0.0.1:8010")
     prod.add_argument("--max-body-mb", type=int, default=None)
+    relayed = os.environ.get("S3_PROXY_THROUGH_NGINX", "").lower() in ("1", "true", "yes", "on")
+    prod.add_argument("--s3-nginx-prefix", default=os.environ.get("S3_NGINX_PREFIX", "") if relayed else "")
+    prod.add_argument("--s3-endpoint", default=os.environ.get("S3_ENDPOINT_URL", ""))
     args = parser.parse_args(argv)
     if args.max_body_mb is None:
         args.max_body_mb = default_max_body_mb()

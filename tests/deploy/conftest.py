@@ -46,6 +46,33 @@ def shape(django_db_setup, django_db_blocker):
         running.stop()
 
 
+@pytest.fixture(scope="module")
+def s3_shape(shape, django_db_blocker):
+    """A second shape on the same test database, its blobs in SeaweedFS S3 (started with an identity file:
+    unsigned or expired GETs are refused). Worker A answers downloads with a presigned 302 (the
+    application's default), worker B with an X-Accel-Redirect that nginx relays to the bucket
+    (S3_PROXY_THROUGH_NGINX). One extra start, for the module's S3 proofs only. Presigned GETs live 3 s."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    module = _load_shape_module()
+    running = module.Shape(
+        workers=2,
+        server_url=shape.server_url,
+        database=db["NAME"],
+        storage="s3",
+        s3_download="redirect",
+        worker_env={1: {"S3_PROXY_THROUGH_NGINX": "true"}},
+        extra_env={"S3_PRESIGN_SECONDS": "3"},
+    )
+    with django_db_blocker.unblock():
+        running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def live_shape(shape):
     """The session's shape with every worker running: a previous test may have killed one, and the task

@@ -52,3 +52,17 @@ def test_the_deployment_guide_ships_the_template_file():
     assert "deploy/nginx/intranet.conf.template" in guide and "scripts/render_nginx.py" in guide
     # One configuration: the guide does not carry a second copy of the site inline.
     assert "upstream intranet_asgi {" not in guide
+
+
+def test_s3_relay_location_is_rendered_only_when_asked(render_nginx, capsys):
+    argv = ["production", "--server-name", "intranet.ccfi.example"]
+    assert render_nginx.main(argv) == 0
+    assert "/_s3" not in capsys.readouterr().out
+    assert (
+        render_nginx.main([*argv, "--s3-nginx-prefix", "/_s3", "--s3-endpoint", "http://10.0.0.5:8333"]) == 0
+    )
+    site = capsys.readouterr().out
+    assert "location /_s3/ {\n        internal;\n        proxy_pass http://10.0.0.5:8333/;" in site
+    assert "proxy_set_header Host 10.0.0.5:8333;" in site and 'proxy_set_header Authorization "";' in site
+    assert render_nginx.main([*argv, "--s3-nginx-prefix", "/_s3", "--s3-endpoint", "s3.example"]) == 2
+    assert "S3_ENDPOINT_URL" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -28,7 +29,12 @@ def _access_log(shape) -> list[str]:
 
 
 def _log_line(shape, request_id: str) -> str:
-    lines = [line for line in _access_log(shape) if f"rid={request_id}" in line]
+    # nginx writes the line once the answer is sent: the client may read it a moment before.
+    deadline = time.monotonic() + 5
+    while not (lines := [line for line in _access_log(shape) if f"rid={request_id}" in line]):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(lines) == 1, lines
     return lines[0]
 
@@ -449,3 +455,98 @@ def test_redis_restarted_during_a_broadcast_every_client_receives_or_catches_up(
     assert all(not missing for _w, missing, _r, _c in report), (sorted(expected), report, statuses)
     # Live delivery had a gap: the pages were told to catch up, or reconnected.
     assert all(p.resyncs + p.reconnects > 0 for p in pages), [(p.resyncs, p.reconnects) for p in pages]
+
+
+def test_webdav_through_nginx_with_an_app_password(shape, agents):
+    """/dav/ through the shape's nginx over HTTPS, served by its own process (manage.py dav_serve): an agent
+    with an app password lists its space, PUTs a new document then a new version, GETs it back; without
+    credentials, 401."""
+    from ged.actions import space_create
+    from ged.models import Document, Version
+    from intranet.people.app_passwords import create_app_password
+
+    marie, _paul = agents
+    space = space_create(name="Urbanisme", slug="urbanisme", creator=marie)
+    _app_password, secret = create_app_password(marie, "PC du bureau")
+    dav = requests.Session()
+    dav.trust_env = False
+    dav.verify = str(shape.certificate)
+    dav.auth = (marie.username, secret)
+    root = f"{shape.url}/dav/urbanisme/"
+
+    anonymous = requests.request(
+        "PROPFIND", root, headers={"Depth": "1"}, verify=str(shape.certificate), timeout=30
+    )
+    assert anonymous.status_code == 401 and "Basic" in anonymous.headers.get("WWW-Authenticate", "")
+    wrong = requests.request(
+        "PROPFIND", root, headers={"Depth": "1"}, auth=(marie.username, "pas-le-bon"),
+        verify=str(shape.certificate), timeout=30,
+    )  # fmt: skip
+    assert wrong.status_code == 401
+
+    first, second = b"Compte rendu, version 1\n" * 5000, b"Compte rendu, version 2\n" * 6000
+    assert dav.put(f"{root}compte-rendu.txt", data=first, timeout=60).status_code == 201
+    listing = dav.request("PROPFIND", root, headers={"Depth": "1"}, timeout=30)
+    assert listing.status_code == 207 and "compte-rendu.txt" in listing.text
+    assert dav.put(f"{root}compte-rendu.txt", data=second, timeout=60).status_code == 204
+    got = dav.get(f"{root}compte-rendu.txt", timeout=60)
+    assert got.status_code == 200 and got.content == second
+    document = Document.objects.get(folder=space.root)
+    assert document.title == "compte-rendu.txt"
+    assert Version.objects.filter(document=document).count() == 2
+    # Every DAV request went to the DAV process (its own port), none to an ASGI worker.
+    up = re.search(r'up="([^"]*)"', _log_line(shape, got.headers["X-Request-ID"])).group(1)
+    assert up == f"127.0.0.1:{shape.dav_port}"
+    assert b"dav_serve" in Path(f"/proc/{shape.processes['dav'].pid}/cmdline").read_bytes()
+
+
+def test_s3_document_uploaded_through_a_downloads_through_b_relayed_by_nginx_or_presigned(s3_shape, agents):
+    """Blobs in SeaweedFS S3. Uploaded through worker A, downloaded through worker B: B answers an empty
+    X-Accel-Redirect that nginx relays to the bucket (ub « 0 : size »). Worker A answers a bodiless 302 to a
+    presigned GET of the bucket. The store refuses an unsigned GET and the presigned one once expired."""
+    from ged.models import Version
+
+    marie, paul = agents
+    shape = s3_shape
+    space = _space_with_reader(marie, paul)
+    data = (bytes(range(32, 127)) * 40_000)[:3_000_001]
+    on_a, on_b = shape.pinned_url(A), shape.pinned_url(B)
+    document_url = _upload(login(shape, marie, on_a), on_a, space.root, "plan.txt", data)
+    blob = Version.objects.get(document__folder=space.root).blob_id
+    key = f"ged/blobs/{blob[:2]}/{blob[2:4]}/{blob}"
+    stored = shape.seaweed.client().head_object(Bucket=shape.seaweed.bucket, Key=key)
+    assert stored["ContentLength"] == len(data)
+    assert not list((shape.ged_storage_root / "blobs").glob("*/*/*"))  # nothing on the local disk
+
+    # Worker B: X-Accel-Redirect, nginx relays the signed GET to the bucket.
+    paul_b = login(shape, paul, on_b)
+    download = paul_b.get(f"{on_b}{document_url}telecharger/", timeout=60)
+    assert download.status_code == 200 and download.content == data
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+    assert "plan.txt" in download.headers["Content-Disposition"]
+    assert "X-Accel-Redirect" not in download.headers
+    line = _log_line(shape, download.headers["X-Request-ID"])
+    s3_address = shape.seaweed.endpoint_url.removeprefix("http://")
+    assert f'up="127.0.0.1:{shape.worker_ports[B]} : {s3_address}"' in line, line
+    assert f" ub=0 : {len(data)} " in line, line  # the worker sent nothing, the store the whole file
+    part = paul_b.get(f"{on_b}{document_url}telecharger/", headers={"Range": "bytes=1000-1999"}, timeout=30)
+    assert part.status_code == 206 and part.content == data[1000:2000]
+    outside = paul_b.get(f"{on_b}/_s3/{shape.seaweed.bucket}/{key}", timeout=30)
+    assert outside.status_code == 404  # the relay location is internal
+
+    # Worker A: a presigned redirect, the bytes straight from the store.
+    paul_a = login(shape, paul, on_a)
+    redirect = paul_a.get(f"{on_a}{document_url}telecharger/", allow_redirects=False, timeout=60)
+    assert redirect.status_code == 302 and redirect.headers["Cache-Control"] == "no-store"
+    location = redirect.headers["Location"]
+    assert location.startswith(f"{shape.seaweed.endpoint_url}/{shape.seaweed.bucket}/{key}?")
+    line = _log_line(shape, redirect.headers["X-Request-ID"])
+    assert f'up="127.0.0.1:{shape.worker_ports[A]}"' in line and " ub=0 " in line, line
+    direct = requests.get(location, timeout=60)
+    assert direct.status_code == 200 and direct.content == data
+    assert "plan.txt" in direct.headers["Content-Disposition"]
+    # The identity file is in force: no anonymous read; the signed URL dies after S3_PRESIGN_SECONDS.
+    assert shape.seaweed.unsigned_get(key) == 403
+    time.sleep(4)
+    assert requests.get(location, timeout=30).status_code == 403

@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1 par défaut).")
-        parser.add_argument("--port", type=int, default=8001, help="Port d'écoute (8001 par défaut).")
+        parser.add_argument("--port", type=int, default=8010, help="Port d'écoute (8010 par défaut).")
         parser.add_argument("--threads", type=int, default=10, help="Requêtes servies en parallèle (10).")
 
     def handle(self, *args, host, port, threads, **options):
