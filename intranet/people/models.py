@@ -1,6 +1,7 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -196,6 +197,11 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Suspension décidée par le service SI : la synchronisation LDAP ne la lève jamais."),
     )
+    # PostgreSQL: names (A), username and job title (B), what they do, department, its parent and employer
+    # (C) in the `french_unaccent` configuration, written by triggers (migration 0005) whatever path writes
+    # those columns or renames a department or organisation; GIN-indexed; the global search's people source.
+    # Always empty on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("agent")
