@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.core.exceptions import RequestAborted, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -140,14 +140,40 @@ def session_create(request, payload: UploadSessionIn):
     return 201, _out(session)
 
 
+def _status_headers(response: HttpResponse, session) -> None:
+    """What GET and HEAD both say in headers: the bytes received (where the next part starts) and the size."""
+    response["Upload-Offset"] = str(session.received)
+    response["Upload-Length"] = str(session.size)
+    response["Cache-Control"] = "no-store"
+
+
 @router.get(
     "/ged/uploads/{upload_id}",
     url_name="ged_upload_session",
     response={200: UploadSessionOut, 404: Error},
     summary="Où en est un envoi (pour reprendre après une coupure)",
+    description=(
+        "Les en-têtes `Upload-Offset` (octets reçus) et `Upload-Length` (taille du fichier) répètent le "
+        "corps. `HEAD` sur la même adresse répond les mêmes en-têtes, sans corps (404 de même)."
+    ),
 )
-def session_status(request, upload_id: UploadId):
-    return 200, _out(_session(request, upload_id))
+def session_status(request, response: HttpResponse, upload_id: UploadId):
+    session = _session(request, upload_id)
+    _status_headers(response, session)
+    return 200, _out(session)
+
+
+# Left out of the schema: it is GET without a body (said in GET's description), and a second operation on
+# the path would only make the schema tests fuzz the same lookup again.
+@router.api_operation(["HEAD"], "/ged/uploads/{upload_id}", include_in_schema=False)
+def session_status_head(request, upload_id: str):
+    try:
+        session = upload_session_for(request.user, upload_id[:64])
+    except Http404:
+        return HttpResponse(status=404)
+    response = HttpResponse(content_type="application/json")
+    _status_headers(response, session)
+    return response
 
 
 def _chunk_start(request, offset, size) -> tuple[int, int]:
