@@ -72,6 +72,15 @@ def blob_exists(sha256: str) -> bool:
     return store.exists(blob_name(sha256))
 
 
+def fsync_directory(path: str | os.PathLike) -> None:
+    """Make the entries of directory `path` (a file created or renamed into it) durable."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
     """Move a fully written, hashed temp file into the store (no-op if the blob is already there)."""
     store = storage()
@@ -88,9 +97,16 @@ def blob_put(sha256: str, temp_path: str | os.PathLike) -> None:
         if path.exists():
             os.unlink(temp_path)
             return
+        # The rename is durable once its directory is synced, and so is each shard directory made for it
+        # once its parent is: sync from the file's directory up to the first one that already existed.
+        synced = [path.parent]
+        while not synced[-1].is_dir() and synced[-1].parent != synced[-1]:
+            synced.append(synced[-1].parent)
         path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(temp_path, 0o640)
         os.replace(temp_path, path)
+        for directory in synced:
+            fsync_directory(directory)
         return
     store = storage()
     name = blob_name(sha256)
