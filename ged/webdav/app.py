@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
 from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
@@ -97,16 +98,17 @@ class DavDispatcher:
         self.manage_connections = manage_connections
 
     def __call__(self, environ, start_response):
-        if not self.manage_connections:  # in-process tests: the test owns the connection and its transaction
-            yield from self._dispatch(environ, start_response)
-            return
-        close_old_connections()
-        translation.activate(settings.LANGUAGE_CODE)
-        try:
-            yield from self._dispatch(environ, start_response)
-        finally:
-            translation.deactivate()
+        # Every request sets its own language (French unless the client asks for another one we have): a
+        # thread must never answer in whatever language it last served.
+        with translation.override(_request_language(environ)):
+            if not self.manage_connections:  # in-process tests: the test owns the connection and transaction
+                yield from self._dispatch(environ, start_response)
+                return
             close_old_connections()
+            try:
+                yield from self._dispatch(environ, start_response)
+            finally:
+                close_old_connections()
 
     def _dispatch(self, environ, start_response):
         full = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
@@ -138,6 +140,19 @@ class DavDispatcher:
             [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
         )
         yield body
+
+
+def _request_language(environ) -> str:
+    """The first language of the client's Accept-Language that the intranet has, else French."""
+    header = environ.get("HTTP_ACCEPT_LANGUAGE", "")[:255]
+    for code, _quality in trans_real.parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return trans_real.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def make_app(*, manage_connections: bool = True):
