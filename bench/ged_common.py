@@ -1,6 +1,7 @@
 """Shared data builders for the GED benchmarks (B1, B2): bulk rows, one real blob."""
 
 import io
+import os
 
 
 class Named(io.BytesIO):
@@ -48,8 +49,15 @@ def bulk_documents(folder, n, author, prefix="Doc"):
     return docs
 
 
-def serve(db_settings, storage_root):
-    """Start uvicorn (the real ASGI app) in a subprocess on the bench database; return (process, url)."""
+# The deployed server's protocol and loop: gunicorn's uvicorn_worker.UvicornWorker asks for "auto", which is
+# httptools and uvloop since both are dependencies (pyproject.toml). Named here, so that a venv without them
+# fails to start instead of measuring h11 + asyncio silently.
+SERVER_ARGS = ["--http", "httptools", "--loop", "uvloop"]
+
+
+def serve(db_settings, storage_root, server_args=SERVER_ARGS):
+    """Start uvicorn (the real ASGI app, the deployed worker's settings) in a subprocess on the bench
+    database; return (process, url)."""
     import os
     import socket
     import subprocess
@@ -82,6 +90,7 @@ def serve(db_settings, storage_root):
         "warning",
         "--lifespan",
         "off",
+        *server_args,
     ]
     if os.cpu_count() and os.cpu_count() > 1:
         cmd = ["taskset", "-c", "1", *cmd]
@@ -94,6 +103,13 @@ def serve(db_settings, storage_root):
         except httpx.HTTPError:
             time.sleep(0.1)
     return proc, url
+
+
+def cpu_s(pid):
+    """User + system CPU seconds used so far by process `pid`."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kb(pid, field="VmRSS"):

@@ -14,3 +14,23 @@ def check_django_version(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.compatibility, deploy=True)
+def check_asgi_server_speedups(app_configs, **kwargs):
+    """The ASGI workers (gunicorn + uvicorn_worker.UvicornWorker, "auto" settings) use httptools and uvloop
+    when they are installed; without them uvicorn falls back to h11 + asyncio, which needs about twice the
+    CPU to receive a large upload (B4, docs/ged.md)."""
+    import importlib.util
+
+    missing = [name for name in ("httptools", "uvloop") if importlib.util.find_spec(name) is None]
+    if not missing:
+        return []
+    return [
+        checks.Warning(
+            f"{', '.join(missing)} absent : uvicorn se rabat sur h11 + asyncio, plus lents "
+            "pour les gros envois.",
+            hint="pip install -e . installe les dépendances du projet (pyproject.toml).",
+            id="intranet.W002",
+        )
+    ]
