@@ -52,3 +52,32 @@ def test_unaccented_query_finds_pages_documents_and_people(
     assert titles("conge") == {"Congés de fin d'année", "Congés d'été.txt"}
     assert titles("Procedure d'accueil") == {"Procédure d’accueil des nouveaux agents"}
     assert titles("helene") == {"Hélène Lefebvre"}
+
+
+def test_people_vector_follows_names_departments_organisations_and_skills(client, portal):
+    """The people source reads a stored vector: a renamed agent, a renamed or moved department, a renamed
+    employer and a new skill are found at once, and the old names no longer find anyone."""
+    from intranet.people.models import Department
+
+    client.force_login(portal.cassel_agent)
+
+    def people(q):
+        data = client.get(API, {"q": q}).json()
+        return sorted(h["title"] for h in data["hits"] if h["type"] == "people")
+
+    assert people("humaines") == ["Marine Petit"]  # her department
+    assert people("direction ressources") == ["Marine Petit"]  # its parent
+    assert people("Cassel") == ["Inès Benali"]  # her employer
+    Department.objects.filter(pk=portal.hr.pk).update(name="Personnel")
+    assert people("humaines") == [] and people("personnel") == ["Marine Petit"]
+    portal.resources.name = "Pôle moyens"
+    portal.resources.save()
+    assert people("moyens") == ["Marine Petit"]
+    portal.cassel.short_name = "Ville de Kassel"
+    portal.cassel.save()
+    assert people("kassel") == ["Inès Benali"]
+    portal.hr_agent.last_name = "Delattre"
+    portal.hr_agent.save()
+    assert people("petit") == [] and people("delattre") == ["Marine Delattre"]
+    portal.editor.skills.add("Soudure")
+    assert people("soudure") == ["Camille Martin"]
