@@ -117,14 +117,31 @@ class DocumentQuerySet(models.QuerySet):
             obj.title_key = title_key(obj.title)
         return super().bulk_create(objs, *args, **kwargs)
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "title" in fields and "title_key" not in fields:
+            for obj in objs:
+                obj.title_key = title_key(obj.title)
+            fields = [*fields, "title_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        """A bare `.update(title=…)` keeps `title_key` in step too (the collision rule and its unique index
+        depend on it). A title computed in the database (an F() or function) cannot be keyed here: refused."""
+        if "title" in kwargs and "title_key" not in kwargs:
+            if not isinstance(kwargs["title"], str):
+                raise ValueError("Document.title updated from an expression: pass title_key as well")
+            kwargs["title_key"] = title_key(kwargs["title"])
+        return super().update(**kwargs)
+
     def trashed(self):
         return self.filter(trashed_at__isnull=False, placeholder=False)
 
 
 class Document(models.Model):
     title = models.CharField(_("nom"), max_length=255)
-    # names.title_key(title), kept in step by save() and bulk_create(): the partial unique index below makes
-    # two live documents of one folder whose names differ only by case or Unicode form impossible.
+    # names.title_key(title), kept in step by save(), bulk_create(), bulk_update() and update(): the partial
+    # unique index below makes two live documents of one folder whose names differ only by case or Unicode
+    # form impossible (tests/ged/test_title_key_updates.py scans the code for writes that would skip it).
     title_key = models.CharField(max_length=1024, editable=False, default="")
     space = models.ForeignKey(
         Space, verbose_name=_("espace"), on_delete=models.CASCADE, related_name="documents"
