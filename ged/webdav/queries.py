@@ -11,7 +11,7 @@ from ..permissions import (
     shared_role_subquery,
     visible_spaces_q,
 )
-from ..queries import folder_children
+from ..queries import folder_children, shared_with_me
 
 # What PROPFIND needs of a document, from one query.
 DOCUMENT_FIELDS = (
@@ -139,3 +139,39 @@ def document_rows(user, access: FolderAccess) -> list[dict]:
         .order_by("title", "pk")
         .values(*DOCUMENT_FIELDS)
     )
+
+
+def _numbered(title: str, n: int) -> str:
+    """« titre (n).ext »: the number before the extension (the last dot, not a leading one)."""
+    stem, dot, ext = title.rpartition(".")
+    if dot and stem:
+        return f"{stem} ({n}).{ext}"
+    return f"{title} ({n})"
+
+
+def shared_rows(user) -> list[tuple[str, dict]]:
+    """The documents of « Partagés avec moi » as (name in the collection, row with what PROPFIND shows), by
+    name: the web's own query (`ged.queries.shared_with_me`: every live document shared with the agent or one
+    of their groups that the gate lets them read), so the web page and the drive always agree. One query for
+    the documents plus what the gate reads once (the grants, cached, and the restricted folders), whatever
+    their number.
+
+    Names are unique by title_key (case and Unicode form, as in a folder): among documents whose titles
+    collide, the oldest (smallest id) keeps its title, the next ones get « titre (2).ext », « titre (3).ext »…
+    in id order, skipping a number whose name another shared document already holds."""
+    rows = list(shared_with_me(user).values(*DOCUMENT_FIELDS))
+    rows.sort(key=lambda r: (title_key(r["title"]), r["id"]))
+    taken, first, rest = set(), [], []
+    for row in rows:
+        key = title_key(row["title"])
+        (rest if key in taken else first).append(row)
+        taken.add(key)
+    out = [(row["title"], row) for row in first]
+    for row in rest:
+        n = 2
+        while title_key(name := _numbered(row["title"], n)) in taken:
+            n += 1
+        taken.add(title_key(name))
+        out.append((name, row))
+    out.sort(key=lambda item: (title_key(item[0]), item[1]["id"]))
+    return out

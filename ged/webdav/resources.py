@@ -152,7 +152,11 @@ class _Base:
 
     def _dest_parent(self, dest_path: str) -> "FolderResource":
         parent = self._resource(util.get_uri_parent(dest_path))
-        if not isinstance(parent, FolderResource):
+        shared = getattr(parent, "is_shared", False)
+        if shared and not scratch.is_scratch_name(util.get_uri_name(dest_path)):
+            # « Partagés avec moi » receives nothing but the clients' scratch files (shared.py)
+            raise forbidden(_("« Partagés avec moi » ne reçoit ni copie ni déplacement."))
+        if not isinstance(parent, FolderResource) and not shared:
             raise DAVError(HTTP_CONFLICT, _("Le dossier de destination n'existe pas."))
         return parent
 
@@ -167,7 +171,8 @@ def _delete_tree(resource) -> None:
 
 
 class DavRoot(_Base, DAVCollection):
-    """`/dav/`: the spaces the agent may enter, by identifier (slug)."""
+    """`/dav/`: the spaces the agent may enter, by identifier (slug), then « Partagés avec moi »
+    (shared.py)."""
 
     def __init__(self, path, environ, provider):
         super().__init__(path, environ)
@@ -179,10 +184,13 @@ class DavRoot(_Base, DAVCollection):
     def get_member_list(self):
         if self.user is None:
             return []
-        return [
+        from .shared import SharedCollection  # (shared.py builds on this module)
+
+        spaces = [
             FolderResource(util.join_uri(self.path, access.space.slug), self.environ, self.provider, access)
             for access in enterable_spaces(self.user)
         ]
+        return [*spaces, SharedCollection(self.environ, self.provider)]
 
     def get_member_names(self):
         return [m.name for m in self.get_member_list()]

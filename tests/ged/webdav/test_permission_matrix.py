@@ -216,7 +216,12 @@ def test_dav_answers_what_the_oracle_allows(world, clients):
 
         # /dav/: the spaces the agent may enter, secret ones only to their members.
         root = dav.propfind("/dav/", "1")
-        expected = sorted(slug for slug, s in world.spaces.items() if o.enterable(user.pk, s.root_id))
+        expected = sorted(
+            [
+                *(slug for slug, s in world.spaces.items() if o.enterable(user.pk, s.root_id)),
+                "Partagés avec moi",
+            ]
+        )
         check(name, "PROPFIND /dav/ Depth 1", _listing(root, "/dav/"), expected)
 
         for folder, path in world.folder_path.items():

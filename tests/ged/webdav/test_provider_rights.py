@@ -85,10 +85,10 @@ def test_secret_space_is_listed_to_members_only(wsgi_dav, make_space, make_user,
     private = make_space(policy=SpacePolicy.PRIVATE)
     outsider, member = make_user("exterieur"), make_user("membre")
     grant(secret.root, Role.READER, user=member)
-    assert wsgi_dav(outsider).names("/dav/") == [open_space.slug]
+    assert wsgi_dav(outsider).names("/dav/") == sorted([open_space.slug, "Partagés avec moi"])
     assert wsgi_dav(outsider).propfind(f"/dav/{secret.slug}", "0").status_code == 404
     assert wsgi_dav(outsider).propfind(f"/dav/{private.slug}", "0").status_code == 404
-    assert wsgi_dav(member).names("/dav/") == sorted([open_space.slug, secret.slug])
+    assert wsgi_dav(member).names("/dav/") == sorted([open_space.slug, secret.slug, "Partagés avec moi"])
 
 
 def test_put_makes_versions_authored_by_the_app_password_owner(wsgi_dav, space, contributor):
