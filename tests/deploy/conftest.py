@@ -25,8 +25,11 @@ def _load_shape_module():
     return module
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shape(django_db_setup, django_db_blocker):
+    """The production shape on pytest's test database, for this package's tests only: torn down when they
+    end, since its task worker would otherwise go on taking the task rows of every later test (the task
+    lease tests in tests/ops saw their row run by the shape's db_worker)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
