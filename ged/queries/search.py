@@ -1,5 +1,7 @@
 """Searching documents an agent may read. States its query count."""
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -26,7 +28,7 @@ def search_documents(
         qs = qs.filter(space=space)
     if connection.vendor == "postgresql":
         # The stored vector (trigger, GIN index) in the one configuration of every search source.
-        search = SearchQuery(query, config=settings.SEARCH_CONFIG, search_type="websearch")
+        search = SearchQuery(search_words(query), config=settings.SEARCH_CONFIG, search_type="websearch")
         qs = (
             qs.filter(search_vector=search)
             .annotate(rank=SearchRank(F("search_vector"), search))
@@ -59,6 +61,16 @@ def search_documents(
             row["folder__name"] = ""
         row["snippet"] = _snippet(row["description"] + " " + (row["excerpt"] or ""), query)
     return rows, total
+
+
+def search_words(query: str) -> str:
+    """The query as the title is indexed: hyphens, underscores and dots between two word characters read
+    as spaces (« compte-rendu_2026.pdf » is « compte rendu 2026 pdf »), so a file name's words find it. A
+    leading « - » (websearch's exclusion) and quotes are kept."""
+    return _BETWEEN_WORDS.sub(" ", query)
+
+
+_BETWEEN_WORDS = re.compile(r"(?<=\w)[-_.]+(?=\w)")
 
 
 def _snippet(text: str, query: str, width: int = 180) -> str:

@@ -35,6 +35,22 @@ def test_unaccented_words_find_accented_titles_and_text(make_space, upload, agen
     assert total == 2 and rows[0]["title"] == "Congés 2027.txt"
 
 
+def test_the_words_of_a_file_name_find_it(make_space, upload, agent):
+    """PostgreSQL reads « compte-rendu-du-conseil-2026.txt » as one file-name token: its words are
+    searchable all the same, written with hyphens, underscores, dots or spaces; « -mot » still excludes."""
+    space = make_space(policy=SpacePolicy.OPEN)
+    upload(space.root, "Compte-rendu-du-conseil-communautaire-2026.txt", b"x")
+    upload(space.root, "rapport_final_v2.txt", b"y")
+    upload(space.root, "Conseil des maires.txt", b"z")
+    both = {"Compte-rendu-du-conseil-communautaire-2026.txt", "Conseil des maires.txt"}
+    assert _titles(agent, "conseil") == both
+    assert _titles(agent, "Compte-rendu-du-conseil") == {"Compte-rendu-du-conseil-communautaire-2026.txt"}
+    assert _titles(agent, "compte rendu communautaire") == {"Compte-rendu-du-conseil-communautaire-2026.txt"}
+    assert _titles(agent, "rapport final") == {"rapport_final_v2.txt"}
+    assert _titles(agent, "rapport_final_v2.txt") == {"rapport_final_v2.txt"}
+    assert _titles(agent, "conseil -maires") == {"Compte-rendu-du-conseil-communautaire-2026.txt"}
+
+
 def test_vector_follows_title_description_and_extracted_text(make_space, upload, agent, manager):
     """Whatever changes a searched column (rename, description, a later extraction) updates the vector."""
     space = make_space(policy=SpacePolicy.OPEN)
