@@ -1,6 +1,7 @@
 """A half-given S3 configuration stops start-up with a system check error naming the variable."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,54 @@ def test_manage_check_stops_naming_the_variable():
     assert result.returncode != 0
     assert "S3_ACCESS_KEY_ID" in result.stderr and "S3_SECRET_ACCESS_KEY" in result.stderr
     assert "ImproperlyConfigured" in result.stderr or "intranet.E010" in result.stderr
+
+
+def _ged_options(settings, **options):
+    """Change the GED store's options (a fresh STORAGES, so that Django builds the store again)."""
+    changed = {**settings.STORAGES, "ged": {**settings.STORAGES["ged"]}}
+    changed["ged"]["OPTIONS"] = {**changed["ged"]["OPTIONS"], **options}
+    settings.STORAGES = changed
+
+
+def _reachability_errors():
+    from intranet.storage.checks import check_s3_reachable
+
+    return [(e.id, e.msg) for e in check_s3_reachable(None)]
+
+
+def test_deploy_check_reaches_the_bucket(settings, seaweed):
+    """`check --deploy` (each unit's ExecStartPre) HEADs the bucket with the given key: a wrong secret, a
+    bucket that does not exist or an endpoint that does not answer stop the start, naming the variable."""
+    from django.core.checks.registry import registry
+
+    from intranet.storage.checks import check_s3_reachable
+    from tests.seaweed import use_s3
+
+    assert check_s3_reachable in registry.get_checks(include_deployment_checks=True)
+    assert check_s3_reachable not in registry.get_checks()
+    use_s3(settings, seaweed)
+    assert _reachability_errors() == []
+
+    use_s3(settings, seaweed, S3_SECRET_ACCESS_KEY="not-the-secret")
+    _ged_options(settings, secret_key="not-the-secret")
+    [(code, message)] = _reachability_errors()
+    assert code == "intranet.E011" and "S3_SECRET_ACCESS_KEY" in message
+
+    use_s3(settings, seaweed)
+    settings.S3_BUCKET = "bucket-absent"
+    _ged_options(settings, bucket_name="bucket-absent")
+    [(code, message)] = _reachability_errors()
+    assert code == "intranet.E011" and "n'existe pas" in message and "S3_BUCKET" in message
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    use_s3(settings, seaweed, S3_ENDPOINT_URL=closed)
+    _ged_options(settings, endpoint_url=closed)
+    [(code, message)] = _reachability_errors()
+    assert code == "intranet.E011" and "ne répond pas" in message and "S3_ENDPOINT_URL" in message
+
+
+def test_deploy_check_is_silent_on_local_files(settings):
+    settings.S3_ENABLED = False
+    assert _reachability_errors() == []
