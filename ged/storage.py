@@ -162,6 +162,16 @@ def blob_list() -> list[str]:
     return [p.name for p in base.glob("*/*/*") if _SHA.match(p.name)]
 
 
+def stale_uploads_abort(older_than: float) -> int:
+    """S3 multipart uploads of blobs begun before `older_than` (POSIX time) and never completed, aborted
+    (their parts are freed); none on local storage, where the .part temp files are swept instead."""
+    if s3 := _s3():
+        from datetime import UTC, datetime
+
+        return s3.abort_stale_uploads(datetime.fromtimestamp(older_than, tz=UTC))
+    return 0
+
+
 def blob_modified(sha256: str) -> float | None:
     """When the blob was written (POSIX time), None if it is gone (ged_cleanup's grace period)."""
     store = storage()

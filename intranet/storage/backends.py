@@ -144,6 +144,29 @@ class IntranetS3Storage(S3Storage):
                 for entry in page.get("Contents", ()):
                     yield entry["Key"].removeprefix(strip), entry["Size"], entry["LastModified"]
 
+    def abort_stale_uploads(self, older_than: datetime) -> int:
+        """Abort the multipart uploads under this storage's location begun before `older_than` and never
+        completed: a worker killed mid-upload (kill -9, OOM, power cut) leaves its parts in the bucket,
+        invisible under any key yet stored and billed. Returns how many were aborted (ged_cleanup)."""
+        prefix = self.location.rstrip("/") + "/" if self.location else ""
+        aborted = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        with outage_as_unavailable():
+            for page in paginator.paginate(Bucket=self.bucket_name, Prefix=prefix):
+                for upload in page.get("Uploads", ()):
+                    if upload["Initiated"] > older_than:
+                        continue  # may still be running
+                    try:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                    except ClientError as exc:
+                        if _status(exc) == 404:  # completed or aborted meanwhile
+                            continue
+                        raise
+                    aborted += 1
+        return aborted
+
     def delete(self, name):
         with outage_as_unavailable():
             super().delete(name)

@@ -296,6 +296,16 @@ if os.environ.get("R3_SLOW_TEMP"):
         self.tmp.flush()
         time.sleep(120)
     uploads._Writer.write = write_then_stall
+if os.environ.get("R3_SLOW_S3"):
+    # Each part reaches the bucket, then the upload stalls before CompleteMultipartUpload.
+    from botocore.client import BaseClient
+    real_call = BaseClient._make_api_call
+    def call_then_stall(self, operation, params):
+        result = real_call(self, operation, params)
+        if operation == "UploadPart":
+            time.sleep(120)
+        return result
+    BaseClient._make_api_call = call_then_stall
 import uvicorn
 uvicorn.run("intranet.asgi:application", host="127.0.0.1", port=int(sys.argv[1]), lifespan="off",
             log_level="warning", access_log=False)
@@ -454,3 +464,115 @@ def test_kill_9_of_asgi_worker_mid_upload(moment, settings, tmp_path, document_v
     assert v2.blob_id == hashlib.sha256(BIG).hexdigest() and v2.size == len(BIG)
     assert client.get(f"/documents/version/{v2.pk}/telecharger/").getvalue() == BIG
     assert time.monotonic() - started < 30
+
+
+@pytest.fixture
+def s3_prefix(settings, seaweed):  # noqa: F811
+    """Uploads and blobs on the session's SeaweedFS under a prefix of this test's own (before document_v1)."""
+    return use_s3(settings, seaweed, S3_MULTIPART_CHUNK_MB=5)
+
+
+def _unfinished_uploads(server, prefix):
+    listing = server.client().list_multipart_uploads(Bucket=server.bucket, Prefix=f"{prefix}/")
+    return listing.get("Uploads", [])
+
+
+@pytest.mark.skipif(
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="the worker subprocess needs a database it can share (the SQLite test database is in memory)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_of_asgi_worker_mid_s3_upload(
+    s3_prefix, seaweed, settings, tmp_path, document_v1, client, manager  # noqa: F811
+):
+    """The worker is killed while it sends the blob to S3 in parts (both parts in the bucket, the upload not
+    completed): nothing is visible under the hash, no version anywhere, the unfinished multipart upload is
+    in the bucket until ged_cleanup aborts it, and the same upload retried succeeds."""
+    from intranet.people.actions import api_token_create
+
+    document, v1 = document_v1
+    _token, secret = api_token_create(user=manager, name="r3-s3")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="intranet.settings.test",
+        DATABASE_URL=_database_url(),
+        GED_STORAGE_ROOT=settings.GED_STORAGE_ROOT,
+        GED_STORAGE_ALIAS="ged",
+        S3_ENDPOINT_URL=seaweed.endpoint_url,
+        S3_BUCKET=seaweed.bucket,
+        S3_ACCESS_KEY_ID=seaweed.access_key,
+        S3_SECRET_ACCESS_KEY=seaweed.secret_key,
+        S3_REGION=settings.S3_REGION,
+        S3_GED_PREFIX=f"{s3_prefix}/ged",
+        S3_MEDIA_PREFIX=f"{s3_prefix}/media",
+        S3_MULTIPART_CHUNK_MB="5",
+        R3_SLOW_S3="1",
+        PYTHONUNBUFFERED="1",
+        TMPDIR=str(tmp_path / "worker-tmp"),
+    )
+    (tmp_path / "worker-tmp").mkdir()
+    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _SERVER, str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    sha = hashlib.sha256(BIG).hexdigest()
+    upload_thread = None
+    try:
+        _wait_until(lambda: _can_connect(port) or worker.poll() is not None, 20, "the worker to listen")
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+
+        def post():
+            with contextlib.suppress(OSError):
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/v1/ged/documents/{document.pk}/versions",
+                    data=_multipart(BIG, "note.txt", "r3-s3"),
+                    headers={
+                        "Authorization": f"Bearer {secret}",
+                        "Content-Type": "multipart/form-data; boundary=r3-s3",
+                    },
+                )
+                urllib.request.urlopen(request, timeout=60)
+
+        upload_thread = threading.Thread(target=post, daemon=True)
+        upload_thread.start()
+
+        def parts_in_bucket() -> int:
+            uploads = _unfinished_uploads(seaweed, s3_prefix)
+            if not uploads:
+                return 0
+            u = uploads[0]
+            listed = seaweed.client().list_parts(Bucket=seaweed.bucket, Key=u["Key"], UploadId=u["UploadId"])
+            return len(listed.get("Parts", []))
+
+        _wait_until(lambda: parts_in_bucket() >= 1, 30, "a part of the blob in the bucket")
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=5)
+        log.close()
+        if upload_thread is not None:
+            upload_thread.join(timeout=10)
+
+    # Nothing under the hash, no Blob row, no version; the parts wait in an unfinished upload.
+    assert storage.blob_modified(sha) is None
+    assert not Blob.objects.filter(sha256=sha).exists()
+    _assert_no_new_version(client, document, v1)
+    [unfinished] = _unfinished_uploads(seaweed, s3_prefix)
+    assert unfinished["Key"] == f"{s3_prefix}/ged/{storage.blob_name(sha)}"
+
+    _cleanup()
+    assert _unfinished_uploads(seaweed, s3_prefix) == []
+    assert [p for p in storage.tmp_dir().iterdir() if p.suffix == ".part"] == []
+
+    response = client.post(
+        f"/api/v1/ged/documents/{document.pk}/versions",
+        {"file": Named(BIG, "note.txt")},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 201, response.content
+    v2 = Version.objects.get(document=document, number=2)
+    assert v2.blob_id == sha and v2.size == len(BIG)
+    assert _download(client, f"/documents/version/{v2.pk}/telecharger/") == (200, BIG)

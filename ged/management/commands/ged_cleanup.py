@@ -1,5 +1,6 @@
-"""Remove upload temp files, unreferenced blobs and stray blob files older than GED_TMP_TTL_HOURS, expired
-upload sessions with their spool files, and spool files no session owns (after an hour).
+"""Remove upload temp files, unfinished S3 multipart uploads, unreferenced blobs and stray blob files older
+than GED_TMP_TTL_HOURS, expired upload sessions with their spool files, and spool files no session owns
+(after an hour).
 
 Safe while uploads run: rows are deleted first (skipping rows an upload holds), files only after that
 commit and only under the hash's claim (`ged.actions.blob_file_remove`), so a re-upload of the same content
@@ -30,8 +31,10 @@ class Command(BaseCommand):
         progress = Progress(stream=self.stderr, out=self.stdout, label="Nettoyage", unit="fichier(s) vu(s)")
         with progress:
             temps, orphans, files, sessions, spools = self._sweep(ttl, cutoff, progress)
+            # Blob uploads to S3 a killed worker left unfinished: their parts, freed.
+            parts = storage.stale_uploads_abort(cutoff)
         progress.finish(
-            f"{temps} fichier(s) temporaire(s), {len(orphans)} contenu(s) "
+            f"{temps} fichier(s) temporaire(s), {parts} envoi(s) S3 interrompu(s), {len(orphans)} contenu(s) "
             f"orphelin(s), {files} fichier(s) sans référence supprimés ; "
             f"{sessions} envoi(s) expiré(s) et {spools} fichier(s) d'envoi abandonné(s) supprimés."
         )
