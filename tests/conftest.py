@@ -101,3 +101,14 @@ def agent(make_user):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+@pytest.fixture(scope="session")
+def synapse():
+    """One real homeserver for the whole session, with relaxed rate limits (tests/chat/synapse.py): the
+    chat's bridge tests and the production shape's bridge (tests/deploy) share it."""
+    from tests.chat.synapse import Synapse
+
+    server = Synapse().start()
+    yield server
+    server.cleanup()

@@ -1,5 +1,5 @@
-"""Chat fixtures: departments, salons built through the actions, the configured channel layer, a real
-Synapse."""
+"""Chat fixtures: departments, salons built through the actions, the configured channel layer, the bridge
+settings pointing at the session's real Synapse (`synapse`, in tests/conftest.py)."""
 
 import pytest
 
@@ -52,16 +52,6 @@ def project_salon(agent, colleague):
     return salon_create(
         name="Projet PLUi", creator=agent, members=[colleague], topic="Plan local d'urbanisme"
     )
-
-
-@pytest.fixture(scope="session")
-def synapse():
-    """One homeserver for the whole session, with relaxed rate limits."""
-    from .synapse import Synapse
-
-    server = Synapse().start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture
