@@ -1,8 +1,10 @@
 """Schemathesis over /api/v1/openapi.json, once per role (security.md R6).
 
-The whole API is generated from its own OpenAPI schema, positive and negative data, against the real Django
-WSGI application in-process (same thread, so the same database transaction as the demo territory the test
-seeds), with a personal access token per role. Checks: no server error, every status code declared, every
+The whole API is generated from its own OpenAPI schema, positive and negative data, against the ASGI
+application the workers serve (intranet.asgi: the streaming upload handler, its body limit, the WebDAV
+mount beside it), in-process through schemathesis's ASGI transport: its views run in Django's sync thread,
+so the demo territory the test seeds is committed (a transactional test), with a personal access token per
+role. Checks: no server error, every status code declared, every
 body matching its declared schema, and invalid data refused. Zero failures.
 
 The heavy run happens once, on the PostgreSQL pass of CI; the SQLite pass is a smoke run with a few examples
@@ -15,10 +17,8 @@ from collections import Counter
 import pytest
 import schemathesis
 from django.apps import apps
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -108,15 +108,15 @@ def territory(settings, tmp_path):
 
 @pytest.fixture
 def in_process_app():
-    """Django's WSGI handler called in the test's thread. Like Django's test client, it must not close the
-    connection at the end of each request: that would end the test's transaction."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield WSGIHandler()
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+    """The ASGI application as uvicorn serves it (HTTP: StreamingASGIHandler, and /dav beside it)."""
+    from intranet.asgi import application
+
+    async def counted(scope, receive, send):
+        counted.calls[scope["type"]] += 1
+        await application(scope, receive, send)
+
+    counted.calls = Counter()
+    return counted
 
 
 def _load_schema(app):
@@ -225,6 +225,7 @@ def _walk_links(schema, calls, failures):
             failures[("liens", type(failure).__name__)] = f"{failure.title}: {failure.message}"[:600]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_api_conforms_to_its_schema_for_every_role(territory, in_process_app, capsys):
     """One seeded territory for all roles (seeding is most of the cost), each role with its own token."""
     schema = _load_schema(in_process_app)
@@ -245,6 +246,8 @@ def test_api_conforms_to_its_schema_for_every_role(territory, in_process_app, ca
         f"({calls['POST /api/v1/bookings']} réservations, "
         f"{calls['POST /api/v1/ged/folders/{folder_id}/documents']} dépôts), {len(link_failures)} échec(s)"
     )
+    # Every case went through the ASGI application (not a WSGI handler or the test client).
+    assert in_process_app.calls["http"] >= sum(calls.values()) + len(ROLES) * 10
     with capsys.disabled():
         print("\n" + "\n".join(summary))
     report = "\n".join(f"{key}: {text}" for key, text in sorted(failures.items()))

@@ -1,3 +1,4 @@
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,10 +11,15 @@ from .models import AccessEvent
 
 def client_ip(request) -> str | None:
     """The client address. Behind nginx, the ASGI server already put X-Real-IP into REMOTE_ADDR; reading the
-    header here would trust whatever a client sends when it reaches the server directly."""
+    header here would trust whatever a client sends when it reaches the server directly.
+    An address that is not an IP (a server on a Unix socket, an in-process test client's « testclient »)
+    is recorded as unknown rather than refused by the column (a 500 on PostgreSQL's inet)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return str(ipaddress.ip_address((request.META.get("REMOTE_ADDR") or "").strip()))
+    except ValueError:
+        return None
 
 
 def audit_record(

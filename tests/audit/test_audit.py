@@ -82,3 +82,15 @@ def test_deleting_an_account_does_not_rewrite_the_log(make_user):
     user.delete()
     event = AccessEvent.objects.get(pk=event.pk)
     assert event.actor_label == user.username
+
+
+@pytest.mark.parametrize(
+    ("remote", "recorded"),
+    [("192.0.2.7", "192.0.2.7"), (" 2001:db8::1 ", "2001:db8::1"), ("testclient", None), ("", None)],
+)
+def test_client_address_that_is_not_an_ip_is_recorded_as_unknown(rf, remote, recorded):
+    """A server on a Unix socket or an in-process client gives REMOTE_ADDR values the inet column refuses."""
+    request = rf.get("/", REMOTE_ADDR=remote)
+    event = audit_record(action="test.address", request=request)
+    event.refresh_from_db()
+    assert event.ip == recorded

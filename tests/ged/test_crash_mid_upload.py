@@ -484,12 +484,12 @@ def _unfinished_uploads(server, prefix):
 @pytest.mark.django_db(transaction=True)
 def test_kill_9_of_asgi_worker_mid_s3_upload(
     s3_prefix,
-    seaweed,
+    seaweed,  # noqa: F811
     settings,
     tmp_path,
     document_v1,
     client,
-    manager,  # noqa: F811
+    manager,
 ):
     """The worker is killed while it sends the blob to S3 in parts (both parts in the bucket, the upload not
     completed): nothing is visible under the hash, no version anywhere, the unfinished multipart upload is
