@@ -14,7 +14,12 @@ from ged.actions import space_create
 from ged.choices import SpacePolicy
 from intranet.people.app_passwords import create_app_password
 
-pytestmark = pytest.mark.skipif(shutil.which("litmus") is None, reason="Debian package litmus not installed")
+
+@pytest.fixture(autouse=True)
+def _litmus_installed():
+    """Missing litmus fails, as in test_litmus.py: a skip would let these suites silently not run in CI."""
+    if shutil.which("litmus") is None:
+        pytest.fail("litmus introuvable : installez le paquet Debian « litmus » (scripts/system-deps.sh).")
 
 
 @pytest.fixture
