@@ -3,7 +3,16 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from intranet.people.signals import user_deactivated
+from intranet.people.signals import user_deactivated, user_deactivating
+
+
+@receiver(user_deactivating, dispatch_uid="chat_leaver_matrix")
+def _leaver_matrix(sender, user, **kwargs):
+    """The leaver's Matrix deactivation is recorded in the deactivation's own transaction (an outbox row the
+    bridge performs); the after-commit hook below finds it waiting and adds none."""
+    from .outbox import DEACTIVATE, matrix_later
+
+    matrix_later(DEACTIVATE, {"user_id": user.pk}, f"user:{user.pk}")
 
 
 @receiver(user_deactivated, dispatch_uid="chat_leaver")

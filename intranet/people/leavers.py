@@ -22,7 +22,7 @@ from intranet.audit.choices import Result
 
 from .app_passwords import app_passwords_revoke_all
 from .models import PersonalToken, User, UserSession
-from .signals import user_deactivated
+from .signals import user_deactivated, user_deactivating
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,13 @@ def users_deactivate(*, users: Iterable[User], reason: str, actor: User | None =
     _revoke_oauth_tokens(ids, now)
     for user in users:
         audit_record(action="user.deactivate", actor=actor, obj=user, extra={"reason": reason})
+    # Side effects on other systems recorded with the cause (outbox rows), in this transaction.
+    try:
+        with transaction.atomic():
+            for user in users:
+                user_deactivating.send(sender=User, user=user, reason=reason, actor=actor)
+    except Exception:
+        logger.exception("Recording the side effects of deactivating %s failed", ids)
 
     def _after_commit():
         try:

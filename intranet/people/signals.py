@@ -16,6 +16,12 @@ nor stop the others (`leavers.send_user_deactivated` uses `send_robust`; a failu
 the access log). A receiver with an external side effect writes an outbox row (`intranet.outbox`) in its own
 transaction rather than calling the external system.
 
+`user_deactivating` is sent once per agent **inside** the deactivation's transaction, with the same
+arguments, for receivers that record a side effect on another system (an outbox row, security.md R12): the
+row commits with the deactivation or not at all. Receivers only write rows; they all run in one savepoint, so
+a failing one is logged and rolled back without undoing the deactivation (the Matrix reconciliation then
+catches the leaver within the hour).
+
 `directory_synced` is sent after an `ldap_sync` run that changed something has committed, with `report` (the
 SyncReport: created, updated, memberships added and removed…): apps that mirror departments (chat salons)
 bring themselves in line then, in one pass, rather than per agent.
@@ -28,6 +34,7 @@ from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 user_deactivated = Signal()
+user_deactivating = Signal()
 directory_synced = Signal()
 
 
