@@ -17,12 +17,12 @@ def search_documents(
 ) -> tuple[list[dict], int]:
     """Full text over title, description, tags and extracted text, restricted to readable documents.
     PostgreSQL: the stored search vector, French and accent-insensitive (settings.SEARCH_CONFIG); SQLite:
-    case-insensitive containment. Queries: the gate's (grants, cached; restricted folders) and the page
-    with its count."""
+    case-insensitive containment. Queries: the agent's grants (cached on the user object) and the page with
+    its count (the restricted folders and the shares are subqueries of it)."""
     query = " ".join(query.split())[:200]
     if not query:
         return [], 0
-    readable, through_folders = readable_documents_parts(user)
+    readable, through_folders = readable_documents_parts(user, restricted_in_query=True)
     qs = Document.objects.live().filter(readable)
     if space is not None:
         qs = qs.filter(space=space)

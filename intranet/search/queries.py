@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, Window
-from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Cast, RowNumber
-from django.db.models.lookups import StartsWith
+from django.db.models import Count, Q, Window
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +21,7 @@ from wagtail.models import Page, PageViewRestriction, get_page_models
 from wagtail.search.models import IndexEntry
 
 from intranet import registry
-from intranet.audience import AudienceMixin, audience_q
+from intranet.audience import AudienceMixin, audience_q, audience_sql
 from intranet.people.queries import DirectoryFilters, directory_queryset
 
 from .highlight import WORD, excerpt, highlight, stems
@@ -132,19 +129,6 @@ def visible_pages(user):
     return qs
 
 
-def _hiding_restrictions(user):
-    """The view restrictions on a page (OuterRef "path") or its ancestors that `user` does not pass, as a
-    subquery: what `_hidden_paths` computes, inside the search's one query instead of a query of its own."""
-    groups = PageViewRestriction.groups.through.objects.filter(
-        pageviewrestriction_id=OuterRef("pk"), group_id__in=user.groups.values("pk")
-    )
-    return (
-        PageViewRestriction.objects.filter(StartsWith(OuterRef("path"), F("page__path")))
-        .exclude(restriction_type=PageViewRestriction.LOGIN)
-        .exclude(Q(restriction_type=PageViewRestriction.GROUPS) & Exists(groups))
-    )
-
-
 def _page_snippets(pages) -> dict[int, str]:
     """The indexed text of each page (what the search matched), in one query unless the search brought it."""
     if all(hasattr(p, "_search_body") for p in pages):
@@ -161,76 +145,134 @@ def _page_content_type_ids() -> list[int]:
 
 
 def _postgres_page_search(user, query: str, *, type_key: str, offset: int, limit: int):
-    """The same search straight on Wagtail's index entries: the words through the GIN index over
-    (title || body) (migration intranet_search 0001), then per matching entry the page (live, outside
-    restrictions the agent does not pass) and, for AudienceMixin models, its audience — correlated lookups by
-    primary key, so the cost follows the matches, not the 20,000 pages. Wagtail's own query joins pages to
-    entries on a text cast of the page id and scans every visible page. Counts by type and the hits with
-    their indexed text come in one query (plus the pages by id)."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-
+    """The same search straight on Wagtail's index entries, one statement written out (the ORM's building
+    and compiling of it cost twice its execution): the words through the GIN index over (title || body)
+    (migration intranet_search 0001), then per matching entry the page (live, outside view restrictions the
+    agent does not pass) and, for AudienceMixin models, its audience (`audience_sql`, the rule of
+    `audience_q`) — correlated lookups by primary key, so the cost follows the matches, not the 20,000 pages
+    (Wagtail's own query joins pages to entries on a text cast of the page id and scans every visible page).
+    Counts by type, the asked hits with their indexed text and the hits' pages come in that one query."""
     config = settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG") or "simple"
-    words = SearchQuery(query, config=config)
-    pages = Page.objects.filter(pk=OuterRef("page_id"), live=True, depth__gt=1).exclude(
-        Exists(_hiding_restrictions(user))
-    )
-    # The page and audience checks are scalar subqueries (`(SELECT 1 … LIMIT 1) IS NOT NULL`): PostgreSQL
-    # neither turns them into a join nor hashes them, so each matching entry costs a primary-key lookup
-    # instead of a scan of every page and every page of the audience model (EXISTS became a hash join over
-    # the 14,000 pages of bench/search.py).
-    entries = (
-        IndexEntry.objects.filter(content_type_id__in=_page_content_type_ids())
-        .alias(document=CombinedExpression(F("title"), "||", F("body"), output_field=SearchVectorField()))
-        .filter(document=words)
-        .annotate(page_id=Cast("object_id", IntegerField()))
-        .alias(visible_page=Subquery(pages.order_by().values(one=Value(1))[:1]))
-        .filter(visible_page__isnull=False)
-    )
-    for i, model in enumerate(_audience_models()):
-        addressed = model.objects.filter(audience_q(model, user), pk=OuterRef("page_id"))
-        name = f"addressed_{i}"
-        entries = entries.alias(**{name: Subquery(addressed.order_by().values(one=Value(1))[:1])}).exclude(
-            Q(content_type_id__in=_audience_content_types(model)) & Q(**{f"{name}__isnull": True})
-        )
-    # One query: each type's count and the asked page of hits, ranked, through window functions (the rows
-    # kept are the hits plus the best row of each type, which carries its type's count).
-    order = [F("rank").desc(), F("page_id").desc()]
     chosen_type = _content_type_for_key(type_key) if type_key not in ("", PAGES) else None
-    ranked = entries.annotate(
-        rank=SearchRank(F("title"), words) * 2 + SearchRank(F("body"), words),
-        type_total=Window(Count("id"), partition_by=[F("content_type_id")]),
-        position=Window(RowNumber(), order_by=order),
-        type_position=Window(RowNumber(), partition_by=[F("content_type_id")], order_by=order),
-    )
-    wanted = Q(type_position=1)
+    audience, audience_params = [], []
+    for model in _audience_models():
+        addressed, params = audience_sql(model, user, "a")
+        audience.append(
+            "AND NOT (e.content_type_id = ANY(%s) AND (SELECT 1 FROM "  # noqa: S608  (names from the models)
+            f"{connection.ops.quote_name(model._meta.db_table)} a "
+            f"WHERE a.{connection.ops.quote_name(model._meta.pk.column)} = e.object_id::integer "
+            f"AND {addressed} LIMIT 1) IS NULL)"
+        )
+        audience_params += [_audience_content_types(model), *params]
     if limit and type_key in ("", PAGES):
-        wanted |= Q(position__gt=offset, position__lte=offset + limit)
+        hit, hit_params = "(r.position > %s AND r.position <= %s)", [offset, offset + limit]
     elif limit and chosen_type is not None:
-        wanted |= Q(type_position__gt=offset, type_position__lte=offset + limit)
-    rows = list(
-        ranked.filter(wanted)
-        .order_by("position")
-        .values_list("page_id", "content_type_id", "type_total", "position", "type_position", _BODY_FIELD)
-    )
-    counts = {ct_id: total for _pk, ct_id, total, _p, _tp, _body in rows}
-    groups, _content_types = _groups_from_counts(counts)
-    if type_key in ("", PAGES):
-        hits = [(pk, body) for pk, _ct, _t, pos, _tp, body in rows if offset < pos <= offset + limit]
+        hit = "(r.content_type_id = %s AND r.type_position > %s AND r.type_position <= %s)"
+        hit_params = [chosen_type, offset, offset + limit]
     else:
-        hits = [
-            (pk, body)
-            for pk, ct_id, _t, _p, type_pos, body in rows
-            if ct_id == chosen_type and offset < type_pos <= offset + limit
-        ]
-    if not limit or not hits:
+        hit, hit_params = "false", []
+    sql = _PAGE_SEARCH.format(
+        body=connection.ops.quote_name(IndexEntry._meta.get_field(_BODY_FIELD).column),
+        audience="\n".join(audience),
+        hit=hit,
+        page_columns=", ".join(
+            f"p.{connection.ops.quote_name(Page._meta.get_field(name).column)}" for name in _PAGE_FIELDS
+        ),
+        **_restriction_tables(),
+    )
+    params = [
+        *[config, query] * 2,  # the two ranks
+        _page_content_type_ids(),
+        *[config, query],  # the match
+        PageViewRestriction.LOGIN,
+        PageViewRestriction.GROUPS,
+        user.pk,
+        *audience_params,
+        *hit_params,
+        *hit_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    counts = {row[1]: row[2] for row in rows}
+    groups, _content_types = _groups_from_counts(counts)
+    if not limit:
         return groups, []
-    by_id = Page.objects.in_bulk([pk for pk, _body in hits])
     found = []
-    for pk, body in hits:
-        if pk in by_id:
-            by_id[pk]._search_body = body
-            found.append(by_id[pk])
+    for row in rows:
+        if row[6] is None:  # not a hit (the best row of its type, for its count) or the page went away
+            continue
+        page = Page.from_db(connection.alias, _PAGE_FIELDS, row[6:])
+        page._search_body = row[5]
+        found.append(page)
     return groups, found
+
+
+# What a page hit needs (`_page_hits`: title, URL, type, description), in the order of Page's fields
+# (`Model.from_db` reads them so; the others are deferred).
+_PAGE_FIELDS = [
+    f.attname
+    for f in Page._meta.concrete_fields
+    if f.attname in {"id", "title", "url_path", "content_type_id", "search_description"}
+]
+# The matching entries of visible pages, ranked (title twice the body), each type's count and the rows kept:
+# the asked hits (joined to their pages) plus the best row of each type, which carries its type's count.
+_PAGE_SEARCH = """
+SELECT r.page_id, r.content_type_id, r.type_total, r.position, r.type_position, r.body, {page_columns}
+FROM (
+    SELECT m.*,
+        count(*) OVER (PARTITION BY m.content_type_id) AS type_total,
+        row_number() OVER (ORDER BY m.rank DESC, m.page_id DESC) AS position,
+        row_number() OVER (PARTITION BY m.content_type_id ORDER BY m.rank DESC, m.page_id DESC)
+            AS type_position
+    FROM (
+        SELECT e.object_id::integer AS page_id, e.content_type_id, e.{body} AS body,
+            ts_rank(e.title, plainto_tsquery(%s::regconfig, %s)) * 2
+            + ts_rank(e.body, plainto_tsquery(%s::regconfig, %s)) AS rank
+        FROM wagtailsearch_indexentry e
+        WHERE e.content_type_id = ANY(%s)
+        AND (e.title || e.body) @@ plainto_tsquery(%s::regconfig, %s)
+        AND (
+            SELECT 1 FROM wagtailcore_page p
+            WHERE p.id = e.object_id::integer AND p.live AND p.depth > 1
+            AND NOT EXISTS (
+                SELECT 1 FROM {restriction} v JOIN wagtailcore_page vp ON vp.id = v.page_id
+                WHERE starts_with(p.path, vp.path) AND v.restriction_type <> %s
+                AND NOT (v.restriction_type = %s AND EXISTS (
+                    SELECT 1 FROM {restriction_groups} vg
+                    JOIN {user_groups} ug ON ug.{ug_group} = vg.{vg_group}
+                    WHERE vg.{vg_restriction} = v.id AND ug.{ug_user} = %s
+                ))
+            )
+            LIMIT 1
+        ) IS NOT NULL
+        {audience}
+    ) AS m
+) AS r
+LEFT JOIN wagtailcore_page p ON p.id = r.page_id AND {hit}
+WHERE r.type_position = 1 OR {hit}
+ORDER BY r.position
+"""
+
+
+def _restriction_tables() -> dict[str, str]:
+    """Table and column names of the view restrictions' groups and of the agents' groups, quoted."""
+    from django.contrib.auth import get_user_model
+
+    quote = connection.ops.quote_name
+    restriction_groups = PageViewRestriction.groups.field
+    vg = restriction_groups.remote_field.through._meta
+    user_groups = get_user_model().groups.field
+    ug = user_groups.remote_field.through._meta
+    return {
+        "restriction": quote(PageViewRestriction._meta.db_table),
+        "restriction_groups": quote(vg.db_table),
+        "vg_restriction": quote(vg.get_field(restriction_groups.m2m_field_name()).column),
+        "vg_group": quote(vg.get_field(restriction_groups.m2m_reverse_field_name()).column),
+        "user_groups": quote(ug.db_table),
+        "ug_user": quote(ug.get_field(user_groups.m2m_field_name()).column),
+        "ug_group": quote(ug.get_field(user_groups.m2m_reverse_field_name()).column),
+    }
 
 
 def _content_type_for_key(type_key: str) -> int | None:

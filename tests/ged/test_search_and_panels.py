@@ -41,8 +41,8 @@ def test_search_costs_constant_queries(make_space, upload, agent, make_group, gr
         grant(space.root, Role.READER, group=make_group(f"g{i}", agent))
     with CaptureQueriesContext(connection) as ctx:
         search(agent, "budget", 20)
-    # grants, restricted folders, the page with its count
-    assert len(ctx.captured_queries) == 3
+    # grants, the page with its count (restricted folders and shares are subqueries of it)
+    assert len(ctx.captured_queries) == 2
 
 
 def test_recent_documents_panel(rf, make_space, upload, subfolder, agent, manager, django_assert_num_queries):
@@ -88,3 +88,51 @@ def test_department_page_lists_its_spaces_but_secret_ones_only_to_members(
     client.force_login(member)
     html = client.get(url).content.decode()
     assert secret.name in html
+
+
+def test_search_gate_in_one_query_keeps_what_the_listings_gate_keeps(
+    make_space, upload, subfolder, agent, manager, grant, make_group
+):
+    """The search looks the restricted folders up inside its query (no query of their own); it keeps the
+    same documents as `readable_documents_q`, which fetches them first: a restricted folder below a grant
+    hides its subtree, a restriction on the granted folder itself does not, an open space's restricted
+    folder hides its subtree from every agent, a document shared alone is found without its folder."""
+    from ged.actions import document_share
+    from ged.models import Document
+    from ged.permissions import readable_documents_parts, readable_documents_q
+
+    open_space = make_space(policy=SpacePolicy.OPEN)
+    private = make_space()
+    granted = subfolder(private.root, "Service")
+    below = subfolder(granted, "Sous restreint")
+    deeper = subfolder(below, "Plus bas")
+    own = subfolder(private.root, "Restreint accordé")
+    hidden = subfolder(open_space.root, "Dossiers individuels")
+    for folder, restricted in ((below, True), (own, True), (hidden, True)):
+        folder_restrict(folder=folder, restricted=restricted, actor=manager)
+    grant(granted, Role.READER, group=make_group("service", agent))
+    grant(own, Role.READER, user=agent)
+    upload(granted, "Budget service.txt", b"budget")
+    upload(below, "Budget restreint.txt", b"budget")
+    upload(deeper, "Budget profond.txt", b"budget")
+    upload(own, "Budget accordé.txt", b"budget")
+    upload(open_space.root, "Budget commun.txt", b"budget")
+    upload(hidden, "Budget individuel.txt", b"budget")
+    shared, _v = upload(hidden, "Budget partagé.txt", b"budget")
+    upload(private.root, "Budget racine privée.txt", b"budget")
+    document_share(document=shared, actor=manager, user=agent)
+    agent._ged_grants = None
+    del agent._ged_grants
+
+    readable, through_folders = readable_documents_parts(agent, restricted_in_query=True)
+    live = Document.objects.live()
+    assert set(live.filter(readable)) == set(live.filter(readable_documents_q(agent)))
+    assert set(live.filter(through_folders)) == set(live.filter(readable_documents_parts(agent)[1]))
+    hits, total = search(agent, "budget", 20)
+    assert {h.title: "›" in h.meta for h in hits} == {
+        "Budget service.txt": True,
+        "Budget accordé.txt": True,
+        "Budget commun.txt": True,
+        "Budget partagé.txt": False,  # read through its share alone: its folder stays out of sight
+    }
+    assert total == 4
