@@ -10,6 +10,7 @@ storage (one process only) and no dead properties.
 import importlib
 import importlib.util
 import logging
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -113,6 +114,17 @@ class DavDispatcher:
     def _dispatch(self, environ, start_response):
         full = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
+        if not (_clean_address(full) and _clean_address(environ.get("HTTP_DESTINATION", ""), quoted=True)):
+            body = (
+                _("Adresse invalide : le chemin doit être écrit en UTF-8, sans caractère nul ni de contrôle.")
+                + "\n"
+            ).encode()
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            yield body
+            return
         if full == MOUNT or full.startswith(MOUNT + "/"):
             environ["SCRIPT_NAME"], environ["PATH_INFO"] = MOUNT, full[len(MOUNT) :] or "/"
             result = self.dav_app(environ, start_response)
@@ -140,6 +152,21 @@ class DavDispatcher:
             [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
         )
         yield body
+
+
+def _clean_address(value: str, *, quoted: bool = False) -> bool:
+    """A WSGI path (or a Destination header, percent-encoded) that is UTF-8 once decoded and holds no NUL or
+    control character: wsgidav decodes both as UTF-8 and would fail on anything else (a 500), and the
+    database refuses NUL."""
+    try:
+        raw = value.encode("latin-1")
+        if quoted:
+            urlsplit(value)  # « http://[::1 » is no address
+            raw = unquote_to_bytes(raw)
+        text = raw.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError, ValueError):
+        return False
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 def _request_language(environ) -> str:

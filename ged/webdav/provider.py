@@ -50,7 +50,9 @@ class GedProvider(DAVProvider):
     def is_readonly(self):
         return False
 
-    def get_resource_inst(self, path: str, environ: dict):
+    def get_resource_inst(self, path: str | None, environ: dict):
+        if path is None:  # the parent of `/` (wsgidav asks for it on a PUT, DELETE, COPY or MOVE of `/dav/`)
+            return None
         names = [n for n in path.split("/") if n]
         if not names:
             return DavRoot("/", environ, self)
