@@ -499,6 +499,21 @@ def test_webdav_through_nginx_with_an_app_password(shape, agents):
     assert up == f"127.0.0.1:{shape.dav_port}"
     assert b"dav_serve" in Path(f"/proc/{shape.processes['dav'].pid}/cmdline").read_bytes()
 
+    # Windows' probes of the server root reach the DAV process too; the home page stays the workers'.
+    def upstream(response):
+        return re.search(r'up="([^"]*)"', _log_line(shape, response.headers["X-Request-ID"])).group(1)
+
+    options = requests.request("OPTIONS", f"{shape.url}/", verify=str(shape.certificate), timeout=30)
+    assert options.status_code == 200 and options.headers.get("DAV") == "1, 2"
+    assert upstream(options) == f"127.0.0.1:{shape.dav_port}"
+    probe = requests.request(
+        "PROPFIND", f"{shape.url}/", headers={"Depth": "1"}, verify=str(shape.certificate), timeout=30
+    )
+    assert probe.status_code == 207 and "<D:multistatus" in probe.text and "/dav/" in probe.text
+    assert upstream(probe) == f"127.0.0.1:{shape.dav_port}"
+    home = requests.get(f"{shape.url}/", verify=str(shape.certificate), timeout=30, allow_redirects=False)
+    assert home.status_code in (200, 302) and upstream(home) != f"127.0.0.1:{shape.dav_port}"
+
 
 def test_s3_document_uploaded_through_a_downloads_through_b_relayed_by_nginx_or_presigned(s3_shape, agents):
     """Blobs in SeaweedFS S3. Uploaded through worker A, downloaded through worker B: B answers an empty
