@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wsgidav import util
-from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError, DAVErrorCondition
+from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, HTTP_NOT_FOUND, DAVError, DAVErrorCondition
 from wsgidav.dav_error import PRECONDITION_CODE_LockConflict as LOCK_CONFLICT
 from wsgidav.lock_man.lock_manager import normalize_lock_root
 
@@ -53,8 +53,8 @@ from ..actions import document_lock, document_unlock, title_check, title_guard
 from ..actions.base import _history_reason
 from ..models import DavLock, Document, Folder, Space
 from ..names import clean_name, title_key
-from ..permissions import ancestor_paths, folder_access
-from .errors import FrenchDAVError
+from ..permissions import ancestor_paths, document_access, folder_access
+from .errors import FrenchDAVError, forbidden, locked, not_found
 from .scratch import is_scratch_name
 
 # The environ key where the domain controller (ged/webdav/auth.py) keeps the authenticated agent.
@@ -257,6 +257,51 @@ def _checkout(document: Document, user, timeout: int, *, only_longer: bool = Fal
     document_lock(document=document, actor=user, minutes=math.ceil(timeout / 60))
 
 
+def visible(user, target: Document | Folder) -> bool:
+    """Whether `user` sees `target` over DAV: a document they may read (a placeholder: its creator only), a
+    folder they may enter (the GED's permission functions)."""
+    if isinstance(target, Document):
+        if target.placeholder and target.created_by_id != user.pk:
+            return False
+        return bool(document_access(user, target).abilities.get("read"))
+    return bool(folder_access(user, target).abilities.get("enter"))
+
+
+def check_lockable(user, target: Document | Folder) -> None:
+    """Raise unless `user` may lock `target` (a new lock or a refresh): a document needs the web's check-out
+    right (the `lock` ability, or `upload_version` for the holder of its check-out), a folder the right to add
+    documents to it (`upload`, as `placeholder_create`). Hidden: 404; readable but not writable: 403; a
+    document checked out by someone else, for an agent who may not lock it anyway: 423 (as a PUT)."""
+    if isinstance(target, Document):
+        if target.placeholder and target.created_by_id != user.pk:
+            raise not_found()
+        abilities = document_access(user, target).abilities
+        if not abilities.get("read"):
+            raise not_found()
+        if abilities.get("lock") or abilities.get("upload_version"):
+            return
+        if target.lock_active() and target.lock_holder_id != user.pk:
+            raise locked()
+        raise forbidden(
+            _("Vous ne pouvez pas réserver ce document : vos droits ne permettent pas de le modifier.")
+        )
+    abilities = folder_access(user, target).abilities
+    if not abilities.get("enter"):
+        raise not_found()
+    if not abilities.get("upload"):
+        raise forbidden(
+            _(
+                "Vous ne pouvez pas verrouiller ce dossier : vos droits ne permettent pas d'y déposer "
+                "de document."
+            )
+        )
+
+
+def _hidden_conflict() -> DAVError:
+    """423 for a conflicting lock on something the agent may not see: neither its path nor its name."""
+    return locked(_("Un élément de ce dossier est réservé : réessayez plus tard."))
+
+
 class GedLockStorage:
     """wsgidav lock storage over `DavLock` rows and the GED's check-outs (see the module docstring)."""
 
@@ -339,6 +384,8 @@ class GedLockStorage:
                     "principal": row.principal,
                     "token": row.token,
                     "ged_row": row.pk,
+                    "ged_user": row.user_id,
+                    "ged_target": row.document or row.folder,
                 }
             )
         for document in checkouts:
@@ -357,6 +404,8 @@ class GedLockStorage:
                     "principal": document.lock_holder.get_username(),
                     "token": f"{CHECKOUT_TOKEN}{document.pk}",
                     "ged_document": document.pk,
+                    "ged_user": document.lock_holder_id,
+                    "ged_target": document,
                     # The holder's own requests do not see it (get_lock_list): their saves pass.
                     "ged_mine": me is not None and document.lock_holder_id == me.pk,
                 }
@@ -373,15 +422,43 @@ class GedLockStorage:
         return None
 
     def get_lock_list(self, path, *, include_root, include_children, token_only):
+        """The locks on `path` and, with `include_children`, below it. Below it, the request's agent never
+        learns of a lock on what they may not see (a restricted sub-folder's document, another agent's
+        scratch file): wsgidav's conflict checks (children only) get a 423 naming nothing
+        (`_hidden_conflict`), any other listing leaves it out."""
         path = normalize_lock_root(path)
-        found = []
+        me = (request_environ() or {}).get(USER_KEY)
+        found, hidden = [], False
         for lock in self._snapshot():
             if lock.get("ged_mine"):
                 continue
             root = lock["root"]
-            if (include_root and root == path) or (include_children and util.is_child_uri(path, root)):
-                found.append(lock["token"] if token_only else dict(lock))
+            if include_root and root == path:
+                pass
+            elif include_children and util.is_child_uri(path, root):
+                if me is not None and not self._visible(lock, me):
+                    hidden = True
+                    continue
+            else:
+                continue
+            found.append(lock["token"] if token_only else dict(lock))
+        if hidden and not include_root:
+            raise _hidden_conflict()
         return found
+
+    def _visible(self, lock: dict, user) -> bool:
+        """Whether `user` may see the resource a lock is on (cached for the request)."""
+        target = lock.get("ged_target")
+        if target is None:  # a name kept out of the GED: the agent's own scratch files only
+            return lock.get("ged_user") == user.pk
+        cache = request_cache()
+        key = f"lock-visible:{type(target).__name__}:{target.pk}:{user.pk}"
+        if cache is not None and key in cache:
+            return cache[key]
+        seen = visible(user, target)
+        if cache is not None:
+            cache[key] = seen
+        return seen
 
     # --- writing
 
@@ -414,6 +491,15 @@ class GedLockStorage:
         target = resolve(path)
         if target is None:
             target = self._placeholder(path, user)
+        else:
+            try:
+                check_lockable(user, target)
+            except DAVError as exc:
+                if exc.value != HTTP_NOT_FOUND:
+                    raise
+                # The name of something hidden (wsgidav took it for an unmapped URL): neither a lock on it
+                # nor a placeholder under its name.
+                raise forbidden() from None
         document = target if isinstance(target, Document) else None
         folder = target if isinstance(target, Folder) else None
         checkout = document is not None and lock["scope"] == "exclusive"
@@ -471,6 +557,9 @@ class GedLockStorage:
         user = environ.get(USER_KEY)
         if user is not None and user.get_username().casefold() != lock["principal"].casefold():
             raise DAVError(HTTP_FORBIDDEN)
+        target = lock.get("ged_target")
+        if user is not None and target is not None:
+            check_lockable(user, target)  # rights lost since the lock was taken: no refresh
         timeout = self._timeout(timeout)
         now = timezone.now()
         try:

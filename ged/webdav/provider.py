@@ -9,7 +9,7 @@ from wsgidav.dav_error import HTTP_FORBIDDEN, PRECONDITION_CODE_PropfindFiniteDe
 from wsgidav.dav_provider import DAVProvider
 
 from .auth import USER_KEY
-from .errors import FrenchDAVError
+from .errors import FrenchDAVError, forbidden
 from .queries import resolve
 from .resources import DavRoot, DocumentResource, FolderResource, scratch_or_none
 from .scratch import is_scratch_name
@@ -78,6 +78,8 @@ class GedProvider(DAVProvider):
 
     def custom_request_handler(self, environ, start_response, default_handler):
         _refuse_writes_in_shared(environ, ((self.mount_path or "") + self.share_path).rstrip("/"))
+        if environ["REQUEST_METHOD"] == "LOCK":
+            self._check_lock(environ)
         # PROPFIND without Depth means infinity (RFC 4918 §9.1): refused like an explicit one.
         depth = environ.get("HTTP_DEPTH", "infinity").strip().lower()
         if environ["REQUEST_METHOD"] == "PROPFIND" and depth == "infinity":
@@ -87,3 +89,19 @@ class GedProvider(DAVProvider):
                 err_condition=PRECONDITION_CODE_PropfindFiniteDepth,
             )
         return default_handler(environ, start_response)
+
+    def _check_lock(self, environ) -> None:
+        """LOCK (a new lock or a refresh) needs the right to change what it locks, judged before wsgidav looks
+        for conflicts (a reader gets 403, never 423 nor a lock): a document, the web's check-out right; a
+        folder, the right to add documents to it (`locks.check_lockable`); `/dav/` and « Partagés avec moi »
+        themselves are never locked (such a lock would bind every agent's paths). An unmapped URL is judged
+        by wsgidav's LOCK on an unmapped URL (the parent folder's `create_empty_resource`)."""
+        from .locks import check_lockable
+
+        res = self.get_resource_inst(environ.get("PATH_INFO", "/"), environ)
+        if isinstance(res, DavRoot | SharedCollection):
+            raise forbidden()
+        if isinstance(res, DocumentResource) and res.pk is not None:
+            check_lockable(res.user, res.access().document)
+        elif isinstance(res, FolderResource):
+            check_lockable(res.user, res.folder)
