@@ -10,7 +10,7 @@ storage (one process only) and no dead properties.
 import importlib
 import importlib.util
 import logging
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -155,15 +155,15 @@ class DavDispatcher:
 
 
 def _clean_address(value: str, *, quoted: bool = False) -> bool:
-    """A WSGI path (or a Destination header, percent-encoded) that is UTF-8 once decoded and holds no NUL or
-    control character: wsgidav decodes both as UTF-8 and would fail on anything else (a 500), and the
-    database refuses NUL."""
+    """A WSGI path that is UTF-8 once re-encoded (wsgidav re-encodes PATH_INFO strictly: anything else was a
+    500), or a Destination header (`quoted`) that parses as a URL (« http://[::1 » made urlparse raise), and
+    neither holding a NUL or control character once decoded (the database refuses NUL)."""
     try:
-        raw = value.encode("latin-1")
         if quoted:
-            urlsplit(value)  # « http://[::1 » is no address
-            raw = unquote_to_bytes(raw)
-        text = raw.decode("utf-8")
+            urlsplit(value)
+            text = unquote(value)
+        else:
+            text = value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError, ValueError):
         return False
     return not any(ord(c) < 32 or ord(c) == 127 for c in text)
