@@ -11,8 +11,8 @@ from wsgidav.dav_provider import DAVProvider
 from .auth import USER_KEY
 from .errors import FrenchDAVError, forbidden
 from .queries import resolve
-from .resources import DavRoot, DocumentResource, FolderResource, scratch_or_none
-from .scratch import is_scratch_name
+from .resources import SHOW_HIDDEN, DavRoot, DocumentResource, FolderResource, scratch_or_none
+from .scratch import hidden, is_scratch_name
 from .shared import SharedCollection, _nothing_here, is_shared_name
 
 # What never happens in « Partagés avec moi » (shared.py); PUT and LOCK are judged by the resources.
@@ -71,6 +71,11 @@ class GedProvider(DAVProvider):
         if kind == "folder":
             return FolderResource(clean, environ, self, access)
         if kind == "document":
+            if not environ.get(SHOW_HIDDEN) and document.pk in hidden(user.pk):
+                # Renamed away by this agent's Word (its backup `~WRL….tmp`, scratch.py): the name is free
+                # for the file Word moves onto it next.
+                parent = FolderResource(util.get_uri_parent(clean), environ, self, access)
+                return scratch_or_none(clean, environ, self, parent)
             return DocumentResource(clean, environ, self, access, document=document)
         # Missing: perhaps a scratch file of this agent (._*, ~$*, an empty file waiting for its content).
         parent = FolderResource(util.get_uri_parent(clean), environ, self, access)

@@ -3,6 +3,7 @@ write beside them. Every read goes through the GED's permission functions, every
 (the same rights, checks, history and audit as the web)."""
 
 import contextlib
+import unicodedata
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from ..actions import (
     version_create,
 )
 from ..models import Folder
+from ..names import clean_name
 from ..permissions import access_document, document_access
 from ..uploads import stage
 from . import scratch
@@ -43,10 +45,26 @@ from .queries import child_accesses, document_rows, enterable_spaces
 WIN32_NS = "{urn:schemas-microsoft-com:}"
 WIN32_KEPT = ("Win32LastModifiedTime", "Win32CreationTime", "Win32FileAttributes")
 
+# An environ flag: resolve the documents this agent's Word renamed away too (scratch.py's aliases).
+SHOW_HIDDEN = "ccfi.dav.show_hidden"
+
 SAFE_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'"),
 )
+
+
+def refuse_rewritten_name(name: str) -> None:
+    """403 for a name the GED would store otherwise (`names.clean_name`: a double space, a tab, `CON.txt`…):
+    the client would ask for the name it sent and find nothing. Scratch names never reach the GED. The same
+    rule and message as a LOCK on an unmapped URL (locks.placeholder_create)."""
+    if scratch.is_scratch_name(name):
+        return
+    if clean_name(name) != unicodedata.normalize("NFC", name or ""):
+        raise forbidden(
+            _("Le nom « %(name)s » n'est pas accepté dans la GED : choisissez un nom sans caractère spécial.")
+            % {"name": name}
+        )
 
 
 def _validation_code(exc: ValidationError) -> str | None:
@@ -151,6 +169,7 @@ class _Base:
         return super().set_property_value(name, value, dry_run=dry_run)
 
     def _dest_parent(self, dest_path: str) -> "FolderResource":
+        refuse_rewritten_name(util.get_uri_name(dest_path))
         parent = self._resource(util.get_uri_parent(dest_path))
         shared = getattr(parent, "is_shared", False)
         if shared and not scratch.is_scratch_name(util.get_uri_name(dest_path)):
@@ -244,8 +263,9 @@ class FolderResource(_Base, DAVCollection):
             for child in child_accesses(self.user, self.access)
         ]
         taken = {m.folder.name for m in members}
+        renamed_away = scratch.hidden(self.user.pk)  # by this agent's Word, for its save (scratch.py)
         for row in document_rows(self.user, self.access):
-            if row["title"] in taken:  # a folder of the same name wins (its path is the same)
+            if row["title"] in taken or row["id"] in renamed_away:  # a folder of the same name wins
                 continue
             members.append(
                 DocumentResource(
@@ -274,11 +294,25 @@ class FolderResource(_Base, DAVCollection):
             return ScratchResource(
                 util.join_uri(self.path, name), self.environ, self.provider, self, new=True
             )
+        path = util.join_uri(self.path, name)
+        renamed_away = scratch.hidden_at(self.user.pk, path)
+        if renamed_away is not None:
+            # A PUT on the name of a document this agent's Word renamed to its backup: its next version.
+            self.environ[SHOW_HIDDEN] = True
+            try:
+                document = self._resource(path)
+            finally:
+                self.environ.pop(SHOW_HIDDEN, None)
+            if isinstance(document, DocumentResource) and document.pk == renamed_away["document"]:
+                scratch.release(self.user.pk, document.pk)
+                return document
         self._need("upload", _("Vous ne pouvez pas déposer de document dans ce dossier."))
-        return DocumentResource(util.join_uri(self.path, name), self.environ, self.provider, self.access)
+        refuse_rewritten_name(name)
+        return DocumentResource(path, self.environ, self.provider, self.access)
 
     def create_collection(self, name):
         self._need("create_folder", _("Vous ne pouvez pas créer de dossier ici."))
+        refuse_rewritten_name(name)
         try:
             folder_create(parent=self._fresh(), name=name, actor=self.user)
         except ValidationError as exc:
@@ -579,8 +613,10 @@ class DocumentResource(_Base, DAVNonCollection):
         parent = self._dest_parent(dest_path)
         name = util.get_uri_name(dest_path)
         if scratch.is_scratch_name(name):
-            raise forbidden()
+            return self._move_to_backup(dest_path)
         dest = self._resource(dest_path)
+        if isinstance(dest, DocumentResource) and dest.pk is not None and dest.pk != self.pk:
+            return self._move_onto(dest)
         same_folder = parent.folder.pk == self.folder_access.folder.pk
         if same_folder:
             self._need("rename", _("Vous ne pouvez pas renommer ce document."))
@@ -602,6 +638,52 @@ class DocumentResource(_Base, DAVNonCollection):
             raise from_validation(exc) from None
         return True
 
+    def _move_to_backup(self, dest_path: str) -> bool:
+        """Word's save renames the document to its backup name (`~WRL0001.tmp`) before moving the new content
+        onto its name: nothing changes in the GED; for this agent the backup name reads the document and the
+        name is free for the next MOVE, which makes the next version (scratch.py, aliases). Needs what a new
+        version needs (a check-out by someone else: 423)."""
+        self._need("upload_version", _("Vous ne pouvez pas envoyer de nouvelle version de ce document."))
+        scratch.alias_set(
+            self.user.pk,
+            dest_path,
+            document_id=self.pk,
+            document_path=self.path,
+            blob=self.sha,
+            size=self.size,
+        )
+        return True
+
+    def _move_onto(self, dest: "DocumentResource") -> bool:
+        """MOVE (Overwrite: T) onto another document: this one's content becomes the destination's next
+        version (same document, history kept; identical bytes: none), and this document goes to the trash as
+        a DELETE would send it. Needs the new-version right on the destination (423 when someone else holds
+        its check-out) and the trash right on this one."""
+        self._need("download")
+        source = self._need("trash", _("Vous ne pouvez pas mettre ce document à la corbeille."))
+        target = dest._need("upload_version", _("Vous ne pouvez pas modifier le document de destination."))
+        try:
+            with transaction.atomic():
+                if self.sha and dest.sha != self.sha:
+                    with storage.blob_open(self.sha) as fh:
+                        staged = stage(fh, name=dest.title)
+                    try:
+                        version_create(
+                            document=target.document,
+                            uploaded_file_or_path=staged,
+                            author=self.user,
+                            request=self.request,
+                        )
+                    except BaseException:
+                        staged.discard()
+                        raise
+                document_trash(document=source.document, actor=self.user, request=self.request)
+        except ValidationError as exc:
+            raise from_validation(exc) from None
+        except StaleVersion as exc:
+            raise from_stale(exc) from None
+        return True
+
 
 # --- Scratch files ------------------------------------------------------------------------------------------
 
@@ -614,18 +696,24 @@ class ScratchResource(_Base, DAVNonCollection):
         self.provider = provider
         self.parent = parent
         self._stat = None if new else scratch.stat(self.user.pk, path)
+        # Word's backup name of a document it renamed away (scratch.py): reads the document's bytes.
+        self._alias = None if new or self._stat else scratch.alias_get(self.user.pk, path)
         self._writer = None
 
     def exists(self) -> bool:
-        return self._stat is not None
+        return self._stat is not None or self._alias is not None
 
     def get_content_length(self):
+        if self._alias is not None:
+            return self._alias["size"] or 0
         return self._stat.st_size if self._stat else 0
 
     def get_content_type(self):
         return "application/octet-stream"
 
     def get_last_modified(self):
+        if self._alias is not None:
+            return self._alias["mtime"]
         return self._stat.st_mtime if self._stat else None
 
     def get_creation_date(self):
@@ -635,6 +723,8 @@ class ScratchResource(_Base, DAVNonCollection):
         became = getattr(self, "_became", None)
         if became is not None:
             return became.get_etag()
+        if self._alias is not None:
+            return self._alias["blob"]
         if not self._stat:
             return None
         return f"scratch-{int(self._stat.st_mtime_ns)}-{self._stat.st_size}"
@@ -649,6 +739,10 @@ class ScratchResource(_Base, DAVNonCollection):
         response_headers.extend(SAFE_HEADERS)
 
     def get_content(self):
+        if self._alias is not None:
+            if not self._alias["blob"]:
+                raise not_found()
+            return storage.blob_open(self._alias["blob"])
         try:
             return scratch.open_read(self.user.pk, self.path)
         except OSError:
@@ -659,7 +753,10 @@ class ScratchResource(_Base, DAVNonCollection):
             # An empty file waiting for its content: the content makes the document (the empty entry goes).
             self._delegate = self.parent.create_empty_resource(self.name)
             return self._delegate.begin_write(content_type=content_type)
-        self._writer = scratch.ScratchWriter(self.user.pk, self.path)
+        if self._alias is not None:
+            scratch.alias_remove(self.user.pk, self.path)
+            self._alias = None
+        self._writer = scratch.writer_for(self.user.pk, self.path, self.name)
         return self._writer
 
     def end_write(self, *, with_errors):
@@ -679,6 +776,7 @@ class ScratchResource(_Base, DAVNonCollection):
 
     def delete(self):
         scratch.remove(self.user.pk, self.path)
+        scratch.alias_remove(self.user.pk, self.path)  # Word's backup: the document was never touched
 
     def handle_delete(self):
         self.delete()
@@ -695,23 +793,72 @@ class ScratchResource(_Base, DAVNonCollection):
         file, then renames it): becomes a document through the upload path; an empty one stays aside."""
         parent = self._dest_parent(dest_path)
         name = util.get_uri_name(dest_path)
+        if self._alias is not None:
+            return self._transfer_alias(dest_path, keep=keep)
         if scratch.is_scratch_name(name) or not self.get_content_length():
             with self.get_content() as src:
-                writer = scratch.ScratchWriter(self.user.pk, dest_path)
-                while data := src.read(1024 * 1024):
-                    writer.write(data)
+                writer = scratch.writer_for(self.user.pk, dest_path, name)
+                try:
+                    while data := src.read(1024 * 1024):
+                        writer.write(data)
+                except BaseException:
+                    writer.abort()
+                    raise
                 writer.close()
         else:
             dest = self._resource(dest_path)
+            renamed_away = None
+            if dest is None or isinstance(dest, ScratchResource):
+                # The name of a document this agent's Word renamed to its backup: its next version.
+                renamed_away = scratch.hidden_at(self.user.pk, dest_path)
+                if renamed_away is not None:
+                    dest = self._unhidden(dest_path)
             target = dest if isinstance(dest, DocumentResource) else parent.create_empty_resource(name)
             receiver = target.begin_write()
             with self.get_content() as src:
                 receiver.writelines(iter(lambda: src.read(1024 * 1024), b""))
             target.end_write(with_errors=False)
+            if renamed_away is not None:
+                scratch.release(self.user.pk, renamed_away["document"])
         if not keep:
             with contextlib.suppress(OSError):
                 scratch.remove(self.user.pk, self.path)
         return True
+
+    def _unhidden(self, path: str):
+        """The resource at `path`, the documents renamed away by this agent's Word included."""
+        self.environ[SHOW_HIDDEN] = True
+        try:
+            return self._resource(path)
+        finally:
+            self.environ.pop(SHOW_HIDDEN, None)
+
+    def _transfer_alias(self, dest_path: str, *, keep: bool) -> bool:
+        """Word's backup name moved or copied on: to another scratch name, the alias follows; to a real name
+        (Word undoing its save), the document itself is moved or copied there (back to its own name: it just
+        shows again)."""
+        entry = self._alias
+        if scratch.is_scratch_name(util.get_uri_name(dest_path)):
+            if not keep:
+                scratch.alias_remove(self.user.pk, self.path)
+            scratch.alias_set(
+                self.user.pk,
+                dest_path,
+                document_id=entry["document"],
+                document_path=entry["document_path"],
+                blob=entry["blob"],
+                size=entry["size"],
+            )
+            return True
+        document = self._unhidden(entry["document_path"])
+        if not isinstance(document, DocumentResource) or document.pk != entry["document"]:
+            raise not_found()
+        if keep:
+            return document.handle_copy(dest_path, depth_infinity=False)
+        scratch.alias_remove(self.user.pk, self.path)
+        if scratch.path_key(dest_path) == scratch.path_key(entry["document_path"]):
+            return True
+        return document.handle_move(dest_path)
 
 
 def scratch_or_none(path, environ, provider, parent: FolderResource):

@@ -3,6 +3,7 @@ configuration, timeouts, an outage raised as StorageUnavailable, and the streami
 (HEAD, multipart upload from a file, ranged streaming reads, presigned GETs, listing)."""
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from intranet.ops.errors import StorageUnavailable
 from .config import s3_problems
 
 MB = 1024 * 1024
+_CLIENT_LOCK = threading.Lock()
 
 
 def _status(exc: ClientError) -> int:
@@ -71,7 +73,18 @@ class IntranetS3Storage(S3Storage):
 
     @property
     def client(self):
-        return self.connection.meta.client
+        """One low-level client per store and process, shared by every thread (boto3's clients are
+        thread-safe, its resources are not). django-storages keeps its resource, and so its client, per
+        thread, and under ASGI each request runs its sync code in a thread of its own: every request built a
+        client again, 80-380 ms of loading the service model on a loaded machine, before a presigned
+        redirect that takes a millisecond to sign (bench/b3a_nginx.py --s3 prints the 302's time)."""
+        client = self.__dict__.get("_shared_client")
+        if client is None:
+            with _CLIENT_LOCK:
+                client = self.__dict__.get("_shared_client")
+                if client is None:
+                    client = self.__dict__["_shared_client"] = self.connection.meta.client
+        return client
 
     def key(self, name: str) -> str:
         return self._normalize_name(name)
@@ -169,7 +182,7 @@ class IntranetS3Storage(S3Storage):
 
     def delete(self, name):
         with outage_as_unavailable():
-            super().delete(name)
+            self.client.delete_object(Bucket=self.bucket_name, Key=self.key(name))
 
     def bucket_ready(self) -> bool:
         """One HEAD of the bucket: the readiness check."""
