@@ -125,11 +125,15 @@ class WsgiDav:
     def __init__(self, app, username: str, secret: str):
         self.app, self.username, self.secret = app, username, secret
 
-    def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None, *, auth=True):
+    def request(
+        self, method: str, path: str | bytes, body: bytes = b"", headers: dict | None = None, *, auth=True
+    ):
+        """`path` as text, or as the raw bytes a client sent (hostile paths that are not UTF-8)."""
         import base64
         import io
 
-        raw = path.encode("utf-8").decode("latin-1")  # what a WSGI server puts in PATH_INFO
+        # What a WSGI server puts in PATH_INFO: the path's bytes read as latin-1.
+        raw = (path if isinstance(path, bytes) else path.encode("utf-8")).decode("latin-1")
         environ = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",

@@ -4,13 +4,13 @@ Destination, Overwrite, If, Lock-Token, Timeout, Range) and hostile XML bodies (
 entity, 100,000-deep nesting, not XML, NUL bytes) answer below 500, never echo a file of the machine, and
 leave the GED as it was. In-process WSGI calls: a few seconds."""
 
-import base64
-import io
 import itertools
 
 import pytest
 
 from ged.models import Document, Folder
+
+from .conftest import WsgiDav
 
 METHODS = [
     "OPTIONS",
@@ -98,49 +98,14 @@ BODIES = [
 ]
 
 
-def _call(app, method, path: bytes, username, secret, headers=None, body=b""):
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path.decode("latin-1"),
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8001",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1:8001",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(body)),
-    }
-    if username:
-        token = base64.b64encode(f"{username}:{secret}".encode()).decode()
-        environ["HTTP_AUTHORIZATION"] = f"Basic {token}"
-    for key, value in (headers or {}).items():
-        name = key.upper().replace("-", "_")
-        environ[name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"] = value
-    captured = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        captured["status"] = int(status.split(" ", 1)[0])
-
-    out = b"".join(app(environ, start_response))
-    return captured["status"], out
-
-
 @pytest.fixture
 def hostile_world(space, manager, upload):
     from ged.webdav.app import make_app
     from intranet.people.app_passwords import create_app_password
 
-    document, _version = upload(space.root, "note.txt", b"Bonjour")
+    upload(space.root, "note.txt", b"Bonjour")
     _password, secret = create_app_password(manager, "hostile")
-    return make_app(manage_connections=False), manager.username, secret, document
+    return make_app(manage_connections=False), manager.username, secret
 
 
 def _state():
@@ -151,11 +116,12 @@ def _state():
 
 
 def test_hostile_dav_requests_answer_below_500_and_leak_nothing(hostile_world):
-    app, username, secret, _document = hostile_world
+    dav = WsgiDav(*hostile_world)
     failures = []
 
-    def check(method, path, headers=None, body=b"", who=username):
-        status, out = _call(app, method, path, who, secret, headers, body)
+    def check(method, path, headers=None, body=b"", auth=True):
+        response = dav.request(method, path, body, headers, auth=auth)
+        status, out = response.status_code, response.content
         # RFC 4918 §9.8.5: a Destination on another server is 502 Bad Gateway, a protocol answer.
         foreign = (headers or {}).get("Destination", "").startswith("http://evil.example/")
         if (status >= 500 and not (foreign and status == 502)) or b"Traceback" in out or b"root:x:0:0" in out:
@@ -163,7 +129,7 @@ def test_hostile_dav_requests_answer_below_500_and_leak_nothing(hostile_world):
 
     for method, path in itertools.product(METHODS, PATHS):
         check(method, path)
-        check(method, path, who=None)  # anonymous: 401, whatever the path
+        check(method, path, auth=False)  # anonymous: 401, whatever the path
     write_methods = ["COPY", "MOVE", "PROPFIND", "LOCK", "UNLOCK", "GET", "PUT", "DELETE", "PROPPATCH"]
     for headers, method in itertools.product(HEADERS, write_methods):
         check(method, b"/dav/rh/note.txt", headers)
@@ -178,13 +144,14 @@ def test_hostile_requests_as_a_reader_change_nothing(hostile_world, make_user, g
     from ged.choices import Role
     from intranet.people.app_passwords import create_app_password
 
-    app, _username, _secret, _document = hostile_world
+    app, _username, _secret = hostile_world
     reader = make_user("lecteur.hostile")
     grant(space.root, Role.READER, user=reader)
     _password, secret = create_app_password(reader, "hostile")
+    dav = WsgiDav(app, reader.username, secret)
     before = _state()
     for method, path in itertools.product(["PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH"], PATHS):
         headers = {"Destination": "http://127.0.0.1:8001/dav/rh/copie.txt", "Overwrite": "T"}
-        status, _out = _call(app, method, path, reader.username, secret, headers, b"x")
+        status = dav.request(method, path, b"x", headers).status_code
         assert status < 500, (method, path[:80], status)
     assert _state() == before
