@@ -37,6 +37,7 @@ urlpatterns = [
     path("readyz", ops_views.readyz, name="readyz"),
     path("ops/metrics", ops_views.metrics_view, name="ops_metrics"),
     path("ping/", views.ping, name="ping"),
+    path("accessibilite/", include("intranet.accessibility.urls")),
     # The language switch is in the footer of every page, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("intranet.notifications.urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "intranet.news",
     "intranet.search",
     "intranet.twofactor",
+    "intranet.accessibility",
     "kotje",
     "ged",
     "rooms",
