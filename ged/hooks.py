@@ -59,3 +59,25 @@ def _where(row) -> str:
     search_documents)."""
     where = f"{type_label(None, row['title'])} · {row['space__name']}"
     return f"{where} › {row['folder__name']}" if row["folder__name"] else where
+
+
+def accessibility_pages(user):
+    """A space, a folder and a document page the agent may open, for the automated accessibility checks
+    (`intranet.accessibility`)."""
+    from .models import Document
+    from .permissions import readable_documents_q
+
+    document = (
+        Document.objects.live()
+        .filter(readable_documents_q(user))
+        .select_related("space")
+        .order_by("pk")
+        .first()
+    )
+    if document is None:
+        return []
+    return [
+        (reverse("ged:space", args=[document.space.slug]), _("Espace documentaire")),
+        (reverse("ged:folder", args=[document.folder_id]), _("Dossier")),
+        (reverse("ged:document", args=[document.pk]), _("Document")),
+    ]

@@ -24,18 +24,43 @@ class CheckedPage:
     anonymous: bool = False
 
 
-# What an agent uses every day, and the statement itself. The login page is checked signed out.
+# What an agent uses every day, and the statement itself. The login page is checked signed out. Detail pages
+# (a document, a salon, a room, the agent's profile) come from the apps: `pages.sample_pages(user)`.
 DEFAULT_PAGES = (
     CheckedPage("/connexion/", _("Connexion"), anonymous=True),
     CheckedPage("/", _("Accueil")),
     CheckedPage("/annuaire/", _("Annuaire")),
+    CheckedPage("/annuaire/services/", _("Services")),
+    CheckedPage("/annuaire/moi/modifier/", _("Modifier mon profil")),
+    CheckedPage("/kotje/", _("Kotje : guides et outils")),
     CheckedPage("/documents/", _("Documents")),
     CheckedPage("/salles/", _("Salles")),
+    CheckedPage("/salles/trouver/", _("Trouver une salle")),
+    CheckedPage("/salles/mes-reservations/", _("Mes réservations")),
+    CheckedPage("/salles/agenda/", _("Agendas des salles")),
     CheckedPage("/discussions/", _("Discussions")),
     CheckedPage("/recherche/?q=accueil", _("Recherche")),
     CheckedPage("/notifications/", _("Notifications")),
+    CheckedPage("/compte/sessions/", _("Mes appareils et sessions")),
+    CheckedPage("/compte/lecteur-reseau/", _("Connecter un lecteur réseau")),
+    CheckedPage("/compte/second-facteur/", _("Second facteur")),
     CheckedPage("/accessibilite/", _("Déclaration d'accessibilité")),
 )
+
+
+def pages_for(user) -> list[CheckedPage]:
+    """The fixed pages, then the detail pages the apps pick for this agent."""
+    from django.urls import reverse
+
+    from .pages import sample_pages
+
+    own = [CheckedPage(reverse("directory:profile", args=[user.username]), _("Mon profil"))]
+    department = getattr(user, "department", None)
+    if department is not None:
+        own.append(CheckedPage(reverse("directory:department", args=[department.slug]), _("Mon service")))
+    return [*DEFAULT_PAGES, *own, *(CheckedPage(path, label) for path, label in sample_pages(user))]
+
+
 DEFAULT_WIDTHS = (1280, 390)
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic"]
 
@@ -65,14 +90,16 @@ def _session_cookie(user) -> tuple[str, str, object]:
     return settings.SESSION_COOKIE_NAME, session.session_key, session
 
 
-def run_checks(*, base_url: str, user, pages=DEFAULT_PAGES, widths=DEFAULT_WIDTHS, on_page=None) -> CheckRun:
-    """Check every page at every width and record one CheckRun. `on_page(result)` is called after each."""
+def run_checks(*, base_url: str, user, pages=None, widths=DEFAULT_WIDTHS, on_page=None) -> CheckRun:
+    """Check every page (default: `pages_for(user)`) at every width and record one CheckRun.
+    `on_page(result)` is called after each."""
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     base_url = base_url.rstrip("/")
     executable = chromium_path()
+    pages = pages_for(user) if pages is None else pages
     cookie_name, cookie_value, session = _session_cookie(user)
     run = CheckRun.objects.create(base_url=base_url, browser="", axe_version="")
     results = []

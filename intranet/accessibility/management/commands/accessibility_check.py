@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from intranet.accessibility.checker import (
-    DEFAULT_PAGES,
     DEFAULT_WIDTHS,
     CheckedPage,
     CheckerUnavailable,
+    pages_for,
     run_checks,
 )
 from intranet.ops.progress import Progress
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"Aucun agent actif « {username} ».")
-        checked = [CheckedPage(p, p) for p in pages] if pages else list(DEFAULT_PAGES)
+        checked = [CheckedPage(p, p) for p in pages] if pages else pages_for(user)
         widths = widths or list(DEFAULT_WIDTHS)
         if any(w < 200 or w > 4000 for w in widths):
             raise CommandError("Une largeur doit être comprise entre 200 et 4000 pixels.")
