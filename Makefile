@@ -27,7 +27,7 @@ migrate: setup
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	$(PY) manage.py seed_demo
+	DEMO_URL=http://$(HOST):$(PORT)/ $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Intranet : http://$(HOST):$(PORT)/   (Ctrl+C pour arrêter)"
 	@echo ""

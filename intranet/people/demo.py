@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils.text import slugify
 
 from intranet.notifications.actions import notify
@@ -707,7 +708,9 @@ def seed_editor_access(tally: _Tally, agents: dict[str, User]) -> None:
 def welcome(tally: _Tally, agents: dict[str, User]) -> int:
     created = tally.created_keys(AGENTS_LABEL)
     recipients = [agents[username] for username, _ in DEMO_LOGINS if username in created]
-    return len(notify(recipients=recipients, verb="welcome", text=WELCOME_TEXT, url="/"))
+    # The notification asks to complete the profile: it opens the profile's edit page.
+    url = reverse("directory:profile_edit")
+    return len(notify(recipients=recipients, verb="welcome", text=WELCOME_TEXT, url=url))
 
 
 # --- Entry point ----------------------------------------------------------------------------------------

@@ -39,3 +39,20 @@ def test_seed_demo_refuses_production_without_force(settings, capsys):
     with pytest.raises((CommandError, SystemExit)):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_prints_the_address_make_run_serves(monkeypatch, capsys):
+    """`make run PORT=9123` passes DEMO_URL: the printed address is the one the demo is served at."""
+    monkeypatch.setenv("DEMO_URL", "http://127.0.0.1:9123/")
+    call_command("seed_demo", force=True)
+    assert "Ouvrez http://127.0.0.1:9123/ et connectez-vous" in capsys.readouterr().out
+
+
+def test_welcome_notification_opens_the_profile_edit_page():
+    """« Complétez votre profil » leads where the profile is completed."""
+    from intranet.notifications.models import Notification
+
+    call_command("seed_demo", force=True)
+    welcomes = Notification.objects.filter(verb="welcome")
+    assert welcomes.exists()
+    assert set(welcomes.values_list("url", flat=True)) == {"/annuaire/moi/modifier/"}

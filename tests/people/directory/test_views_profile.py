@@ -107,3 +107,11 @@ def test_profile_query_count_is_pinned(helene_client, chart, make_user, django_a
         make_user(f"report{i}", manager=chart.director, department=chart.amenagement)
     with django_assert_num_queries(expected):
         assert "report9" in helene_client.get(url).content.decode()
+
+
+def test_user_menu_leads_to_my_profile(client, chart):
+    """« Mon profil » in the user menu of every page opens the agent's own profile."""
+    client.force_login(chart.anais)
+    html = client.get("/notifications/").content.decode()
+    assert f'<a href="/annuaire/{chart.anais.username}/">Mon profil</a>' in html
+    assert client.get(f"/annuaire/{chart.anais.username}/").status_code == 200

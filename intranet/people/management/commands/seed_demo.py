@@ -10,7 +10,8 @@ from intranet.people.demo import DEMO_LOGINS, seed_people
 from intranet.registry import demo_seeders
 
 DEFAULT_PASSWORD = "demo-ccfi-2026"
-DEMO_URL = "http://127.0.0.1:8000/"
+# Where `make run` serves the demo; the Makefile passes its HOST and PORT (DEMO_URL) so the message is true.
+DEFAULT_DEMO_URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -65,4 +66,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username.ljust(widths[0])}  {name.ljust(widths[1])}  {role}")
         self.stdout.write(f"\nMot de passe commun : {password}")
         self.stdout.write("(seuls les comptes créés par ce lancement ont reçu ce mot de passe)")
-        self.stdout.write(f"Ouvrez {DEMO_URL} et connectez-vous avec l'un de ces identifiants.")
+        demo_url = os.environ.get("DEMO_URL") or DEFAULT_DEMO_URL
+        self.stdout.write(f"Ouvrez {demo_url} et connectez-vous avec l'un de ces identifiants.")
