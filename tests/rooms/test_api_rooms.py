@@ -96,3 +96,15 @@ def test_approve_reject_cancel_permissions(client, world):
 
 def test_api_requires_authentication(client):
     assert client.get("/api/v1/rooms").status_code == 401
+
+
+def test_availability_answers_each_room_as_the_room_endpoint_does(api, world):
+    """The finder answers rows, not model instances: each room reads the same as `/rooms/{id}` (site,
+    equipment in name order, opening hours, approval)."""
+    world.medium.floor = "1er étage"
+    world.medium.save()
+    s, e = slot(working_day(), "10:00", "11:00")
+    found = api.get("/api/v1/rooms/availability", {"start": s.isoformat(), "end": e.isoformat()}).json()
+    assert len(found) == 4 and any(r["equipment"] == ["videoprojecteur", "visioconference"] for r in found)
+    for room in found:
+        assert room == api.get(f"/api/v1/rooms/{room['id']}").json()

@@ -1,10 +1,22 @@
 """Free-room finder and next free slot: correct answers, a constant number of queries."""
 
-from datetime import timedelta
+from datetime import time, timedelta
+
+import pytest
+from django.db.models import Exists, OuterRef
 
 from rooms.actions import booking_cancel, booking_request
+from rooms.choices import BookingStatus
+from rooms.models import Booking, Room
 from rooms.permissions import actor_for
-from rooms.queries import FinderQuery, free_rooms, next_free_slots, rooms_with_gap
+from rooms.queries import (
+    FinderQuery,
+    blocking_overlap,
+    candidate_rooms,
+    free_rooms,
+    next_free_slots,
+    rooms_with_gap,
+)
 
 from .conftest import slot, working_day
 
@@ -65,7 +77,8 @@ def test_outside_opening_hours_or_days_nothing_is_free(world):
 
 
 def test_finder_runs_a_constant_number_of_queries(world, django_assert_num_queries):
-    """Rooms + their equipment (prefetch) + the actor's departments: 3 queries, whatever the data."""
+    """The free rooms with their site and equipment in one query (the actor's departments are read once
+    per request, before); the gap search in two."""
     day = working_day()
     for h in range(8, 18):
         booking_request(
@@ -76,7 +89,7 @@ def test_finder_runs_a_constant_number_of_queries(world, django_assert_num_queri
             end=slot(day, f"{h:02}:00", "00:00")[0] + timedelta(hours=1),
         )
     actor = actor_for(world.agent)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         free_rooms(actor, q(world, day, equipment=["videoprojecteur"]))
     with django_assert_num_queries(1):
         free_rooms(actor, q(world, day), with_equipment=False)
@@ -131,3 +144,123 @@ def test_next_free_slot_skips_busy_time_in_one_query(world, django_assert_num_qu
             == "08:00"
         )
     )
+
+
+def _orm_free_rooms(actor, query):
+    """The finder's question through the ORM (`candidate_rooms` + `blocking_overlap`), as the reference
+    for its hand-written SQL: rooms with their site and equipment as model instances."""
+    busy = blocking_overlap(Booking.objects.filter(room_id=OuterRef("pk")), query.start, query.end)
+    rooms = candidate_rooms(actor, query).filter(~Exists(busy)).prefetch_related("equipment")
+    return [
+        (r.pk, r.slug, r.name, r.capacity, r.site.pk, r.site.name, r.site.address, r.floor)
+        + (r.requires_approval, r.opens_at, r.closes_at)
+        + (tuple((e.slug, e.name) for e in sorted(r.equipment.all(), key=lambda e: e.name)),)
+        for r in rooms
+    ]
+
+
+def _answer(rooms):
+    return [
+        (r.pk, r.slug, r.name, r.capacity, r.site.pk, r.site.name, r.site.address, r.floor)
+        + (r.requires_approval, r.opens_at, r.closes_at)
+        + (tuple((slug, name) for slug, name in r.equipment_list),)
+        for r in rooms
+    ]
+
+
+@pytest.mark.parametrize("who", ["agent", "manager", "outsider", "superuser", "sub_department"])
+def test_free_rooms_sql_gives_the_orm_answer_for_every_filter_and_actor(world, make_user, who):
+    """The finder's SQL and the ORM's `candidate_rooms` + `blocking_overlap` (the permission rule of
+    `bookable_rooms_q`) agree on every filter, actor, booking status and boundary, rooms in the same order
+    with the same site and equipment."""
+    from intranet.people.actions import department_create
+
+    users = {
+        "agent": world.agent,
+        "manager": world.manager,
+        "outsider": world.outsider,
+        "superuser": make_user("admin.rooms", superuser=True),
+        "sub_department": make_user(
+            "paie.agent",
+            department=department_create(name="Paie", organisation=world.rh.organisation, parent=world.rh),
+        ),
+    }
+    actor = actor_for(users[who])
+    day = working_day()
+    world.medium.floor = "2e étage"
+    world.medium.save()
+    Room.objects.filter(pk=world.big.pk).update(opens_at=time(9, 0), closes_at=time(17, 0), open_days="1234")
+    Room.objects.create(name="Salle fermée", slug="fermee", site=world.siege, capacity=10, is_active=False)
+    for room, start, end, status in [
+        (world.small, "10:00", "11:00", BookingStatus.APPROVED),
+        (world.approval, "10:30", "12:00", BookingStatus.PENDING),
+        (world.medium, "09:00", "10:00", BookingStatus.APPROVED),  # ends as the window starts
+        (world.restricted, "10:00", "11:00", BookingStatus.CANCELLED),
+        (world.big, "10:59", "11:30", BookingStatus.REJECTED),
+    ]:
+        s, e = slot(day, start, end)
+        Booking.objects.create(room=room, requester=world.agent, title="x", start=s, end=e, status=status)
+    friday = day + timedelta(days=(4 - day.weekday()) % 7)
+    queries = [
+        q(world, day),
+        q(world, day, capacity=9),
+        q(world, day, "08:00", "19:00"),
+        q(world, day, "08:30", "17:30"),
+        q(world, day, "11:00", "12:00"),
+        q(world, day, "09:30", "10:30", capacity=1),
+        q(world, day, equipment=["videoprojecteur"]),
+        q(world, day, equipment=["videoprojecteur", "visioconference"]),
+        q(world, day, equipment=["inconnu"]),
+        q(world, day, site=world.cassel.pk),
+        q(world, day, site=world.siege.pk, capacity=7),
+        q(world, friday),
+        q(world, day, "18:30", "19:30"),
+        q(world, day + timedelta(days=(5 - day.weekday()) % 7)),
+    ]
+    nonempty = 0
+    for query in queries:
+        expected = _orm_free_rooms(actor, query)
+        assert _answer(free_rooms(actor, query)) == expected, query
+        assert _answer(free_rooms(actor, query, limit=2)) == expected[:2], query
+        nonempty += bool(expected)
+    assert nonempty >= 8  # the comparison is not between empty lists
+
+
+def test_free_rooms_one_query_at_two_data_sizes(world, django_assert_num_queries):
+    """The same single query for 5 rooms and a few bookings as for 60 rooms with a month of bookings."""
+    from rooms.models import Equipment
+
+    actor = actor_for(world.agent)
+    day = working_day()
+    with django_assert_num_queries(1):
+        small = free_rooms(actor, q(world, day))
+    rooms = Room.objects.bulk_create(
+        [
+            Room(name=f"Salle {i:02}", slug=f"salle-{i:02}", site=world.siege, capacity=2 + i)
+            for i in range(55)
+        ]
+    )
+    extra = Equipment.objects.create(name="Tableau blanc", slug="tableau")
+    through = Room.equipment.through
+    through.objects.bulk_create(
+        [through(room_id=r.pk, equipment_id=e.pk) for r in rooms for e in (world.projector, extra)]
+    )
+    bookings = []
+    for d in range(30):
+        for i, room in enumerate(rooms):
+            s, e = slot(day + timedelta(days=d - 10), f"{8 + i % 10:02}:00", f"{9 + i % 10:02}:00")
+            bookings.append(Booking(room=room, requester=world.agent, title="x", start=s, end=e))
+    Booking.objects.bulk_create(bookings)
+    with django_assert_num_queries(1):
+        large = free_rooms(actor, q(world, day))
+    assert len(small) == 4 and len(large) > 40
+    pairs = [("tableau", "Tableau blanc"), ("videoprojecteur", "Vidéoprojecteur")]
+    assert all([tuple(p) for p in r.equipment_list] == pairs for r in large if r.slug.startswith("salle-"))
+    assert _answer(large) == _orm_free_rooms(actor, q(world, day))
+
+
+def test_free_rooms_compare_equal_to_their_rooms(world):
+    free = free_rooms(actor_for(world.agent), q(world, working_day()))
+    assert world.small in free and world.restricted not in free
+    assert free[0] == world.small and free[0] != world.medium and str(free[0]) == world.small.name
+    assert {free[0], world.small} == {world.small}

@@ -101,6 +101,22 @@ def test_htmx_week_navigation_returns_the_fragment(agent_in, world):
     assert r.status_code == 200 and b"<html" not in r.content and b"Semaine" in r.content
 
 
+def test_finder_results_show_site_capacity_equipment_and_approval(agent_in, world, busy):
+    """The finder lists rows read in one query (no model instances): each card still shows its site,
+    capacity, equipment in name order, approval and the booking link for the window."""
+    day, _rows = busy
+    url = reverse("rooms:finder") + f"?date={day:%Y-%m-%d}&start_time=10:00&end_time=11:00&capacity=2"
+    html = agent_in.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "2 salles libres" in html and "Petite salle" not in html and "Salle du conseil" not in html
+    assert "Siège · 12 places · Vidéoprojecteur, Visioconférence</p>" in html
+    assert "Hôtel Sockeel · 40 places · Vidéoprojecteur</p>" in html
+    book = reverse("rooms:book", args=[world.medium.pk])
+    assert f"{book}?date={day:%Y-%m-%d}&amp;start_time=10:00&amp;end_time=11:00&amp;attendees=2" in html
+    world.approval.bookings.all().delete()
+    html = agent_in.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "30 places · Vidéoprojecteur · soumise à validation</p>" in html
+
+
 def test_book_conflict_answers_409_in_french_with_alternatives(agent_in, world, busy):
     day, _rows = busy
     data = {
