@@ -8,21 +8,30 @@ class ChatConfig(AppConfig):
     verbose_name = _("Discussions")
 
     def ready(self):
-        from intranet import registry
+        from intranet import dashboard, registry
         from intranet.api import api
         from intranet.routing import register_websockets
 
         from . import signals
         from .api import router
         from .demo import seed_chat_demo
+        from .models import DASHBOARD_TOPIC, Membership, Message, Salon
         from .outbox import register_matrix_kinds
         from .queries import dashboard_context, department_context, profile_context
         from .routing import websocket_urlpatterns
 
         registry.register_nav(key="chat", label=_("Discussions"), url=reverse_lazy("chat:index"), order=40)
         registry.register_dashboard_panel(
-            key="chat", template="chat/_dashboard_panel.html", context=dashboard_context, order=40
+            key="chat",
+            template="chat/_dashboard_panel.html",
+            context=dashboard_context,
+            order=40,
+            topics=(DASHBOARD_TOPIC,),
         )
+        # « Mes salons » shows salons, memberships (last read) and messages (unread counts): any of them saved
+        # or deleted bumps the panel for everyone (bulk writes: the models' QuerySets).
+        for model in (Salon, Membership, Message):
+            dashboard.bump_on_save(model, DASHBOARD_TOPIC, uid=f"chat-{model._meta.model_name}")
         registry.register_profile_section(
             key="chat",
             template="people/directory/_profile_section_links.html",

@@ -7,10 +7,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from intranet.dashboard import TopicQuerySetMixin
+
 from .choices import MemberRole, MessageSource, NotificationLevel, SalonKind
 
+# The home page's « Mes salons » panel (apps.py) reads salons, memberships and messages: bulk writes bump it
+# too (saves and deletes: the receivers connected in apps.py).
+DASHBOARD_TOPIC = "chat"
 
-class SalonQuerySet(models.QuerySet):
+
+class SalonQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = (DASHBOARD_TOPIC,)
+
     def active(self):
         return self.filter(archived=False)
 
@@ -74,6 +82,10 @@ class Salon(models.Model):
         return f"chat.salon.{self.pk}"
 
 
+class MembershipQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = (DASHBOARD_TOPIC,)
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salon_memberships"
@@ -91,6 +103,8 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     matrix_joined = models.BooleanField(default=False, editable=False)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
@@ -104,7 +118,9 @@ class Membership(models.Model):
         return self.role == MemberRole.MODERATOR
 
 
-class MessageQuerySet(models.QuerySet):
+class MessageQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = (DASHBOARD_TOPIC,)
+
     def visible(self):
         return self.filter(deleted_at__isnull=True)
 

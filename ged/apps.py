@@ -24,8 +24,13 @@ class GedConfig(AppConfig):
 
         registry.register_nav(key="ged", label=_("Documents"), url=reverse_lazy("ged:spaces"), order=30)
         registry.register_dashboard_panel(
-            key="ged_recent", template="ged/panel_recent.html", context=hooks.dashboard_recent, order=40
+            key="ged_recent",
+            template="ged/panel_recent.html",
+            context=hooks.dashboard_recent,
+            order=40,
+            topics=("ged",),
         )
+        receivers.connect_dashboard_receivers()
         registry.register_profile_section(
             key="ged_spaces",
             template="people/directory/_profile_section_links.html",

@@ -14,13 +14,17 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from intranet.dashboard import TopicQuerySetMixin
+
 from .choices import Role, ShareRole, SpacePolicy
 from .names import title_key
 
 LIVE_TITLE_CONSTRAINT = "ged_document_live_title_unique"
 
 
-class SpaceQuerySet(models.QuerySet):
+class SpaceQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = ("ged",)
+
     def live(self):
         return self.filter(archived_at__isnull=True)
 
@@ -95,7 +99,10 @@ class Folder(MP_Node):
         return self.name
 
 
-class DocumentQuerySet(models.QuerySet):
+class DocumentQuerySet(TopicQuerySetMixin, models.QuerySet):
+    # « Documents récents » on the home page: bulk writes bump it too (saves and deletes: receivers.py).
+    dashboard_topics = ("ged",)
+
     def live(self):
         """Documents everyone sees: not in the trash, not a WebDAV placeholder."""
         return self.filter(trashed_at__isnull=True, placeholder=False)

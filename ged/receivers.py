@@ -2,7 +2,17 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
+from intranet import dashboard
 from intranet.people.signals import user_deactivated
+
+from .models import (
+    Document,
+    DocumentGrant,
+    Folder,
+    FolderGroupObjectPermission,
+    FolderUserObjectPermission,
+    Space,
+)
 
 
 @receiver(user_deactivated, dispatch_uid="ged_leaver_spaces")
@@ -41,3 +51,13 @@ def _group_left_online_sessions(sender, instance, action, reverse, pk_set, **kwa
         from .online import sessions_recheck_users
 
         sessions_recheck_users(user_ids)
+
+
+def connect_dashboard_receivers() -> None:
+    """« Documents récents » on the home page (topic « ged »): any document, folder or space saved or deleted
+    (bulk writes: DocumentQuerySet, SpaceQuerySet). Grants, shares, restricted folders and space policies are
+    permissions: they bump the permission version too, so a revoked document leaves every home page at
+    once."""
+    dashboard.bump_on_save(Document, "ged", uid="ged-document")
+    for model in (Folder, Space, FolderUserObjectPermission, FolderGroupObjectPermission, DocumentGrant):
+        dashboard.bump_on_save(model, "ged", dashboard.PERMISSIONS, uid=f"ged-{model._meta.model_name}")

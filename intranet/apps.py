@@ -9,7 +9,7 @@ class IntranetConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
-        from . import registry
+        from . import dashboard, registry
         from .checks import check_django_version  # noqa: F401  (registers the check)
         from .params import IdConverter
         from .storage.checks import check_s3_settings  # noqa: F401  (registers the check)
@@ -17,3 +17,4 @@ class IntranetConfig(AppConfig):
         # Before any URLconf or websocket routing is loaded (apps' ready() run after this one).
         register_converter(IdConverter, "id")
         registry.register_nav(key="home", label=_("Accueil"), url="/", order=0)
+        dashboard.connect_core_receivers()

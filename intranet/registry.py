@@ -26,12 +26,20 @@ class DashboardPanel:
     """A panel of the home page. `context(request)` returns the template context, or None to hide it.
 
     Panels must not query per row: the home page pins its total query count (bench B9).
+
+    `topics`: the dashboard cache topics (`intranet.dashboard`) whose data the panel shows; the panel's
+    rendered fragment is then cached per agent until one of them, or the agent's permission version, is
+    bumped (the app bumps its topics when the data changes). None: rendered on every view, never cached.
+    `valid_until(context)`: when the panel's content stops being true by itself (a booking that ends), or
+    None.
     """
 
     key: str
     template: str
     context: Callable[[Any], dict | None]
     order: int = 100
+    topics: tuple[str, ...] | None = None
+    valid_until: Callable[[dict], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,18 @@ def nav_entries() -> list[NavEntry]:
     return sorted(_registry.nav.values(), key=lambda e: (e.order, e.key))
 
 
-def register_dashboard_panel(*, key: str, template: str, context: Callable, order: int = 100) -> None:
-    _registry.panels[key] = DashboardPanel(key=key, template=template, context=context, order=order)
+def register_dashboard_panel(
+    *,
+    key: str,
+    template: str,
+    context: Callable,
+    order: int = 100,
+    topics: tuple[str, ...] | None = None,
+    valid_until: Callable | None = None,
+) -> None:
+    _registry.panels[key] = DashboardPanel(
+        key=key, template=template, context=context, order=order, topics=topics, valid_until=valid_until
+    )
 
 
 def dashboard_panels() -> list[DashboardPanel]:

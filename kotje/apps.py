@@ -8,7 +8,7 @@ class KotjeConfig(AppConfig):
     verbose_name = _("Kotje : guides et outils")
 
     def ready(self):
-        from intranet import registry
+        from intranet import dashboard, registry
 
         from .demo import seed_kotje
         from .queries import dashboard_panel_context, profile_section_context
@@ -19,6 +19,7 @@ class KotjeConfig(AppConfig):
             template="kotje/_dashboard_panel.html",
             context=dashboard_panel_context,
             order=40,
+            topics=(dashboard.PAGES,),  # guides and themes are pages: the core bumps it on every publication
         )
         registry.register_profile_section(
             key="kotje-guides",

@@ -3,37 +3,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
-def _upcoming_panel(request):
-    from .queries import upcoming_for_panel
-
-    return {"bookings": upcoming_for_panel(request.user)}
-
-
-def _approvals_panel(request):
-    from .queries import pending_approvals_count
-
-    count = pending_approvals_count(request.user)
-    return {"count": count} if count else None
-
-
 def _search(user, query, limit):
-    from django.urls import reverse
+    from .search import search
 
-    from intranet.registry import SearchHit
-
-    from .queries import search_rooms
-
-    rooms, total = search_rooms(user, query, limit)
-    hits = [
-        SearchHit(
-            title=room.name,
-            url=reverse("rooms:room", args=[room.pk]),
-            snippet=(room.description or "")[:200],
-            meta=f"{room.site.name} · {room.capacity} places",
-        )
-        for room in rooms
-    ]
-    return hits, total
+    return search(user, query, limit)
 
 
 def _seed(*, stdout, agents):
@@ -55,16 +28,31 @@ class RoomsConfig(AppConfig):
             register_search_source,
         )
 
-        from . import handlers  # noqa: F401  (connects the leaver receiver)
+        from . import (
+            dashboard,
+            handlers,  # noqa: F401  (connects the leaver receiver)
+        )
         from .api import router
+        from .models import DASHBOARD_TOPIC
 
         register_nav(key="rooms", label=_("Salles"), url=reverse_lazy("rooms:index"), order=40)
         register_dashboard_panel(
-            key="rooms-upcoming", template="rooms/panel_upcoming.html", context=_upcoming_panel, order=40
+            key="rooms-upcoming",
+            template="rooms/panel_upcoming.html",
+            context=dashboard.upcoming_panel,
+            order=40,
+            topics=(DASHBOARD_TOPIC,),
+            valid_until=dashboard.upcoming_valid_until,
         )
         register_dashboard_panel(
-            key="rooms-approvals", template="rooms/panel_approvals.html", context=_approvals_panel, order=41
+            key="rooms-approvals",
+            template="rooms/panel_approvals.html",
+            context=dashboard.approvals_panel,
+            order=41,
+            topics=(DASHBOARD_TOPIC,),
+            valid_until=dashboard.approvals_valid_until,
         )
+        dashboard.connect_receivers()
         register_search_source(key="rooms", label=_("Salles"), search=_search, order=40)
         register_demo_seeder(key="rooms", seeder=_seed, order=40)
         api.add_router("/", router)

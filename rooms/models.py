@@ -18,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from intranet.dashboard import TopicQuerySetMixin
+
 from .choices import BLOCKING_STATUSES, BookingStatus, Frequency
+
+# The home page's booking panels (apps.py) read rooms and bookings: bulk writes bump them too (saves and
+# deletes: dashboard.py).
+DASHBOARD_TOPIC = "rooms"
 
 
 class TsTzRange(models.Func):
@@ -69,7 +75,9 @@ class Site(models.Model):
         return self.name
 
 
-class RoomQuerySet(models.QuerySet):
+class RoomQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = (DASHBOARD_TOPIC,)
+
     def active(self):
         return self.filter(is_active=True)
 
@@ -194,7 +202,9 @@ class BookingSeries(models.Model):
         return self.title
 
 
-class BookingQuerySet(models.QuerySet):
+class BookingQuerySet(TopicQuerySetMixin, models.QuerySet):
+    dashboard_topics = (DASHBOARD_TOPIC,)
+
     def blocking(self):
         return self.filter(status__in=BLOCKING_STATUSES)
 

@@ -19,6 +19,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from intranet import dashboard
 from intranet.notifications.actions import notify
 
 from .models import Acknowledgement, HomePage, MustReadReminder, NewsIndexPage, NewsPage
@@ -131,9 +132,11 @@ def acknowledgement_record(*, page: NewsPage, user) -> tuple[Acknowledgement, bo
     """
     try:
         with transaction.atomic():
-            return Acknowledgement.objects.get_or_create(page=page, user=user)
+            acknowledgement, created = Acknowledgement.objects.get_or_create(page=page, user=user)
     except IntegrityError:
-        return Acknowledgement.objects.get(page=page, user=user), False
+        acknowledgement, created = Acknowledgement.objects.get(page=page, user=user), False
+    dashboard.bump(dashboard.NEWS, users=[user])  # after the write: a home page read before it is dropped
+    return acknowledgement, created
 
 
 def must_read_reminders_send(*, today: date | None = None, stdout=None) -> int:

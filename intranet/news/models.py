@@ -69,7 +69,7 @@ class HomePage(Page):
         from .queries import dashboard_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(dashboard_context(request))
+        context.update(dashboard_context(request, self))
         return context
 
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Window
 
-from intranet import registry
+from intranet import dashboard, registry
 from intranet.notifications.models import Notification
 
 from .models import Acknowledgement, NewsCategory, NewsIndexPage, NewsPage
@@ -84,33 +84,69 @@ def dashboard_news(user, *, must_read_limit: int = 10, latest_limit: int = 5):
     return must_reads, latest
 
 
-def dashboard_context(request) -> dict:
-    """What the home page shows: my unacknowledged must-reads, the latest news for me, my latest
-    notifications, quick links and the panels other apps registered.
+def _news_fragment(request):
+    must_reads, latest_news = dashboard_news(request.user)
+    context = {"must_reads": must_reads, "latest_news": latest_news, "news_index_url": news_index_url()}
+    html = dashboard.render_panel(request, "news/_dashboard_news.html", context, panel_id="news", wrap=False)
+    return html, {}, None
 
-    The unread total rides along with the latest notifications (a window over all of the agent's rows),
-    which spares the header its own count query.
-    """
-    user = request.user
+
+def _notifications_fragment(request):
+    """The latest notifications; the unread total rides along (a window over all of the agent's rows) and
+    goes to the header, which spares it its own count query."""
     latest = list(
-        Notification.objects.for_user(user)
+        Notification.objects.for_user(request.user)
         .only("id", "text", "url", "created_at", "read_at")
         .annotate(unread_total=Window(Count("id", filter=Q(read_at__isnull=True))))[:5]
     )
-    must_reads, latest_news = dashboard_news(user)
-    panels = []
-    for panel in registry.dashboard_panels():
+    html = dashboard.render_panel(
+        request,
+        "news/_dashboard_notifications.html",
+        {"latest_notifications": latest},
+        panel_id="notifications",
+        wrap=False,
+    )
+    return html, {"unread_count": latest[0].unread_total if latest else 0}, None
+
+
+def _panel_spec(panel) -> dashboard.FragmentSpec:
+    def render(request):
         ctx = panel.context(request)
-        if ctx is not None:
-            panels.append({"template": panel.template, "context": ctx, "key": panel.key})
-    return {
-        "latest_notifications": latest,
-        "unread_count": latest[0].unread_total if latest else 0,
-        "must_reads": must_reads,
-        "latest_news": latest_news,
-        "news_index_url": news_index_url(),
-        "panels": panels,
-    }
+        if ctx is None:
+            return None
+        html = dashboard.render_panel(request, panel.template, ctx, panel_id=panel.key, wrap=True)
+        return html, {}, panel.valid_until(ctx) if panel.valid_until else None
+
+    return dashboard.FragmentSpec(
+        key=panel.key, topics=tuple(panel.topics or ()), render=render, cached=panel.topics is not None
+    )
+
+
+def dashboard_context(request, page=None) -> dict:
+    """What the home page shows: my unacknowledged must-reads and the latest news for me, my latest
+    notifications, the panels other apps registered, quick links; each a fragment cached per agent
+    (`intranet.dashboard`), the welcome message and the quick links one fragment for everyone."""
+
+    def shared(template):
+        def render(request):
+            context = {"page": page, "nav_entries": registry.nav_entries()}
+            return dashboard.render_panel(request, template, context, panel_id="", wrap=False), {}, None
+
+        return render
+
+    specs = [
+        dashboard.FragmentSpec("welcome", (dashboard.PAGES,), shared("news/_dashboard_welcome.html"), False),
+        dashboard.FragmentSpec("news", (dashboard.PAGES, dashboard.NEWS), _news_fragment),
+        dashboard.FragmentSpec("notifications", (dashboard.NOTIFICATIONS,), _notifications_fragment),
+        *(_panel_spec(panel) for panel in registry.dashboard_panels()),
+        dashboard.FragmentSpec("links", (dashboard.PAGES,), shared("news/_dashboard_links.html"), False),
+    ]
+    fragments = dashboard.fragments(request, specs)
+    welcome = next((f.html for f in fragments if f.key == "welcome"), "")
+    context = {"welcome": welcome, "fragments": [f for f in fragments if f.key != "welcome"]}
+    for fragment in fragments:
+        context.update(fragment.extras)
+    return context
 
 
 def news_listing(request, index: NewsIndexPage) -> dict:

@@ -6,6 +6,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from intranet import dashboard
+
 from .models import Notification
 from .push import push_to_users
 from .tasks import send_notification_emails
@@ -36,11 +38,12 @@ def notify(
     # Only links inside the intranet: a notification must never send an agent elsewhere.
     if not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
         url = ""
-    active = get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+    active = list(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
     with transaction.atomic():
         created = Notification.objects.bulk_create(
             [Notification(recipient_id=uid, verb=verb[:64], text=text[:500], url=url[:500]) for uid in active]
         )
+        dashboard.bump(dashboard.NOTIFICATIONS, users=active)
         # robust: a channel layer or queue outage must not turn a committed action into an error page; the
         # notification is saved and shows on the agent's next page load.
         transaction.on_commit(lambda: _push_created(created), robust=True)
@@ -77,6 +80,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        dashboard.bump(dashboard.NOTIFICATIONS, users=[notification.recipient_id])
         transaction.on_commit(lambda: _push_counts(notification.recipient_id), robust=True)
     return notification
 
@@ -85,5 +89,6 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 def notification_mark_all_read(*, user) -> int:
     updated = Notification.objects.for_user(user).unread().update(read_at=timezone.now())
     if updated:
+        dashboard.bump(dashboard.NOTIFICATIONS, users=[user])
         transaction.on_commit(lambda: _push_counts(user.pk), robust=True)
     return updated

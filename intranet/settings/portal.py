@@ -26,3 +26,8 @@ if KOTJE_REVIEW_PERIOD_DAYS < 1 or KOTJE_REVIEW_REMINDER_INTERVAL_DAYS < 1:
     raise ImproperlyConfigured(
         "KOTJE_REVIEW_PERIOD_DAYS et KOTJE_REVIEW_REMINDER_INTERVAL_DAYS doivent valoir au moins 1 (jour)."
     )
+
+# Home dashboard: how long a panel's cached fragment may live at most (seconds). Fragments are dropped at once
+# when their data changes (intranet/dashboard.py); this only bounds what a change made outside the apps' code
+# (raw SQL, another process writing into its own local-memory cache) may leave behind.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
