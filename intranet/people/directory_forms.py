@@ -1,11 +1,28 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from taggit.utils import edit_string_for_tags, parse_tags
 
 from .choices import Weekday
 from .models import User
 from .profile_actions import LOCAL_ACCOUNT_FIELDS, editable_fields
 from .queries import active_agents_for_choice
+
+
+def skills_text(tags) -> str:
+    """Skills as the agent typed them: « gestion de projet, SIG », without taggit's quotes around names that
+    hold a space."""
+    return ", ".join(sorted((t.name for t in tags), key=str.casefold))
+
+
+def parse_skills(text: str) -> list[str]:
+    """Comma-separated names, trimmed, inner spaces collapsed, stray quotes dropped, duplicates (ignoring
+    case) once, in the order typed."""
+    seen, names = set(), []
+    for part in text.split(","):
+        name = " ".join(part.replace('"', " ").split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -73,7 +90,7 @@ class ProfileForm(forms.Form):
             {
                 "what_i_do": user.what_i_do,
                 "contact_me_for": user.contact_me_for,
-                "skills": edit_string_for_tags(list(user.skills.all())),
+                "skills": skills_text(user.skills.all()),
                 "office_days": user.office_days or [],
                 "office": user.office,
                 "absent_until": user.absent_until if user.is_absent else None,
@@ -91,7 +108,7 @@ class ProfileForm(forms.Form):
         self.fields["backup_contact"].queryset = active_agents_for_choice(exclude=user)
 
     def clean_skills(self):
-        return parse_tags(self.cleaned_data.get("skills") or "")
+        return parse_skills(self.cleaned_data.get("skills") or "")
 
     def local_fields(self):
         return [self[name] for name in LOCAL_ACCOUNT_FIELDS if name in self.fields]

@@ -54,9 +54,10 @@ def test_agent_edits_own_profile(helene_client, chart):
 
 
 def test_form_shows_current_values(helene_client, chart):
+    """Current values; skills in alphabetical order, ignoring case."""
     html = helene_client.get(URL).content.decode()
     assert "J&#x27;instruis les permis de construire" in html
-    assert 'value="SIG, cadastre"' in html
+    assert 'value="cadastre, SIG"' in html
     assert 'name="office_days" value="1" id="id_office_days_0" checked' in html
     assert 'name="office_days" value="3" id="id_office_days_2">' in html
     assert f'<option value="{chart.paul.pk}" selected>Paul Dewitte</option>' in html
@@ -151,3 +152,13 @@ def test_there_is_no_url_to_edit_someone_else():
     from django.urls import resolve
 
     assert resolve(URL).url_name == "profile_edit" and not resolve(URL).kwargs
+
+
+def test_skills_read_and_write_without_quotes(helene_client, chart):
+    """Names with spaces are shown as typed (no taggit quotes); duplicates and stray quotes are dropped."""
+    response = helene_client.post(URL, valid_data(skills='gestion de projet, "SIG", sig,  droit   public ,'))
+    assert response.status_code == 302
+    assert sorted(t.name for t in chart.helene.skills.all()) == ["SIG", "droit public", "gestion de projet"]
+    html = helene_client.get(URL).content.decode()
+    assert 'value="droit public, gestion de projet, SIG"' in html
+    assert "&quot;" not in html.split('name="skills"')[1].split(">")[0]
