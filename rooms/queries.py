@@ -7,10 +7,8 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
-
-from intranet.people.queries import accent_pattern
 
 from .choices import BLOCKING_STATUSES, BookingStatus
 from .models import Booking, Equipment, Room, Site, TsTzRange
@@ -390,35 +388,6 @@ def room_list(
     return rooms.prefetch_related(
         Prefetch("equipment", queryset=Equipment.objects.order_by("name"))
     ).order_by("site__name", "name")
-
-
-def search_rooms(user, query: str, limit: int):
-    """Active rooms matching every word (name, site, building, commune, description, equipment), whatever
-    the accents and case, like every search source (« salle des fetes » finds « Salle des fêtes »)."""
-    words = query.split()[:6]
-    rooms = Room.objects.active().select_related("site")
-    for w in words:
-        pattern = accent_pattern(w)
-        rooms = rooms.filter(
-            Q(name__iregex=pattern)
-            | Q(site__name__iregex=pattern)
-            | Q(site__building__iregex=pattern)
-            | Q(site__commune__name__iregex=pattern)
-            | Q(description__iregex=pattern)
-            | Q(
-                Exists(
-                    Room.equipment.through.objects.filter(
-                        room_id=OuterRef("pk"), equipment__name__iregex=pattern
-                    )
-                )
-            )
-        )
-    if not limit:
-        return [], rooms.count()
-    # The count comes with the rooms (a window over every match, before the LIMIT): one query, the accent
-    # patterns evaluated once.
-    found = list(rooms.annotate(search_total=Window(Count("id"))).order_by("name")[:limit])
-    return found, (found[0].search_total if found else 0)
 
 
 def upcoming_for_panel(user, limit: int = 5) -> list[Booking]:
