@@ -9,10 +9,11 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from intranet import dashboard, registry
+        from intranet.accessibility.pages import register_sample_pages
         from intranet.api import api
         from intranet.routing import register_websockets
 
-        from . import signals
+        from . import a11y_pages, signals
         from .api import router
         from .demo import seed_chat_demo
         from .models import DASHBOARD_TOPIC, Membership, Message, Salon
@@ -45,6 +46,7 @@ class ChatConfig(AppConfig):
             order=60,
         )
         registry.register_demo_seeder(key="chat", seeder=seed_chat_demo, order=60)
+        register_sample_pages(key="chat", resolve=a11y_pages.accessibility_pages, order=50)
         register_websockets(websocket_urlpatterns)
         api.add_router("/chat", router)
         signals.connect_people_signals()

@@ -9,6 +9,7 @@ class GedConfig(AppConfig):
 
     def ready(self):
         from intranet import registry
+        from intranet.accessibility.pages import register_sample_pages
         from intranet.api import api
 
         from . import hooks, onlyoffice, receivers  # noqa: F401  (leaver hook, OnlyOffice system check)
@@ -45,6 +46,7 @@ class GedConfig(AppConfig):
         )
         registry.register_search_source(key="ged", label=_("Documents"), search=hooks.search, order=30)
         registry.register_demo_seeder(key="ged", seeder=seed_ged, order=50)
+        register_sample_pages(key="ged", resolve=hooks.accessibility_pages, order=30)
         api.add_router("/", router)
         api.add_router("/", shares_router)
         api.add_router("/", uploads_router)

@@ -20,6 +20,7 @@ class RoomsConfig(AppConfig):
     verbose_name = _("Salles")
 
     def ready(self):
+        from intranet.accessibility.pages import register_sample_pages
         from intranet.api import api
         from intranet.registry import (
             register_dashboard_panel,
@@ -29,6 +30,7 @@ class RoomsConfig(AppConfig):
         )
 
         from . import (
+            a11y_pages,
             dashboard,
             handlers,  # noqa: F401  (connects the leaver receiver)
         )
@@ -55,4 +57,5 @@ class RoomsConfig(AppConfig):
         dashboard.connect_receivers()
         register_search_source(key="rooms", label=_("Salles"), search=_search, order=40)
         register_demo_seeder(key="rooms", seeder=_seed, order=40)
+        register_sample_pages(key="rooms", resolve=a11y_pages.accessibility_pages, order=40)
         api.add_router("/", router)
