@@ -473,6 +473,7 @@ DEMO_LOGINS = (
     ("marine.petit", "Agente (Ressources humaines)"),
     ("amandine.cordier", "Agente communale (Mairie de Bailleul)"),
     ("camille.martin", "Éditrice de l'intranet (Communication, accès à l'administration Wagtail)"),
+    ("aurelie.lemaire", "Responsable de la communication : valide les actualités soumises (Wagtail)"),
     ("admin.si", "Superutilisateur (Systèmes d'information)"),
 )
 WELCOME_TEXT = (

@@ -56,3 +56,19 @@ def test_welcome_notification_opens_the_profile_edit_page():
     welcomes = Notification.objects.filter(verb="welcome")
     assert welcomes.exists()
     assert set(welcomes.values_list("url", flat=True)) == {"/annuaire/moi/modifier/"}
+
+
+def test_readme_lists_every_demo_login_and_totp_secret():
+    """The README's demo table names every account `make run` prints (the news approver included), and
+    every demo TOTP secret seed_demo enrols."""
+    from pathlib import Path
+
+    from intranet.people.demo import DEMO_LOGINS
+    from intranet.twofactor.demo import DEMO_TOTP_SECRETS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for username, _role in DEMO_LOGINS:
+        assert f"| `{username}` |" in readme, username
+    for username, secret in DEMO_TOTP_SECRETS.items():
+        assert f"| `{username}` | `{secret}` |" in readme, username
+    assert "news approver" in readme
