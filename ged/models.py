@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
+
+from intranet.history import HistoricalRecords, SavedWithHistory
 
 from intranet.dashboard import TopicQuerySetMixin
 
@@ -29,7 +30,7 @@ class SpaceQuerySet(TopicQuerySetMixin, models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
 
-class Space(models.Model):
+class Space(SavedWithHistory, models.Model):
     """A document space: a root folder, a policy, an owning department."""
 
     name = models.CharField(_("nom"), max_length=200)
@@ -64,7 +65,7 @@ class Space(models.Model):
         return self.name
 
 
-class Folder(MP_Node):
+class Folder(SavedWithHistory, MP_Node):
     """A folder of a space's tree (materialized path). "
     "`restricted` stops the inheritance of grants from above."""
 
@@ -83,7 +84,12 @@ class Folder(MP_Node):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     trashed_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["numchild"])
+    # The activity pages read one folder's rows, newest first; nobody reads history by path or author.
+    history = HistoricalRecords(
+        excluded_fields=["numchild"],
+        no_db_index=["id", "path", "space", "created_by"],
+        indexes=[models.Index(fields=["id", "history_date"], name="ged_hfolder_id_date")],
+    )
 
     class Meta:
         verbose_name = _("dossier")
@@ -144,7 +150,7 @@ class DocumentQuerySet(TopicQuerySetMixin, models.QuerySet):
         return self.filter(trashed_at__isnull=False, placeholder=False)
 
 
-class Document(models.Model):
+class Document(SavedWithHistory, models.Model):
     title = models.CharField(_("nom"), max_length=255)
     # names.title_key(title), kept in step by save(), bulk_create(), bulk_update() and update(): the partial
     # unique index below makes two live documents of one folder whose names differ only by case or Unicode
@@ -204,7 +210,14 @@ class Document(models.Model):
             "search_vector",
             "title_key",
             "placeholder",
-        ]
+        ],
+        # What the activity pages read (queries/activity.py): one document's rows or a space's rows, newest
+        # first. The other copied foreign keys are never filtered on: no index to write on every save.
+        no_db_index=["id", "space", "folder", "created_by", "lock_holder", "trashed_by"],
+        indexes=[
+            models.Index(fields=["id", "history_date"], name="ged_hdoc_id_date"),
+            models.Index(fields=["space", "history_date"], name="ged_hdoc_space_date"),
+        ],
     )
     objects = DocumentQuerySet.as_manager()
 
