@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from treebeard.mp_tree import MP_Node
 
-from intranet.history import HistoricalRecords, SavedWithHistory
-
 from intranet.dashboard import TopicQuerySetMixin
+from intranet.history import HistoricalRecords, SavedWithHistory
 
 from .choices import Role, ShareRole, SpacePolicy
 from .names import title_key
