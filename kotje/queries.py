@@ -34,7 +34,7 @@ def breadcrumb(page: Page) -> list[Page]:
 
 
 def kotje_index_context(user, index: KotjeIndexPage) -> dict:
-    """Themes with the number of guides the agent may read in each (one grouped query)."""
+    """Themes holding guides the agent may read, with their number (one grouped query)."""
     themes = list(ThemePage.objects.live().child_of(index).select_related("department").order_by("path"))
     theme_path_length = (index.depth + 1) * Page.steplen
     counts = dict(
@@ -49,6 +49,8 @@ def kotje_index_context(user, index: KotjeIndexPage) -> dict:
     )
     for theme in themes:
         theme.guide_count = counts.get(theme.path, 0)
+    # A theme with no guide for this agent is not offered (« 0 guide » leads nowhere).
+    themes = [theme for theme in themes if theme.guide_count]
     tools_index = ToolsIndexPage.objects.live().child_of(index).first()
     finder = ToolFinderPage.objects.live().descendant_of(index).first() if tools_index else None
     return {"themes": themes, "tools_index": tools_index, "finder": finder, "breadcrumb": breadcrumb(index)}

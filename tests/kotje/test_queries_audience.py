@@ -100,3 +100,17 @@ def test_dashboard_panel_lists_guides_of_my_department(client, kotje):
     start = html.index('id="dashboard-kotje-guides"')
     panel = html[start : start + 500]
     assert "État civil de Bailleul" in panel and "Poser un congé" not in panel
+
+
+def test_theme_without_guides_for_the_agent_is_not_listed(client, kotje):
+    """A theme whose guides all address others (or that has none) is not offered on Kotje's home."""
+    from kotje.models import ThemePage
+
+    index = ThemePage.objects.get(slug="rh").get_parent()
+    index.add_child(instance=ThemePage(title="Marchés publics", slug="marches", intro="Bientôt"))
+    client.force_login(kotje.cassel_agent)
+    html = client.get("/kotje/").content.decode()
+    assert "Ressources humaines" in html and "Marchés publics" not in html
+    kotje.conge.unpublish()
+    html = client.get("/kotje/").content.decode()
+    assert 'id="kotje-theme-list"' not in html and "Aucun thème pour le moment." in html
