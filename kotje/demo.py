@@ -72,7 +72,7 @@ THEMES = (
     ThemeSpec(
         "ressources-humaines",
         "Ressources humaines",
-        "🧑‍💼",
+        "people",
         "Congés, absences, formation, télétravail : les démarches de votre vie d'agent.",
         "ressources-humaines",
         (
@@ -190,7 +190,7 @@ THEMES = (
     ThemeSpec(
         "finances",
         "Finances",
-        "💶",
+        "euro",
         "Dépenses, remboursements et budget : les bons réflexes.",
         "finances",
         (
@@ -245,7 +245,7 @@ THEMES = (
     ThemeSpec(
         "vie-pratique",
         "Vie pratique",
-        "🚗",
+        "car",
         "Véhicules, salles, fournitures : les moyens communs des services.",
         "",
         (
@@ -298,7 +298,7 @@ THEMES = (
     ThemeSpec(
         "systemes-information",
         "Systèmes d'information",
-        "💻",
+        "laptop",
         "Accès, mots de passe, sécurité et outils numériques.",
         "systemes-information",
         (
@@ -422,7 +422,7 @@ THEMES = (
     ThemeSpec(
         "urbanisme",
         "Urbanisme",
-        "🏗️",
+        "building",
         "Instruction des autorisations d'urbanisme pour le compte des communes.",
         "urbanisme-ads",
         (
@@ -483,7 +483,7 @@ THEMES = (
     ThemeSpec(
         "assemblees-et-juridique",
         "Assemblées et juridique",
-        "⚖️",
+        "scales",
         "Délibérations, arrêtés et commande publique.",
         "secretariat-general",
         (
@@ -536,7 +536,7 @@ THEMES = (
     ThemeSpec(
         "communication",
         "Communication",
-        "📣",
+        "megaphone",
         "Intranet, site internet, charte graphique.",
         "communication",
         (

@@ -24,6 +24,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from intranet.audience import AUDIENCE_PANELS, AudienceMixin
+from intranet.templatetags.icons import THEME_ICON_CHOICES
 
 from .choices import ToolStatus
 
@@ -65,9 +66,10 @@ class ThemePage(Page):
 
     icon = models.CharField(
         _("pictogramme"),
-        max_length=8,
+        max_length=20,
         blank=True,
-        help_text=_("Un émoji décoratif affiché devant le titre, par exemple 🧾 ; facultatif."),
+        choices=THEME_ICON_CHOICES,
+        help_text=_("Un pictogramme décoratif affiché devant le titre ; facultatif."),
     )
     intro = models.TextField(_("introduction"), blank=True, max_length=600)
     department = models.ForeignKey(
