@@ -100,20 +100,64 @@ def allocate_ids(model, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+# Fields whose database value is the Python value itself when that value already has the field's type (str,
+# int, bool or None): get_db_prep_save on them only costs time, 10,000 rows × every column.
+_PLAIN_TYPES = {
+    "AutoField": int,
+    "BigAutoField": int,
+    "SmallAutoField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "SmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "ForeignKey": int,
+    "OneToOneField": int,
+    "BooleanField": bool,
+    "CharField": str,
+    "TextField": str,
+    "SlugField": str,
+    "EmailField": str,
+}
+
+
+def _plain_type(field):
+    internal = field.get_internal_type()
+    if internal in ("ForeignKey", "OneToOneField"):
+        internal = field.target_field.get_internal_type()
+    return _PLAIN_TYPES.get(internal)
+
+
 def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
     """Every concrete column of `model` for each dict of attribute values (primary key included): the
-    model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples)."""
+    model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples).
+
+    Values that are already what the database takes (a str for a text column, an int for an integer or a
+    foreign key, a bool, None) pass as they are; others go through the field's get_db_prep_save, once per
+    distinct run of equal values (a sync stamps every row with the same datetime)."""
     template = model()
     fields = list(model._meta.concrete_fields)
     names = [f.attname for f in fields]
     defaults = {f.attname: f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields}
     by_attname = {f.attname: f for f in fields}
+    plain = {f.attname: _plain_type(f) for f in fields}
+    last: dict[str, tuple] = {}  # attname -> (python value, prepared value) of the previous row
     prepared = []
     for row in rows:
         values = dict(defaults)
         for name, value in row.items():
+            kind = plain[name]
+            if kind is not None and (value is None or value.__class__ is kind):
+                values[name] = value
+                continue
+            previous = last.get(name)
+            if previous is not None and previous[0] is value:
+                values[name] = previous[1]
+                continue
             values[name] = by_attname[name].get_db_prep_save(value, connection)
-        prepared.append(tuple(values[name] for name in names))
+            last[name] = (value, values[name])
+        prepared.append(tuple([values[name] for name in names]))
     return names, prepared
 
 

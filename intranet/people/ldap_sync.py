@@ -7,6 +7,7 @@ search, and never more than LDAP_MAX_LEAVER_RATIO of the active directory accoun
 """
 
 import contextlib
+import gc
 import logging
 import secrets
 import threading
@@ -115,6 +116,27 @@ def ldap_sync_run(*, dry_run: bool = False, progress=None) -> SyncReport:
 
     `progress` (an `intranet.ops.progress.Progress`, optional) counts the directory entries as they arrive."""
     directory.require_settings()
+    with _gc_paused():
+        return _run(dry_run=dry_run, progress=progress)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector off for the run. A run allocates tens of objects per entry that live
+    until it ends (entries, attribute lists, rows): every few thousand allocations the collector would walk
+    them, and each full collection every object of the process (Django, Wagtail…), for nothing to free. That
+    was about a third of a no-change run over 10,000 entries. Reference counting still frees what the run
+    drops; anything cyclic is collected as usual once the collector is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(*, dry_run: bool, progress) -> SyncReport:
     report = SyncReport(dry_run=dry_run)
     try:
         conn = directory.connect()
@@ -221,6 +243,7 @@ class _Sync:
         self.report = report
         self.dry = report.dry_run
         self.mapping = directory.user_mapping()
+        self.map_user = directory.UserEntryMapper(self.mapping)
         self.seen: set[str] = set()
         self.now = timezone.now()
         self.base = directory.normalize_dn(settings.LDAP_USER_BASE)
@@ -276,7 +299,7 @@ class _Sync:
         if key is None:
             self.report.warnings.append(f"{dn} : DN illisible, entrée ignorée.")
             return None
-        entry = directory.entry_to_user(dn, attrs, self.mapping)
+        entry = self.map_user(dn, attrs)
         entry["key"] = key
         entry["parent"] = key.partition("\x1f")[2]
         if entry["missing"]:
