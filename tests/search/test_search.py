@@ -242,3 +242,12 @@ def test_audience_sql_keeps_what_audience_q_keeps(portal, publish):
             NewsPage.objects.filter(audience_q(NewsPage, agent)).values_list("pk", flat=True)
         )
     assert len(by_sql) == 2  # the editor: everyone's and the communication's
+
+
+def test_no_result_reads_as_french(client, portal):
+    """Zero is « Aucun résultat », never « 0 résultat »; one is singular, more plural."""
+    client.force_login(portal.cassel_agent)
+    html = client.get(URL, {"q": "zzzqqq"}).content.decode()
+    assert "Aucun résultat pour « zzzqqq »" in html and "0 résultat" not in html
+    html = client.get(URL, {"q": "Lemaire"}).content.decode()
+    assert "1 résultat pour « Lemaire »" in html
