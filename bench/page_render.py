@@ -4,11 +4,15 @@ fully populated dashboard.
 Every panel registered at run time gets data: `seed_demo` runs every app's demo seeder, then the bench picks
 the demo agent for whom the most panels show something, gives them unacknowledged must-reads and hundreds of
 notifications, and says which panels were populated. Target (performance.md): ratio <= 4 and <= 15 queries,
-the count unchanged between a small and a large data set. Run: `make bench` or
-`.venv/bin/python bench/page_render.py`.
+the count unchanged between a small and a large data set, warm (every panel's fragment in the cache) and
+cold (every fragment out of date). The home page caches each panel per agent (intranet/dashboard.py): the
+cache is Redis when REDIS_URL is set (production), else local memory (the embedded default); the last line
+says which. Run:
+`make bench` or `.venv/bin/python bench/page_render.py` (`REDIS_URL=redis://127.0.0.1:6379/9 …` for Redis).
 """
 
 import io
+import os
 import random
 
 from _harness import interleaved, setup_django, summary, teardown
@@ -45,15 +49,40 @@ def _best_agent(users, panels):
     return best, best_shown
 
 
+def _present_second_factor(client, user) -> None:
+    """Staff and Wagtail editors must present a second factor on every page: mark the bench session as having
+    done it (what django_otp.login does after a right code), or the home page would redirect."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not (user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin")):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def main():
     connection = setup_django(DB)
+    from django.core.cache import cache
     from django.db import transaction
+    from django.test.utils import override_settings
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:  # the test settings keep a local-memory cache: measure the production one
+        backend = "django.core.cache.backends.redis.RedisCache"
+        override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": redis_url}}).enable()
+    cache_name = "redis" if redis_url else "locmem"
+    cache.clear()  # versions left by an earlier run would match this run's ids
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from wagtail.rich_text import RichText
 
-    from intranet import registry
+    from intranet import dashboard, registry
     from intranet.news.actions import news_index_ensure
     from intranet.news.models import NewsPage
     from intranet.notifications.actions import notify
@@ -77,10 +106,11 @@ def main():
     agent = agent or User.objects.get(username="camille.martin")
     client = Client()
     client.force_login(agent)
+    _present_second_factor(client, agent)
 
     def home():
         response = client.get("/")
-        assert response.status_code == 200 and b"Bonjour" in response.content
+        assert response.status_code == 200 and b"Bonjour" in response.content, response.status_code
         return response
 
     def ping():
@@ -88,10 +118,20 @@ def main():
         assert response.status_code == 200
         return response
 
+    def invalidate():
+        """Every panel's fragment out of date, for every agent (what a grant change does); the site's other
+        caches (host name, page addresses) stay, as they do on a running server."""
+        dashboard.bump(dashboard.PERMISSIONS, dashboard.PAGES)
+
     def count_queries():
-        with CaptureQueriesContext(connection) as ctx:
+        """(warm, cold): the page with every fragment cached, then with every fragment out of date."""
+        home()
+        with CaptureQueriesContext(connection) as warm:
             home()
-        return len(ctx.captured_queries)
+        invalidate()
+        with CaptureQueriesContext(connection) as cold:
+            home()
+        return len(warm.captured_queries), len(cold.captured_queries)
 
     notify(recipients=[agent], verb="bench", text="Petit jeu de données", url="/")
     home()
@@ -124,18 +164,31 @@ def main():
     html = home().content.decode()
     must_reads = html.split('id="dashboard-must-reads"')[1].split("</section>")[0].count('class="ack-form"')
 
+    home()  # every fragment in the cache again: the timed page is the warm one, as agents get it
     figures = summary(*interleaved(home, ping, reps=30))
+
+    def cold_home():
+        invalidate()
+        return home()
+
+    cold_figures = summary(*interleaved(cold_home, ping, reps=10))
     teardown(connection, DB)
-    ok = figures["ratio"] <= 4 and large <= 15 and small == large
+    ok = figures["ratio"] <= 4 and max(large) <= 15 and small == large
     print(
         f"B9 panels populated for {agent.username}: {', '.join(populated) or 'none'} "
         f"of {', '.join(p.key for p in panels) or 'none'}; pending must-reads shown: {must_reads}"
         + (f"; demo seeders that failed: {', '.join(failed)}" if failed else "")
     )
     print(
-        f"B9 home ratio={figures['ratio']:.2f} target<=4 queries={large} (small data: {small}) target<=15 "
+        f"B9 cold home (every fragment out of date, not the verdict): ratio={cold_figures['ratio']:.2f} "
+        f"app_ms={cold_figures['app_ms']:.2f} base_ms={cold_figures['base_ms']:.2f}"
+    )
+    print(
+        f"B9 home ratio={figures['ratio']:.2f} target<=4 queries warm={large[0]} cold={large[1]} "
+        f"(small data: warm={small[0]} cold={small[1]}) target<=15 "
         f"app_ms={figures['app_ms']:.2f} base_ms={figures['base_ms']:.2f} "
-        f"iqr={figures['iqr'][0]:.2f}-{figures['iqr'][1]:.2f} db={connection.vendor} {'OK' if ok else 'FAIL'}"
+        f"iqr={figures['iqr'][0]:.2f}-{figures['iqr'][1]:.2f} db={connection.vendor} cache={cache_name} "
+        f"{'OK' if ok else 'FAIL'}"
     )
     raise SystemExit(0 if ok else 1)
 

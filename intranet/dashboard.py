@@ -177,6 +177,8 @@ def fragments(request, specs: list[FragmentSpec]) -> list[Fragment]:
     """The fragments of `specs` for this request, from the cache where their versions still match; the others
     are rendered and stored. Two cache round trips when everything is warm."""
     user = request.user
+    if getattr(request, "is_preview", False):  # a Wagtail preview shows unpublished content: never cached
+        specs = [FragmentSpec(s.key, s.topics, s.render, s.per_user, cached=False) for s in specs]
     topics = {PERMISSIONS} | {t for spec in specs for t in spec.topics}
     version_keys = [_version_key(t) for t in topics] + [_version_key(t, user.pk) for t in topics]
     try:
