@@ -5,9 +5,16 @@ pinned to the same core, fetched by the same client (curl into /dev/null), alter
 Target (performance.md B3b): throughput >= 0.7x the bare streamer; application worker RSS growth <= 20 MB.
 The file is 256 MiB by default (B3_BENCH_MB; B3 names 1 GB, which takes minutes on the shared machine).
 Run: `.venv/bin/python bench/b3_stream.py` (B3_BENCH_REPS). B3a (through nginx) is bench's shape test.
+
+Same conditions for both: the source copy is deleted and every dirty page written back (os.sync) before the
+servers start; each server reads the blob once in the warm-up, so both read it from the page cache; the
+pairs alternate A B / B A. Each repetition prints both times, both servers' CPU seconds and minor page faults
+(/proc/PID/stat): on the shared machine the wall-clock times swing 0.5-2.5 s for the same transfer, the CPU
+per GiB much less, so the last line gives both.
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,6 +75,25 @@ def _curl(url: str, size: int, cookie: str = "") -> float:
     return elapsed
 
 
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/PID/stat utime + stime)."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _meminfo(field):
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
 def main():
     connection = setup_django(DB)
     from django.conf import settings
@@ -89,6 +115,12 @@ def main():
     space = space_create(name="Archives", slug="archives", creator=owner)
     doc, version = document_upload(folder=space.root, uploaded_file_or_path=str(src), author=owner)
     blob = local_path(version.blob_id)
+    # Same conditions for both servers: the source copy gone and every dirty page written back before any
+    # timing (2 GiB of fresh writes at 1 GiB would otherwise be flushed under the first repetitions), then
+    # the blob read once by each server in the warm-up, so both read it from the page cache.
+    src.unlink()
+    os.sync()
+    dirty_kb = _meminfo("Dirty")
     connection.close()
     db = connection.settings_dict
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="intranet.settings.test", GED_STORAGE_ROOT=str(root))
@@ -109,10 +141,30 @@ def main():
         _curl(floor_url + "/", size)
         rss_before = rss_kb(app_proc.pid)
         reset_peak(app_proc.pid)
-        app_s, floor_s = [], []
-        for _ in range(REPS):
-            app_s.append(_curl(target, size, cookie))
-            floor_s.append(_curl(floor_url + "/", size))
+        app_s, floor_s, app_cpu, floor_cpu = [], [], [], []
+
+        faults = {app_proc.pid: [], floor_proc.pid: []}
+
+        def timed(proc, url, cookie_header, times, cpus):
+            cpu, minflt = _cpu_s(proc.pid), int(_stat(proc.pid)[7])
+            times.append(_curl(url, size, cookie_header))
+            cpus.append(_cpu_s(proc.pid) - cpu)
+            faults[proc.pid].append(int(_stat(proc.pid)[7]) - minflt)
+
+        for i in range(REPS):
+            # A B, then B A: whichever runs first in a pair is not always the same one.
+            pair = [
+                (app_proc, target, cookie, app_s, app_cpu),
+                (floor_proc, floor_url + "/", "", floor_s, floor_cpu),
+            ]
+            for args in pair if i % 2 == 0 else reversed(pair):
+                timed(*args)
+            print(
+                f"rep {i}: app {app_s[-1]:.2f}s ({app_cpu[-1]:.2f}s CPU) bare {floor_s[-1]:.2f}s "
+                f"({floor_cpu[-1]:.2f}s CPU) minor faults app {faults[app_proc.pid][-1]} "
+                f"bare {faults[floor_proc.pid][-1]} load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
         peak = rss_kb(app_proc.pid, "VmHWM")
     finally:
         for proc in (app_proc, floor_proc):
@@ -122,15 +174,20 @@ def main():
         for p in root.rglob("*"):
             if p.is_file():
                 p.unlink()
-    app_med, floor_med = sorted(app_s)[len(app_s) // 2], sorted(floor_s)[len(floor_s) // 2]
+    app_med, floor_med = statistics.median(app_s), statistics.median(floor_s)
+    pairs = sorted(f / a for a, f in zip(app_s, floor_s, strict=True))
+    cpu_ratio = statistics.median(floor_cpu) / statistics.median(app_cpu)
+    app_gib, floor_gib = (statistics.median(c) * 1024 / MB for c in (app_cpu, floor_cpu))
     app_mbs, floor_mbs = MB / app_med, MB / floor_med
     growth = (peak - rss_before) / 1024
     ratio = app_mbs / floor_mbs
     ok = ratio >= 0.7 and growth <= 20
     print(
         f"B3b throughput_ratio={ratio:.2f} target>=0.7 app_MBps={app_mbs:.0f} bare_asgi_MBps={floor_mbs:.0f} "
+        f"pair_ratios={pairs[0]:.2f}..{pairs[-1]:.2f} cpu_s_per_GiB app={app_gib:.2f} bare={floor_gib:.2f} "
+        f"(bare/app {cpu_ratio:.2f}) "
         f"rss_growth_MB={growth:.1f} target<=20 chunk_KB={settings.GED_DOWNLOAD_CHUNK_KB} file_MB={MB} "
-        f"reps={REPS} {'OK' if ok else 'FAIL'}"
+        f"reps={REPS} dirty_kB_at_start={dirty_kb} load={os.getloadavg()[0]:.1f} {'OK' if ok else 'FAIL'}"
     )
     raise SystemExit(0 if ok else 1)
 

@@ -3,6 +3,8 @@ the blobs are in a bucket, otherwise a streaming response that reads in chunks (
 ASGI, so nothing is buffered whole), with Range, ETag and safe headers."""
 
 import asyncio
+import contextlib
+import io
 import os
 import re
 from urllib.parse import urlsplit
@@ -78,25 +80,82 @@ def _sync_chunks(sha: str, start: int, length: int, chunk: int):
             yield data
 
 
+# How much one thread hop reads (several chunks): the hop's fixed cost (executor submit, thread and loop
+# wake-ups) is paid once per READ_AHEAD_BYTES instead of once per chunk (B3b).
+READ_AHEAD_BYTES = 2 * 1024 * 1024
+
+
+def _read_into(fh, buffers: list[bytearray], remaining: int) -> list[int]:
+    """Fill the buffers in turn (the last one partly at the end); how many bytes each received."""
+    sizes = []
+    readinto = getattr(fh, "readinto", None)
+    for buf in buffers:
+        if remaining <= 0:
+            break
+        view = memoryview(buf)[: min(len(buf), remaining)]
+        got = 0
+        while got < len(view):
+            if readinto is not None:
+                n = readinto(view[got:])
+            else:  # a stream without readinto (botocore's StreamingBody)
+                data = fh.read(len(view) - got)
+                n = len(data)
+                view[got : got + n] = data
+            if not n:
+                break
+            got += n
+        if got:
+            sizes.append(got)
+            remaining -= got
+        if got < len(view):
+            break
+    return sizes
+
+
+def _advise_sequential(fh, start: int, length: int) -> None:
+    """Ask the kernel for a long readahead on a local file (a cold page cache reads ahead further)."""
+    # An S3 stream has no file descriptor; some systems have no fadvise.
+    with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        os.posix_fadvise(fh.fileno(), start, length, os.POSIX_FADV_SEQUENTIAL)
+
+
+def _open_range(sha: str, start: int, length: int):
+    fh = storage.blob_read_range(sha, start, length)
+    _advise_sequential(fh, start, length)
+    return fh
+
+
 async def _async_chunks(sha: str, start: int, length: int, chunk: int):
-    """Read off the event loop, one chunk ahead: the next read runs in a thread while the current chunk is
-    being sent, so the thread hop costs no time on the wire (B3b)."""
-    fh = await asyncio.to_thread(storage.blob_read_range, sha, start, length)
+    """Read off the event loop, several chunks per thread hop and one batch ahead: the next batch is read in
+    a thread while the current one is sent, so the hop costs no time on the wire (B3b).
+
+    The thread reads into two sets of buffers allocated once per download, and each part is copied into a
+    bytes object here, on the event loop's thread. A `read()` in the thread would allocate every part there
+    and free it here: glibc then hands each new part fresh pages from the thread's arena, one page fault per
+    4 KiB (31,000 per 256 MiB against 1,300 for the bare streamer, 2.5x its CPU). A copy out of a warm buffer
+    costs less than those faults. Memory: 2 x READ_AHEAD_BYTES, plus the parts in flight."""
+    count = max(1, READ_AHEAD_BYTES // chunk)
+    sets = [[bytearray(chunk) for _ in range(count)] for _ in range(2)]
+    fh = await asyncio.to_thread(_open_range, sha, start, length)
     pending = None
     try:
-        remaining = length
-        pending = asyncio.ensure_future(asyncio.to_thread(fh.read, min(chunk, remaining)))
+        remaining, current = length, 0
+        pending = asyncio.ensure_future(asyncio.to_thread(_read_into, fh, sets[current], remaining))
         while True:
-            data = await pending
-            if not data:
+            sizes = await pending
+            if not sizes:
                 break
-            remaining -= len(data)
+            filled = sets[current]
+            remaining -= sum(sizes)
+            short = sum(sizes) < len(filled) * chunk and remaining > 0  # the file ended early
+            current = 1 - current
             pending = (
-                asyncio.ensure_future(asyncio.to_thread(fh.read, min(chunk, remaining)))
-                if remaining > 0
+                asyncio.ensure_future(asyncio.to_thread(_read_into, fh, sets[current], remaining))
+                if remaining > 0 and not short
                 else None
             )
-            yield data
+            for buf, size in zip(filled, sizes, strict=False):
+                yield bytes(memoryview(buf)[:size])
             if pending is None:
                 break
     finally:

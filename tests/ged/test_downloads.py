@@ -101,6 +101,34 @@ async def test_asgi_download_streams_asynchronously(manager, doc):
     assert b"".join(chunks) == b"%PDF-1.4\n" + DATA
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_asgi_range_read_in_batches_sent_in_chunks(manager, doc, settings, monkeypatch):
+    """Several chunks are read per thread hop (READ_AHEAD_BYTES) into reused buffers, each still sent as its
+    own part of at most GED_DOWNLOAD_CHUNK_KB; a Range that ends mid-batch and mid-chunk gives exactly its
+    bytes."""
+    from asgiref.sync import sync_to_async
+
+    from ged import downloads
+
+    settings.GED_DOWNLOAD_CHUNK_KB = 1
+    monkeypatch.setattr(downloads, "READ_AHEAD_BYTES", 3 * 1024)  # three chunks a hop
+    reads = []
+    real = downloads._read_into
+    monkeypatch.setattr(downloads, "_read_into", lambda *a: reads.append(a[2]) or real(*a))
+    document, _version = doc
+    body = b"%PDF-1.4\n" + DATA
+    client = AsyncClient()
+    await sync_to_async(client.force_login)(manager)
+    url = f"/documents/document/{document.pk}/telecharger/"
+    response = await client.get(url, headers={"Range": "bytes=100-7000"})
+    assert response.status_code == 206
+    chunks = [c async for c in response.streaming_content]
+    assert b"".join(chunks) == body[100:7001]
+    assert [len(c) for c in chunks] == [1024] * 6 + [6901 - 6 * 1024]
+    assert reads == [6901, 6901 - 3 * 1024, 6901 - 6 * 1024]
+    assert len({id(c) for c in chunks}) == len(chunks)  # each part its own bytes, not a reused buffer
+
+
 def test_api_download_and_listing(client, manager, doc):
     document, version = doc
     client.force_login(manager)
