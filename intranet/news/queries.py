@@ -125,7 +125,7 @@ def _panel_spec(panel) -> dashboard.FragmentSpec:
 def dashboard_context(request, page=None) -> dict:
     """What the home page shows: my unacknowledged must-reads and the latest news for me, my latest
     notifications, the panels other apps registered, quick links; each a fragment cached per agent
-    (`intranet.dashboard`), the welcome message and the quick links one fragment for everyone."""
+    (`intranet.dashboard`), the welcome message one fragment for everyone."""
 
     def shared(template):
         def render(request):
@@ -134,12 +134,27 @@ def dashboard_context(request, page=None) -> dict:
 
         return render
 
+    def links(request):
+        """Quick links; the API's (tokens, documentation) only for IT and staff, who script against it: an
+        ordinary agent reaches their tokens from the user menu."""
+        user = request.user
+        context = {
+            "page": page,
+            "nav_entries": registry.nav_entries(),
+            "api_links": user.is_staff or user.is_superuser,
+        }
+        return (
+            dashboard.render_panel(request, "news/_dashboard_links.html", context, panel_id="", wrap=False),
+            {},
+            None,
+        )
+
     specs = [
         dashboard.FragmentSpec("welcome", (dashboard.PAGES,), shared("news/_dashboard_welcome.html"), False),
         dashboard.FragmentSpec("news", (dashboard.PAGES, dashboard.NEWS), _news_fragment),
         dashboard.FragmentSpec("notifications", (dashboard.NOTIFICATIONS,), _notifications_fragment),
         *(_panel_spec(panel) for panel in registry.dashboard_panels()),
-        dashboard.FragmentSpec("links", (dashboard.PAGES,), shared("news/_dashboard_links.html"), False),
+        dashboard.FragmentSpec("links", (dashboard.PAGES,), links),
     ]
     fragments = dashboard.fragments(request, specs)
     welcome = next((f.html for f in fragments if f.key == "welcome"), "")

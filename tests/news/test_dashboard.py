@@ -96,3 +96,18 @@ def test_dashboard_query_count_is_constant(client, portal, publish, django_asser
         html = client.get("/").content.decode()
     # Nine must-reads (« Première » and the eight even ones), four of them acknowledged (0, 4, 8, 12).
     assert html.count('class="ack-form"') == 5
+
+
+def test_api_quick_links_only_for_it_and_staff(client, portal, make_user):
+    """Tokens and the API documentation are not among an ordinary agent's quick links (the user menu keeps
+    the tokens); staff and IT see them. The quick links are cached per agent, so each sees their own."""
+    client.force_login(portal.cassel_agent)
+    html = client.get("/").content.decode()
+    links = html[html.index('id="dash-links"') :]
+    assert "/api/v1/docs" not in links and "Mes jetons d&#x27;accès à l&#x27;API" not in links
+    client.force_login(make_user("dsi", superuser=True))
+    html = client.get("/").content.decode()
+    links = html[html.index('id="dash-links"') :]
+    assert "/api/v1/docs" in links and "/compte/jetons/" in links
+    client.force_login(portal.cassel_agent)
+    assert "/api/v1/docs" not in client.get("/").content.decode()
