@@ -54,7 +54,16 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def _full_history() -> None:
+    """A shallow clone (CI may make one) lacks the previous release: deepen it from its origin first."""
+    if _git("rev-parse", "--is-shallow-repository") == "true":
+        subprocess.run(["git", "fetch", "--quiet", "--unshallow"], cwd=ROOT, capture_output=True, check=False)
+        if _git("rev-parse", "--is-shallow-repository") == "true":
+            pytest.fail("Clone superficielle sans origine joignable : l'ancienne version est introuvable.")
+
+
 def previous_release() -> str:
+    _full_history()
     if os.environ.get("UPGRADE_FROM"):
         return _git("rev-parse", "--verify", os.environ["UPGRADE_FROM"] + "^{commit}")
     try:
