@@ -8,6 +8,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -101,7 +102,8 @@ def run_checks(*, base_url: str, user, pages=None, widths=DEFAULT_WIDTHS, on_pag
     executable = chromium_path()
     pages = pages_for(user) if pages is None else pages
     cookie_name, cookie_value, session = _session_cookie(user)
-    run = CheckRun.objects.create(base_url=base_url, browser="", axe_version="")
+    # Recorded once every page is checked: a run cut short (no browser, Ctrl+C) leaves nothing behind.
+    run = CheckRun(started_at=timezone.now(), base_url=base_url, browser="", axe_version="")
     results = []
     axe = Axe()
     try:
@@ -180,6 +182,11 @@ def _check_one(browser, axe, base_url, checked, width, cookie_name, cookie_value
             page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
         )
         result["error"] = "" if result["status"] == 200 else f"HTTP {result['status']}"
+        landed = urlsplit(page.url)
+        wanted = urlsplit(base_url + checked.path)
+        if not result["error"] and (landed.path, landed.query) != (wanted.path, wanted.query):
+            # A login or second-factor step answered instead: its page was checked, not this one.
+            result["error"] = f"redirigée vers {landed.path}"
     except PlaywrightError as exc:
         result.update(violations=[], overflow=False, error=str(exc).splitlines()[0][:200])
     finally:

@@ -73,3 +73,13 @@ def test_accessibility_check_reports_a_page_with_violations(server_url, make_use
     assert "/page-absente/ à 1280 px : HTTP 404" in output
     run = CheckRun.objects.get()
     assert {r["error"] for r in run.results} == {"HTTP 404"}
+
+
+def test_a_page_answered_by_a_redirect_is_not_counted_as_checked(server_url, make_user):
+    """A staff account's session has not presented its second factor: every page redirects to that step,
+    and the run says so instead of passing the step's page off as the home page."""
+    make_user("dsi", superuser=True)
+    output, error = _run_command("--url", server_url, "--as", "dsi", "--page", "/", "--width", "390")
+    assert error is not None
+    run = CheckRun.objects.get()
+    assert run.results[0]["error"].startswith("redirigée vers /compte/second-facteur/")
