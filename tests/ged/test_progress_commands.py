@@ -23,14 +23,16 @@ PROGRESS_COMMANDS = {
     "tasks_reap",
     "chat_purge",
     "ged_cleanup",
+    "ged_export",
     "ged_import",
     "ged_purge_trash",
     "ldap_sync",
     "storage_migrate",
+    "accessibility_check",
 }
 
 LONG_WORDS = ("purge", "export", "import", "cleanup", "migrate", "ldap_sync")
-RUN_HERE = ["audit_purge", "chat_purge", "ged_cleanup", "ged_purge_trash", "ged_import"]
+RUN_HERE = ["audit_purge", "chat_purge", "ged_cleanup", "ged_purge_trash", "ged_import", "ged_export"]
 
 
 class Terminal(io.StringIO):
@@ -44,6 +46,7 @@ def prepared(space, upload, manager, settings, tmp_path):
     settings.GED_TRASH_DAYS = 30
     old, _version = upload(space.root, "vieux.txt", b"ancien")
     document_trash(document=old, actor=manager)
+    upload(space.root, "garde.txt", b"garder")
     Document.objects.filter(pk=old.pk).update(trashed_at=timezone.now() - timedelta(days=31))
     (storage.tmp_dir() / "reste.tmp").write_bytes(b"x")
     audit_record(action="auth.login", actor=manager)
@@ -57,6 +60,7 @@ def prepared(space, upload, manager, settings, tmp_path):
         "ged_cleanup": ((), {"ttl_hours": 0}),
         "ged_purge_trash": ((), {}),
         "ged_import": ((str(share),), {"space": space.slug, "report": str(tmp_path / "rapport.csv")}),
+        "ged_export": ((space.slug, str(tmp_path / "export")), {}),
     }
 
 
@@ -92,7 +96,7 @@ def test_a_bar_on_a_terminal_and_only_a_summary_under_a_timer(prepared, command,
         assert "\n" not in drawn  # redrawn in place, never scrolled
         bars = [b for b in drawn.split(ERASE_LINE) if b]
         assert bars and all("/s" in bar for bar in bars)  # counts and a rate
-        if command in {"ged_import", "ged_purge_trash"}:  # the total is known: a bar and an estimate
+        if command in {"ged_import", "ged_purge_trash", "ged_export"}:  # the total is known: a bar and an estimate
             assert any("[" in bar and "%" in bar and "reste ~" in bar for bar in bars), bars
     else:
         assert err.getvalue() == ""
