@@ -53,7 +53,7 @@ PLAN = [
     Entry(
         "B3a-s3", "b3a_nginx.py", args=["--s3"], env={"B3A_MB": "1024", "B3A_REPS": "5"}, fixed="SeaweedFS"
     ),
-    Entry("B3b", "b3_stream.py", env={"B3_BENCH_MB": "256", "B3_BENCH_REPS": "5"}),
+    Entry("B3b", "b3_stream.py", env={"B3_BENCH_MB": "1024", "B3_BENCH_REPS": "5"}),  # B3 is 1 GB
     Entry(
         "B4",
         "ged_upload.py",
