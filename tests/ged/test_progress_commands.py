@@ -96,7 +96,7 @@ def test_a_bar_on_a_terminal_and_only_a_summary_under_a_timer(prepared, command,
         assert "\n" not in drawn  # redrawn in place, never scrolled
         bars = [b for b in drawn.split(ERASE_LINE) if b]
         assert bars and all("/s" in bar for bar in bars)  # counts and a rate
-        if command in {"ged_import", "ged_purge_trash", "ged_export"}:  # the total is known: a bar and an estimate
+        if command in {"ged_import", "ged_purge_trash", "ged_export"}:  # a known total: a bar, an estimate
             assert any("[" in bar and "%" in bar and "reste ~" in bar for bar in bars), bars
     else:
         assert err.getvalue() == ""
