@@ -64,20 +64,20 @@ def _where(row) -> str:
 def accessibility_pages(user):
     """A space, a folder and a document page the agent may open, for the automated accessibility checks
     (`intranet.accessibility`)."""
+    from django.db.models import F
+
     from .models import Document
     from .permissions import readable_documents_q
 
-    document = (
-        Document.objects.live()
-        .filter(readable_documents_q(user))
-        .select_related("space")
-        .order_by("pk")
-        .first()
+    readable = (
+        Document.objects.live().filter(readable_documents_q(user)).select_related("space").order_by("pk")
     )
+    # A document in a sub-folder first: a space's root folder page redirects to the space page.
+    document = readable.exclude(folder_id=F("space__root_id")).first() or readable.first()
     if document is None:
         return []
-    return [
-        (reverse("ged:space", args=[document.space.slug]), _("Espace documentaire")),
-        (reverse("ged:folder", args=[document.folder_id]), _("Dossier")),
-        (reverse("ged:document", args=[document.pk]), _("Document")),
-    ]
+    pages = [(reverse("ged:space", args=[document.space.slug]), _("Espace documentaire"))]
+    if document.folder_id != document.space.root_id:
+        pages.append((reverse("ged:folder", args=[document.folder_id]), _("Dossier")))
+    pages.append((reverse("ged:document", args=[document.pk]), _("Document")))
+    return pages
