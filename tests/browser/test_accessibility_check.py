@@ -16,13 +16,14 @@ from .conftest import assert_accessible
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _run_command(*args):
-    """In its own thread: the command starts its own Playwright, which cannot nest in the session's."""
+def _run_command(*args, command="accessibility_check"):
+    """In its own thread: the command starts its own Playwright, which cannot nest in the session's, and
+    on-commit pushes (seed_demo's notifications) cannot run inside the event loop of Playwright's thread."""
     out, outcome = io.StringIO(), {}
 
     def target():
         try:
-            call_command("accessibility_check", *args, stdout=out, stderr=io.StringIO())
+            call_command(command, *args, stdout=out, stderr=io.StringIO())
         except BaseException as exc:  # noqa: BLE001  (reported to the test below)
             outcome["error"] = exc
         finally:
@@ -40,7 +41,8 @@ def _run_command(*args):
 def test_accessibility_check_records_a_clean_run_and_the_statement_shows_it(server_url, page):
     """On the living demo, as an agent of the RH department: the fixed pages, the agent's profile and
     department, and a document, a salon and a room the agent may open."""
-    call_command("seed_demo", "--force", stdout=io.StringIO())
+    _output, error = _run_command("--force", command="seed_demo")
+    assert error is None, error
     output, error = _run_command("--url", server_url, "--as", "marine.petit")
     assert error is None, f"{error}\n{output}"
     run = CheckRun.objects.get()
