@@ -88,9 +88,9 @@ class Command(BaseCommand):
                 name = clean_name(document.title)
                 if "." not in name and "." in version.original_name:
                     name += "." + version.original_name.rpartition(".")[2]
-                name = _unique(
-                    name, taken.setdefault(folder_dir, set(self._sub_dirs(directories, folder_dir)))
-                )
+                if folder_dir not in taken:  # a file never takes a sub-directory's name
+                    taken[folder_dir] = set(self._sub_dirs(directories, folder_dir))
+                name = _unique(name, taken[folder_dir])
                 relative = os.path.join(folder_dir, name) if folder_dir else name
                 status = self._write(version, target_dir / relative)
                 if status == "ok":
