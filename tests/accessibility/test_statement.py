@@ -162,3 +162,37 @@ def test_it_edits_the_statement_in_the_technical_admin(client, make_user):
     assert client.get("/django-admin/accessibility/statement/").status_code == 200
     assert client.get("/django-admin/accessibility/planyear/add/").status_code == 200
     assert client.get("/django-admin/accessibility/checkrun/add/").status_code == 403
+
+
+def test_public_statement_names_checked_pages_without_their_paths(client):
+    """Read signed out, the statement says « Mon profil », « Document »: never the checked agent's login or
+    a document's id from the paths the run visited."""
+    CheckRun.objects.create(
+        base_url="http://127.0.0.1:8000",
+        browser="Chromium 1",
+        axe_version="4.10.0",
+        finished_at=datetime.datetime(2026, 12, 1, 10, tzinfo=datetime.UTC),
+        results=[
+            {
+                "path": "/annuaire/marine.petit/",
+                "label": "Mon profil",
+                "width": 1280,
+                "violations": [],
+                "overflow": False,
+                "bytes": 1,
+                "requests": 1,
+            },
+            {
+                "path": "/documents/document/4242/",
+                "label": "Document",
+                "width": 1280,
+                "violations": [],
+                "overflow": False,
+                "bytes": 1,
+                "requests": 1,
+            },
+        ],
+    )
+    html = client.get(URL).content.decode()
+    assert "Mon profil" in html and "Document" in html
+    assert "marine.petit" not in html and "4242" not in html
