@@ -5,7 +5,8 @@
 - sections of an agent's directory profile (their spaces, salons, guides…);
 - sections of a department's page (its salon, its document space…);
 - demo seeders run by `manage.py seed_demo` after the people core;
-- search sources (documents, rooms…) that the one search page queries beside pages and people.
+- search sources (documents, rooms…) that the one search page queries beside pages and people;
+- team provisioners: what other apps attach to a team (a project's roster) and keep in step with it.
 """
 
 from collections.abc import Callable
@@ -88,6 +89,48 @@ class SearchSource:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Team:
+    """A roster as the apps that serve it see it (the owner of the team, e.g. `projects`, builds it).
+
+    `key`: a stable identifier (« projects.workspace:12 »). `visibility`: open, private or secret (the GED's
+    space policies). `groups`: one core group per role, keyed by the neutral team roles « reader »,
+    « contributor », « manager » (lecteur, contributeur, responsable); every member is in exactly one of them.
+    `members`: user id -> role, active agents only. `refs`: what each provisioner's `create` returned, keyed
+    by the provisioner's key (empty at creation). `closed`: the team is closed (read-only everywhere).
+    """
+
+    key: str
+    name: str
+    description: str
+    visibility: str
+    lead: Any
+    groups: dict[str, Any]
+    members: dict[int, str]
+    refs: dict[str, dict] = field(default_factory=dict)
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class TeamProvisioner:
+    """The named hooks an app implements to serve teams; all run inside the team owner's transaction, so an
+    exception in any of them leaves nothing half-created.
+
+    `create(team, actor) -> dict`: make the app's object (a space, a salon) and return a small JSON reference
+    the owner stores and hands back in `team.refs[key]`. `sync_roster(team, actor)`: members or roles
+    changed. `close(team, actor)` / `reopen(team, actor)`: read-only and back. `resolve(ref, user)`: a
+    (label, url) link to the object for a page, or None when the user may not open it.
+    """
+
+    key: str
+    create: Callable[[Team, Any], dict]
+    sync_roster: Callable[[Team, Any], None]
+    close: Callable[[Team, Any], None]
+    reopen: Callable[[Team, Any], None]
+    resolve: Callable[[dict, Any], tuple[Any, str] | None] | None = None
+    order: int = 100
+
+
 @dataclass
 class _Registry:
     nav: dict[str, NavEntry] = field(default_factory=dict)
@@ -96,6 +139,7 @@ class _Registry:
     department_sections: dict[str, DepartmentSection] = field(default_factory=dict)
     seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
     search_sources: dict[str, SearchSource] = field(default_factory=dict)
+    team_provisioners: dict[str, TeamProvisioner] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -160,3 +204,28 @@ def register_search_source(*, key: str, label, search: Callable, order: int = 10
 
 def search_sources() -> list[SearchSource]:
     return sorted(_registry.search_sources.values(), key=lambda s: (s.order, s.key))
+
+
+def register_team_provisioner(
+    *,
+    key: str,
+    create: Callable,
+    sync_roster: Callable,
+    close: Callable,
+    reopen: Callable,
+    resolve=None,
+    order=100,
+) -> None:
+    _registry.team_provisioners[key] = TeamProvisioner(
+        key=key,
+        create=create,
+        sync_roster=sync_roster,
+        close=close,
+        reopen=reopen,
+        resolve=resolve,
+        order=order,
+    )
+
+
+def team_provisioners() -> list[TeamProvisioner]:
+    return sorted(_registry.team_provisioners.values(), key=lambda p: (p.order, p.key))
