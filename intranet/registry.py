@@ -229,3 +229,39 @@ def register_team_provisioner(
 
 def team_provisioners() -> list[TeamProvisioner]:
     return sorted(_registry.team_provisioners.values(), key=lambda p: (p.order, p.key))
+
+
+# --- The agenda's link to a room booking (implemented by `rooms`, read by `events`) ---------------------
+
+
+@dataclass(frozen=True)
+class BookedPlace:
+    """Where an event linked to a room booking takes place, as the rooms app describes it."""
+
+    label: str  # « Salle du conseil, Siège communautaire »
+    url: str  # the booking's page (shown only to those the rooms app lets open it)
+    start: Any
+    end: Any
+    live: bool  # False once the booking is cancelled or refused
+
+
+@dataclass(frozen=True)
+class RoomBookingLink:
+    """`validate(booking_id, user) -> str | None`: a French error message when `user` may not link this
+    booking to an event (missing, not theirs, cancelled), else None. `describe(ids) -> {id: BookedPlace}`
+    for the bookings that exist, in one query."""
+
+    validate: Callable[[int, Any], str | None]
+    describe: Callable[[Any], dict]
+
+
+_room_booking_link: list[RoomBookingLink] = []
+
+
+def register_room_booking_link(*, validate: Callable, describe: Callable) -> None:
+    _room_booking_link[:] = [RoomBookingLink(validate=validate, describe=describe)]
+
+
+def room_booking_link() -> RoomBookingLink | None:
+    """The hook, or None when no app implements it (the event's place is then its free text only)."""
+    return _room_booking_link[0] if _room_booking_link else None
