@@ -58,4 +58,9 @@ class RoomsConfig(AppConfig):
         register_search_source(key="rooms", label=_("Salles"), search=_search, order=40)
         register_demo_seeder(key="rooms", seeder=_seed, order=40)
         register_sample_pages(key="rooms", resolve=a11y_pages.accessibility_pages, order=40)
+        from intranet.registry import register_room_booking_link
+
+        from . import events_hook
+
+        register_room_booking_link(validate=events_hook.validate, describe=events_hook.describe)
         api.add_router("/", router)
