@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "ged",
     "rooms",
     "chat",
+    "events",
+    "projects",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
