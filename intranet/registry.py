@@ -69,6 +69,18 @@ class DepartmentSection:
 
 
 @dataclass(frozen=True)
+class PresenceSection:
+    """A section of « Qui est là ? » (presence per site, from `rooms`). `context(request, day, entries)` gets
+    the day's `intranet.people.presence.PresenceEntry` list (already computed, statuses and visible absence
+    dates only, never reasons) and returns the template context, or None to hide it. No query per row."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Any, list], dict | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One result of a search source. `snippet` is plain text: the search page escapes and highlights it."""
 
@@ -139,6 +151,7 @@ class _Registry:
     department_sections: dict[str, DepartmentSection] = field(default_factory=dict)
     seeders: dict[str, tuple[int, Callable]] = field(default_factory=dict)
     search_sources: dict[str, SearchSource] = field(default_factory=dict)
+    presence_sections: dict[str, PresenceSection] = field(default_factory=dict)
     team_provisioners: dict[str, TeamProvisioner] = field(default_factory=dict)
 
 
@@ -187,6 +200,16 @@ def register_department_section(*, key: str, template: str, context: Callable, o
 
 def department_sections() -> list[DepartmentSection]:
     return sorted(_registry.department_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def register_presence_section(*, key: str, template: str, context: Callable, order: int = 100) -> None:
+    _registry.presence_sections[key] = PresenceSection(
+        key=key, template=template, context=context, order=order
+    )
+
+
+def presence_sections() -> list[PresenceSection]:
+    return sorted(_registry.presence_sections.values(), key=lambda s: (s.order, s.key))
 
 
 def register_demo_seeder(*, key: str, seeder: Callable, order: int = 100) -> None:
