@@ -46,6 +46,17 @@ class ChatConfig(AppConfig):
             order=60,
         )
         registry.register_demo_seeder(key="chat", seeder=seed_chat_demo, order=60)
+        from . import workspaces
+
+        registry.register_team_provisioner(
+            key="chat",
+            create=workspaces.create,
+            sync_roster=workspaces.sync_roster,
+            close=workspaces.close,
+            reopen=workspaces.reopen,
+            resolve=workspaces.resolve,
+            order=20,
+        )
         register_sample_pages(key="chat", resolve=a11y_pages.accessibility_pages, order=50)
         register_websockets(websocket_urlpatterns)
         api.add_router("/chat", router)

@@ -46,6 +46,17 @@ class GedConfig(AppConfig):
         )
         registry.register_search_source(key="ged", label=_("Documents"), search=hooks.search, order=30)
         registry.register_demo_seeder(key="ged", seeder=seed_ged, order=50)
+        from . import workspaces
+
+        registry.register_team_provisioner(
+            key="ged",
+            create=workspaces.create,
+            sync_roster=workspaces.sync_roster,
+            close=workspaces.close,
+            reopen=workspaces.reopen,
+            resolve=workspaces.resolve,
+            order=10,
+        )
         register_sample_pages(key="ged", resolve=hooks.accessibility_pages, order=30)
         api.add_router("/", router)
         api.add_router("/", shares_router)

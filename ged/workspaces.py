@@ -1,0 +1,72 @@
+"""The GED's side of project teams (`intranet.registry.register_team_provisioner`): a space per team, whose
+root folder grants each roster role to the team's core group of that role.
+
+Roster roles map to GED roles: lecteur → reader, contributeur → editor, responsable → manager. Membership
+lives in the core groups, so a roster change reaches the grants without a grant being written; closing the
+team lowers the three group grants to reader (the space turns read-only for the team, wherever its roles are
+read: pages, API, WebDAV, OnlyOffice sessions, which `grant_set` re-checks), reopening restores them.
+"""
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .actions import grant_set, space_create
+from .choices import Role, SpacePolicy
+from .models import Space
+from .permissions import access_space
+
+ROLE_FOR_TEAM = {"reader": Role.READER, "contributor": Role.EDITOR, "manager": Role.MANAGER}
+
+
+def _space(team) -> Space:
+    return Space.objects.select_related("root").get(pk=team.refs["ged"]["space_id"])
+
+
+def _free_slug(team) -> str:
+    base = f"projet-{slugify(team.name)[:60]}".rstrip("-") or "projet"
+    slug, n = base, 1
+    while Space.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _grant_roles(space: Space, team, actor, *, read_only: bool) -> None:
+    for team_role, group in team.groups.items():
+        role = Role.READER if read_only else ROLE_FOR_TEAM[team_role]
+        grant_set(folder=space.root, role=role, group=group, actor=actor, notify_grantee=False)
+
+
+def create(team, actor) -> dict:
+    space = space_create(
+        name=team.name,
+        slug=_free_slug(team),
+        policy=SpacePolicy(team.visibility),
+        creator=None,
+        description=team.description[:2000],
+    )
+    _grant_roles(space, team, actor, read_only=team.closed)
+    return {"space_id": space.pk, "slug": space.slug}
+
+
+def sync_roster(team, actor) -> None:
+    """Grants go to the roster's groups: the membership change already is the grant change."""
+
+
+def close(team, actor) -> None:
+    _grant_roles(_space(team), team, actor, read_only=True)
+
+
+def reopen(team, actor) -> None:
+    _grant_roles(_space(team), team, actor, read_only=False)
+
+
+def resolve(ref, user):
+    """A link to the space, when the viewer may enter it."""
+    try:
+        access_space(user, ref.get("slug", ""))
+    except Http404:
+        return None
+    return _("Espace documentaire"), reverse("ged:space", args=[ref["slug"]])

@@ -1,0 +1,215 @@
+"""Workspaces (« projets ») with their roster, boards, columns and cards.
+
+Rules live in actions.py and permissions.py; this module holds fields, constraints and QuerySet verbs.
+The roster is backed by one core group per (workspace, role): the GED grants its space to those groups.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import JoinPolicy, MemberRole, Status, Visibility
+
+TITLE_MAX = 200
+
+
+class Workspace(models.Model):
+    name = models.CharField(_("nom"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("commanditaire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chef de projet"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField(_("début"), null=True, blank=True)
+    end_date = models.DateField(_("fin prévue"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.SCOPING)
+    visibility = models.CharField(
+        _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    join_policy = models.CharField(
+        _("pour rejoindre"), max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
+    )
+    # What each team provisioner (GED space, chat salon…) returned at creation, keyed by its registry key.
+    refs = models.JSONField(default=dict, blank=True, editable=False)
+    status_before_close = models.CharField(max_length=10, blank=True, default="", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("projet")
+        verbose_name_plural = _("projets")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="projects_workspace_dates_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+    @property
+    def team_key(self) -> str:
+        return f"projects.workspace:{self.pk}"
+
+
+class RosterGroup(models.Model):
+    """The core group that holds the workspace's members of one role."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="roster_groups")
+    role = models.CharField(max_length=12, choices=MemberRole.choices)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="project_roster")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "role"], name="projects_one_group_per_role")
+        ]
+
+    def __str__(self):
+        return self.group.name
+
+
+class Member(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(
+        _("rôle"), max_length=12, choices=MemberRole.choices, default=MemberRole.CONTRIBUTOR
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="projects_one_membership")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.workspace}"
+
+
+class Board(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="boards")
+    name = models.CharField(_("nom"), max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tableau")
+        verbose_name_plural = _("tableaux")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Column(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(_("nom"), max_length=80)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("colonne")
+        verbose_name_plural = _("colonnes")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Label(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(_("nom"), max_length=40)
+
+    class Meta:
+        verbose_name = _("étiquette")
+        verbose_name_plural = _("étiquettes")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["board", "name"], name="projects_label_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class CardQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Card(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="cards")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("titre"), max_length=TITLE_MAX)
+    description = models.TextField(_("description"), blank=True, max_length=20000)
+    start_date = models.DateField(_("début"), null=True, blank=True)
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="project_cards")
+    labels = models.ManyToManyField(Label, blank=True, related_name="cards")
+    # Optimistic concurrency: every edit of the card's content is an UPDATE … WHERE version = the version the
+    # editor started from, which then grows by one.
+    version = models.PositiveIntegerField(default=1)
+    archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("carte")
+        verbose_name_plural = _("cartes")
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["column", "position"], name="projects_card_column_pos")]
+
+    def __str__(self):
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklist")
+    text = models.CharField(_("élément"), max_length=200)
+    done = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Comment(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("commentaire"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:60]

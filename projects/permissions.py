@@ -1,0 +1,114 @@
+"""Who may do what on a workspace, its boards and cards: one source of truth, `abilities()`.
+
+`access_*` return the object with the viewer's abilities, or raise 404 for missing and forbidden alike
+(a secret workspace does not exist for whoever is not in its team).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from .choices import JoinPolicy, MemberRole, Visibility
+from .models import Board, Card, Member, Workspace
+
+
+def member_role(user, workspace: Workspace) -> str | None:
+    """The viewer's role in the workspace's roster (one query, cached on the user for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache = user.__dict__.setdefault("_project_roles", {})
+    if workspace.pk not in cache:
+        cache[workspace.pk] = (
+            Member.objects.filter(workspace_id=workspace.pk, user_id=user.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[workspace.pk]
+
+
+def forget_roles(user) -> None:
+    user.__dict__.pop("_project_roles", None)
+
+
+def abilities(user, workspace: Workspace, role: str | None = None) -> dict[str, bool]:
+    rank = MemberRole.rank(role)
+    member = rank > 0
+    open_ = workspace.visibility == Visibility.OPEN
+    closed = workspace.closed
+    active = bool(getattr(user, "is_active", False))
+    return {
+        "see": member or (active and workspace.visibility != Visibility.SECRET),
+        "read": member or (active and open_),
+        "edit": rank >= MemberRole.rank(MemberRole.CONTRIBUTOR) and not closed,
+        "comment": member and not closed,
+        "manage": rank >= MemberRole.rank(MemberRole.MANAGER),
+        "manage_roster": rank >= MemberRole.rank(MemberRole.MANAGER) and not closed,
+        "close": rank >= MemberRole.rank(MemberRole.MANAGER) and not closed,
+        "reopen": rank >= MemberRole.rank(MemberRole.MANAGER) and closed,
+        "join": active
+        and not member
+        and not closed
+        and workspace.visibility != Visibility.SECRET
+        and workspace.join_policy == JoinPolicy.OPEN,
+        "ask": active
+        and not member
+        and not closed
+        and workspace.visibility != Visibility.SECRET
+        and workspace.join_policy == JoinPolicy.REQUEST,
+    }
+
+
+@dataclass
+class Access:
+    workspace: Workspace
+    role: str | None
+    abilities: dict[str, bool]
+
+
+def _check(user, workspace: Workspace, need: str) -> Access:
+    role = member_role(user, workspace)
+    abl = abilities(user, workspace, role)
+    if not abl["see"] or not abl.get(need, False):
+        raise Http404
+    return Access(workspace, role, abl)
+
+
+def _int(pk) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def access_workspace(user, pk, *, need: str = "see") -> Access:
+    workspace = Workspace.objects.select_related("lead", "sponsor").filter(pk=_int(pk)).first()
+    if workspace is None:
+        raise Http404
+    return _check(user, workspace, need)
+
+
+def access_board(user, pk, *, need: str = "read") -> tuple[Board, Access]:
+    board = Board.objects.select_related("workspace").filter(pk=_int(pk)).first()
+    if board is None:
+        raise Http404
+    return board, _check(user, board.workspace, need)
+
+
+def access_card(user, pk, *, need: str = "read") -> tuple[Card, Access]:
+    card = Card.objects.select_related("board__workspace", "column").filter(pk=_int(pk)).first()
+    if card is None:
+        raise Http404
+    return card, _check(user, card.board.workspace, need)
+
+
+def visible_workspaces_q(user) -> Q:
+    """Workspaces the agent may see listed: open and private ones, and secret ones they are in."""
+    mine = Exists(Member.objects.filter(workspace=OuterRef("pk"), user_id=user.pk))
+    return Q(visibility__in=[Visibility.OPEN, Visibility.PRIVATE]) | Q(mine)
+
+
+def readable_workspaces_q(user, prefix: str = "") -> Q:
+    """Workspaces whose boards the agent may read: open ones and the ones they are in."""
+    mine = Exists(Member.objects.filter(workspace=OuterRef(f"{prefix}pk"), user_id=user.pk))
+    return Q(**{f"{prefix}visibility": Visibility.OPEN}) | Q(mine)

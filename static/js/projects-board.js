@@ -1,0 +1,62 @@
+// Drag-and-drop of board cards, on top of the « Déplacer » form that works without it (and by keyboard).
+// A drop posts the same form fields as the move page; the server's answer decides, the page reloads on error.
+(function () {
+  "use strict";
+  var board = document.getElementById("board");
+  if (!board) return;
+  var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  var status = document.getElementById("board-status");
+  var dragged = null;
+
+  board.addEventListener("dragstart", function (event) {
+    var card = event.target.closest ? event.target.closest(".board-card") : null;
+    if (!card) return;
+    dragged = card;
+    card.classList.add("is-dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.card);
+  });
+  board.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("is-dragging");
+    board.querySelectorAll(".is-target").forEach(function (el) { el.classList.remove("is-target"); });
+    dragged = null;
+  });
+  board.addEventListener("dragover", function (event) {
+    var column = event.target.closest ? event.target.closest(".board-column") : null;
+    if (!column || !dragged) return;
+    event.preventDefault();
+    column.classList.add("is-target");
+  });
+  board.addEventListener("dragleave", function (event) {
+    var column = event.target.closest ? event.target.closest(".board-column") : null;
+    if (column && !column.contains(event.relatedTarget)) column.classList.remove("is-target");
+  });
+  board.addEventListener("drop", function (event) {
+    var column = event.target.closest ? event.target.closest(".board-column") : null;
+    if (!column || !dragged) return;
+    event.preventDefault();
+    var list = column.querySelector(".board-cards");
+    var cards = Array.prototype.filter.call(list.children, function (el) { return el !== dragged; });
+    var position = cards.length;
+    for (var i = 0; i < cards.length; i++) {
+      var box = cards[i].getBoundingClientRect();
+      if (event.clientY < box.top + box.height / 2) { position = i; break; }
+    }
+    var card = dragged;
+    list.insertBefore(card, cards[position] || null);
+    var body = new FormData();
+    body.append("column", column.dataset.column);
+    body.append("position", String(position));
+    fetch(card.dataset.move, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": token ? token.value : "" }
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(data.error || "");
+        if (status) status.textContent = column.querySelector("h2").textContent.trim();
+      });
+    }).catch(function () { window.location.reload(); });
+  });
+})();
