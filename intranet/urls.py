@@ -50,6 +50,7 @@ urlpatterns = [
     path("documents/", include("ged.urls")),
     path("salles/", include("rooms.urls")),
     path("discussions/", include("chat.urls")),
+    path("projets/", include("projects.urls")),
     path("agenda/", include("events.urls")),
     path("api/v1/", api_urls()),
     path("django-admin/", admin.site.urls),
