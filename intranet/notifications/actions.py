@@ -8,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from intranet import dashboard
 
-from .models import Notification
+from .kinds import Delivery, Kind, is_configurable, kind_for_verb
+from .models import Notification, NotificationPreference
+from .preferences import DIGEST_TOKEN_KIND, preference_subquery, preferences_for, resolve_delivery
 from .push import push_to_users
 from .tasks import send_notification_emails
 
@@ -26,30 +28,59 @@ def _payload(notification: Notification, unread: int) -> dict:
 
 
 def notify(
-    *, recipients: Iterable, verb: str, text: str, url: str = "", email: bool = False
+    *,
+    recipients: Iterable,
+    verb: str,
+    text: str,
+    url: str = "",
+    email: bool = False,
+    kind: str | None = None,
+    place: str = "",
 ) -> list[Notification]:
-    """Notify agents in-app (live on their open pages) and, if asked, by e-mail, once the transaction commits.
+    """Notify agents in-app (live on their open pages) and, if the event deserves it, by e-mail.
 
-    `recipients` are users or user ids; inactive accounts and duplicates are skipped.
+    `recipients` are users or user ids; inactive accounts and duplicates are skipped. The kind comes from the
+    verb (kinds.kind_for_verb) unless `kind` names it. `email=True` says the event deserves mail; each
+    recipient's preference for the kind then decides: sent once the transaction commits, kept for the daily
+    digest, or not mailed. `email=False` keeps it in-app only whatever the preferences. `place` (a space, a
+    salon, a room) groups the digest: « 3 nouvelles versions dans Finances ».
     """
     ids = {getattr(r, "pk", r) for r in recipients}
     if not ids:
         return []
+    kind = kind if kind in Kind.values else kind_for_verb(verb)
     # Only links inside the intranet: a notification must never send an agent elsewhere.
     if not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
         url = ""
-    active = list(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    # The preference comes in the same query as the active accounts: notify() costs no extra query.
+    users = get_user_model().objects.filter(pk__in=ids, is_active=True)
+    if email:
+        rows = list(users.annotate(pref=preference_subquery(kind)).values_list("pk", "pref"))
+    else:
+        rows = [(pk, None) for pk in users.values_list("pk", flat=True)]
+    active = [pk for pk, _pref in rows]
     with transaction.atomic():
         created = Notification.objects.bulk_create(
-            [Notification(recipient_id=uid, verb=verb[:64], text=text[:500], url=url[:500]) for uid in active]
+            [
+                Notification(
+                    recipient_id=uid,
+                    verb=verb[:64],
+                    text=text[:500],
+                    url=url[:500],
+                    kind=kind,
+                    place=place[:200],
+                    mail=resolve_delivery(kind, pref, email=email),
+                )
+                for uid, pref in rows
+            ]
         )
         dashboard.bump(dashboard.NOTIFICATIONS, users=active)
         # robust: a channel layer or queue outage must not turn a committed action into an error page; the
         # notification is saved and shows on the agent's next page load.
         transaction.on_commit(lambda: _push_created(created), robust=True)
-        if email:
-            # bulk_create fills primary keys on PostgreSQL and SQLite >= 3.35.
-            ids_to_mail = [n.pk for n in created]
+        # bulk_create fills primary keys on PostgreSQL and SQLite >= 3.35.
+        ids_to_mail = [n.pk for n in created if n.mail == Delivery.IMMEDIATE]
+        if ids_to_mail:
             transaction.on_commit(lambda: send_notification_emails.enqueue(ids_to_mail), robust=True)
     return created
 
@@ -92,3 +123,35 @@ def notification_mark_all_read(*, user) -> int:
         dashboard.bump(dashboard.NOTIFICATIONS, users=[user])
         transaction.on_commit(lambda: _push_counts(user.pk), robust=True)
     return updated
+
+
+def notification_preferences_set(*, user, choices: dict[str, str]) -> None:
+    """Store the agent's choice for each configurable kind given (validated by the form). One query."""
+    now = timezone.now()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind=kind, delivery=delivery, updated_at=now)
+            for kind, delivery in choices.items()
+            if is_configurable(kind) and delivery in Delivery.values
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["delivery", "updated_at"],
+    )
+
+
+@transaction.atomic
+def notification_unsubscribe(*, user, kind: str) -> list[str]:
+    """An unsubscribe link followed and confirmed: no more e-mail for `kind` (or, for the digest's own link,
+    for every kind the agent receives in the digest). Pending digest rows of those kinds are dropped from the
+    mailbox too. Returns the kinds turned off."""
+    current = preferences_for(user)
+    if kind == DIGEST_TOKEN_KIND:
+        kinds = [k for k, delivery in current.items() if delivery == Delivery.DIGEST]
+    else:
+        kinds = [kind] if is_configurable(kind) else []
+    if kinds:
+        notification_preferences_set(user=user, choices=dict.fromkeys(kinds, Delivery.NONE))
+        pending = Notification.objects.digest_pending().filter(recipient=user, kind__in=kinds)
+        pending.update(mail=Delivery.NONE)
+    return kinds
