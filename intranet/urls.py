@@ -41,6 +41,7 @@ urlpatterns = [
     # The language switch is in the footer of every page, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("intranet.notifications.urls")),
+    path("compte/notifications/", include("intranet.notifications.urls_account")),
     path("compte/", include("intranet.people.urls")),
     path("compte/", include("intranet.twofactor.urls")),
     path("annuaire/", include("intranet.people.directory_urls")),
