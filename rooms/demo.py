@@ -40,6 +40,26 @@ SITES = [
     ),
 ]
 
+# The article before each name (« Planning du Siège communautaire », « de l'Hôtel Sockeel »); a name
+# written as a title (« Mairie de Bailleul ») takes none.
+ARTICLES = {
+    "siege-hazebrouck": "le",
+    "cassel-sockeel": "l'",
+    "steenvoorde-pole": "le",
+    "salle-du-conseil": "la",
+    "salle-des-flandres": "la",
+    "salle-monts": "la",
+    "bulle-visio": "la",
+    "salle-formation": "la",
+    "bailleul-mariages": "la",
+    "bailleul-commission": "la",
+    "bailleul-petite": "le",
+    "sockeel-salon": "le",
+    "sockeel-bibliotheque": "la",
+    "steenvoorde-reunion": "la",
+    "steenvoorde-bureau": "le",
+}
+
 # slug, name, site, floor, capacity, equipment, requires approval, managers, manager department
 ROOMS = [
     (
@@ -202,6 +222,10 @@ def seed_rooms(*, stdout, agents: dict) -> None:
             room.equipment.set([equipment[e] for e in eq])
             room.managers.set([agents[u] for u in managers if u in agents])
         rooms.append(room)
+    # Databases seeded before the articles existed get them too (only where none was chosen).
+    for model in (Site, Room):
+        for slug, article in ARTICLES.items():
+            model.objects.filter(slug=slug, article="").update(article=article)
     stdout.write(f"  {len(rooms)} salles sur {len(sites)} sites")
     _seed_bookings(rooms, agents, stdout)
 

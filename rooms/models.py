@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from intranet.dashboard import TopicQuerySetMixin
+from intranet.french import ArticleField
 
 from .choices import BLOCKING_STATUSES, BookingStatus, Frequency
 
@@ -54,6 +55,7 @@ class Equipment(models.Model):
 
 class Site(models.Model):
     name = models.CharField(_("nom"), max_length=120)
+    article = ArticleField()
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
     building = models.CharField(_("bâtiment"), max_length=120, blank=True)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
@@ -89,6 +91,7 @@ _OPEN_DAYS = RegexValidator(
 
 class Room(models.Model):
     name = models.CharField(_("nom"), max_length=120)
+    article = ArticleField()
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="rooms")
     floor = models.CharField(_("étage"), max_length=40, blank=True)

@@ -23,7 +23,7 @@ class SiteViewSet(ModelViewSet):
     menu_label = _("Sites")
     add_to_admin_menu = False
     list_display = ["name", "building", "address", "commune"]
-    form_fields = ["name", "slug", "building", "address", "commune"]
+    form_fields = ["name", "article", "slug", "building", "address", "commune"]
     search_fields = ["name", "address"]
 
 
@@ -37,6 +37,7 @@ class RoomViewSet(ModelViewSet):
     search_fields = ["name", "description"]
     form_fields = [
         "name",
+        "article",
         "slug",
         "site",
         "floor",
