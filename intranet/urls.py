@@ -45,6 +45,8 @@ urlpatterns = [
     path("compte/", include("intranet.people.urls")),
     path("compte/", include("intranet.twofactor.urls")),
     path("annuaire/", include("intranet.people.directory_urls")),
+    path("qui-est-la/", include("intranet.people.presence_urls")),
+    path("organigramme/", include("intranet.people.orgchart_urls")),
     path("o/", include("intranet.people.oidc_urls")),
     path("recherche/", include("intranet.search.urls")),
     path("kotje/", include("kotje.urls")),

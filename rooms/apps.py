@@ -26,6 +26,7 @@ class RoomsConfig(AppConfig):
             register_dashboard_panel,
             register_demo_seeder,
             register_nav,
+            register_presence_section,
             register_search_source,
         )
 
@@ -56,6 +57,12 @@ class RoomsConfig(AppConfig):
         )
         dashboard.connect_receivers()
         register_search_source(key="rooms", label=_("Salles"), search=_search, order=40)
+        # « Qui est là ? » per site: sites live here (issue 19).
+        from .presence import presence_section
+
+        register_presence_section(
+            key="rooms-sites", template="rooms/_presence_sites.html", context=presence_section, order=10
+        )
         register_demo_seeder(key="rooms", seeder=_seed, order=40)
         register_sample_pages(key="rooms", resolve=a11y_pages.accessibility_pages, order=40)
         from intranet.registry import register_room_booking_link

@@ -19,3 +19,23 @@ class Weekday(models.IntegerChoices):
     WEDNESDAY = 3, _("mercredi")
     THURSDAY = 4, _("jeudi")
     FRIDAY = 5, _("vendredi")
+
+
+class AbsenceVisibility(models.TextChoices):
+    """What colleagues see of an absence. The reason is never shown to anyone but the agent."""
+
+    DATES = "dates", _("Mes collègues voient les dates de mon absence")
+    ABSENT_ONLY = "absent", _("Mes collègues voient seulement que je suis absent·e, sans les dates")
+
+
+class AbsenceSource(models.TextChoices):
+    AGENT = "agent", _("Déclarée par l'agent")
+    HR = "hr", _("Importée du logiciel RH")
+
+
+class PresenceStatus(models.TextChoices):
+    OFFICE = "office", _("Au bureau")
+    REMOTE = "remote", _("En télétravail")
+    ABSENT = "absent", _("Absent·e")
+    OFF = "off", _("Ne travaille pas ce jour")
+    UNKNOWN = "unknown", _("Non renseigné")

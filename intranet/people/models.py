@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from .choices import DepartmentKind, OrganisationKind, Weekday
+from .choices import AbsenceSource, AbsenceVisibility, DepartmentKind, OrganisationKind, Weekday
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -175,6 +175,12 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Numéros des jours : 1 = lundi … 5 = vendredi."),
     )
+    remote_days = models.JSONField(
+        _("jours de télétravail habituels"),
+        default=list,
+        blank=True,
+        help_text=_("Numéros des jours : 1 = lundi … 5 = vendredi."),
+    )
     absent_until = models.DateField(_("absent·e jusqu'au"), null=True, blank=True)
     backup_contact = models.ForeignKey(
         "self",
@@ -222,9 +228,89 @@ class User(AbstractUser):
     def office_day_labels(self) -> list[str]:
         return [str(Weekday(d).label) for d in sorted(self.office_days or []) if d in Weekday.values]
 
+    def remote_day_labels(self) -> list[str]:
+        return [str(Weekday(d).label) for d in sorted(self.remote_days or []) if d in Weekday.values]
+
+    @property
+    def absence_shown(self):
+        """What colleagues may see of today's absence: None (present), or {"until": last day, or None when
+        the agent hides the dates}. Lists annotate it in SQL (`presence.with_absence_today`); the profile's
+        `absent_until` field (an absence declared from the profile form) counts too."""
+        absent = getattr(self, "absent_today", False)
+        end = getattr(self, "absence_end_shown", None)
+        if self.is_absent:
+            absent, end = True, max(end, self.absent_until) if end else self.absent_until
+        return {"until": end} if absent else None
+
     def initials(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p]
         return "".join(p[0] for p in parts).upper() or self.username[:2].upper()
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def covering(self, day):
+        return self.filter(start__lte=day, end__gte=day)
+
+    def overlapping(self, first, last):
+        return self.filter(start__lte=last, end__gte=first)
+
+
+class Absence(models.Model):
+    """A dated absence of an agent (both days included), declared by the agent or imported from the HR
+    system. `reason` is for the agent alone: no page, feed or API shows it to anybody else
+    (docs/presence.md)."""
+
+    user = models.ForeignKey(User, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="absences")
+    start = models.DateField(_("du"))
+    end = models.DateField(_("au (inclus)"))
+    reason = models.CharField(_("motif (visible par vous seul·e)"), max_length=100, blank=True)
+    visibility = models.CharField(
+        _("ce que voient vos collègues"),
+        max_length=10,
+        choices=AbsenceVisibility.choices,
+        default=AbsenceVisibility.DATES,
+    )
+    source = models.CharField(_("origine"), max_length=10, choices=AbsenceSource.choices)
+    # The HR system's own id of the absence: re-importing the same file updates rows instead of adding them.
+    hr_ref = models.CharField(_("référence RH"), max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["start", "end", "pk"]
+        indexes = [models.Index(fields=["end", "start"], name="people_absence_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=models.F("end")), name="people_absence_start_le_end"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.start} → {self.end}"
+
+
+class PresenceFeedToken(models.Model):
+    """The secret of an agent's team absence calendar (iCalendar), as for the rooms' feeds: only its
+    SHA-256 is stored; creating a new one replaces the old one, deleting it revokes the address."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="presence_feed_token")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("adresse d'abonnement aux absences")
+        verbose_name_plural = _("adresses d'abonnement aux absences")
+
+    def __str__(self):
+        return str(self.user_id)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class PersonalTokenQuerySet(models.QuerySet):

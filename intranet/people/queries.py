@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from intranet import registry
 
 from .models import Department, Organisation, User
+from .presence import with_absence_today
 
 DIRECTORY_PAGE_SIZE = getattr(settings, "DIRECTORY_PAGE_SIZE", 20)
 MAX_QUERY_LENGTH = 100
@@ -119,8 +120,8 @@ def directory_queryset(filters: DirectoryFilters) -> QuerySet[User]:
         )
     if filters.employer:
         qs = qs.filter(employer_id=filters.employer)
-    return (
-        qs.select_related("department", "department__parent", "employer")
+    return with_absence_today(
+        qs.select_related("department", "department__parent", "employer", "backup_contact")
         .prefetch_related("skills")
         .order_by("last_name", "first_name", "pk")
     )
@@ -232,8 +233,8 @@ def department_detail(department: Department) -> DepartmentView:
         (d for d in chart.values() if d.parent_id == department.pk), key=lambda d: d.name.lower()
     )
     people = list(
-        User.objects.filter(is_active=True, department=department)
-        .select_related("employer")
+        with_absence_today(User.objects.filter(is_active=True, department=department))
+        .select_related("employer", "backup_contact")
         .only(
             "id",
             "username",
@@ -245,6 +246,11 @@ def department_detail(department: Department) -> DepartmentView:
             "email",
             "employer__name",
             "employer__short_name",
+            "backup_contact__id",
+            "backup_contact__username",
+            "backup_contact__first_name",
+            "backup_contact__last_name",
+            "backup_contact__is_active",
         )
         .order_by("last_name", "first_name", "pk")
     )
@@ -270,7 +276,7 @@ class Profile:
 
 
 def person_queryset() -> QuerySet[User]:
-    return (
+    return with_absence_today(
         User.objects.filter(is_active=True)
         .select_related("department", "employer", "manager", "backup_contact")
         .prefetch_related("skills")
