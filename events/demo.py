@@ -5,9 +5,12 @@ import contextlib
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
+from wagtail.models import GroupPagePermission
 
 from intranet.news.actions import home_page_ensure
+from intranet.news.permissions import EDITORS_GROUP, MANAGERS_GROUP
 from intranet.people.models import Department
 
 from .actions import RegistrationRefused, registration_create
@@ -66,7 +69,26 @@ def agenda_index_ensure() -> EventIndexPage:
             instance=EventIndexPage(title="Agenda", slug="agenda", intro="Les rendez-vous des agents.")
         )
         index.save_revision().publish()
+    _grant_editors(index)
     return index
+
+
+def _grant_editors(index) -> None:
+    """The news editors and communication managers write events like news (managers publish). Idempotent;
+    groups that do not exist yet (no news seeded) are skipped."""
+    codenames = {
+        EDITORS_GROUP: ["add_page", "change_page", "lock_page"],
+        MANAGERS_GROUP: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    }
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=codenames[MANAGERS_GROUP]
+        )
+    }
+    for group in Group.objects.filter(name__in=codenames):
+        for codename in codenames[group.name]:
+            GroupPagePermission.objects.get_or_create(group=group, page=index, permission=perms[codename])
 
 
 def seed_events(*, stdout, agents) -> None:

@@ -207,7 +207,7 @@ class EventPage(RoutablePageMixin, AudienceMixin, Page):
 
         return cancel(request, self)
 
-    @path("evenement.ics", name="ical")
+    @path("ical/", name="ical")
     def ical_view(self, request):
         from .views import event_ical
 
