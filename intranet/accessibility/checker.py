@@ -42,6 +42,7 @@ DEFAULT_PAGES = (
     CheckedPage("/discussions/", _("Discussions")),
     CheckedPage("/recherche/?q=accueil", _("Recherche")),
     CheckedPage("/notifications/", _("Notifications")),
+    CheckedPage("/compte/notifications/", _("Mes notifications par courriel")),
     CheckedPage("/compte/sessions/", _("Mes appareils et sessions")),
     CheckedPage("/compte/lecteur-reseau/", _("Connecter un lecteur réseau")),
     CheckedPage("/compte/second-facteur/", _("Second facteur")),
