@@ -8,11 +8,13 @@ search, and never more than LDAP_MAX_LEAVER_RATIO of the active directory accoun
 
 import contextlib
 import gc
+import hashlib
 import logging
 import secrets
 import threading
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 import ldap
 from django.conf import settings
@@ -105,8 +107,9 @@ class SyncReport:
         return text
 
     def as_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("details")
+        # Not dataclasses.asdict: it deep-copies `details` (one line per agent created) only to drop it.
+        data = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "details"}
+        data.update((name, list(value)) for name, value in data.items() if isinstance(value, list))
         data["warnings"] = data["warnings"][:50]  # the audit row stays small; the console has them all
         return data
 
@@ -263,7 +266,7 @@ class _Sync:
         )
         self.department_rows = fetch_tuples(Department.objects.values_list("pk", "ldap_dn", "group_id"))
         # suspended_at is read, never written: a local suspension is IT's decision, not the directory's.
-        names = ["pk", *USER_FIELDS, "suspended_at"]
+        names = ["pk", *USER_FIELDS, "suspended_at", "ldap_hash"]
         self.user_rows = [
             dict(zip(names, values, strict=True))
             for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
@@ -484,35 +487,78 @@ class _Sync:
         self.pk_by_username = {entry["username"]: pk for pk, entry in self.matched.items()}
         for fields, entry in new:
             fields["manager_id"] = self.manager_for(entry, fields["id"])
+            fields["ldap_hash"] = self.digest(entry, fields)
             # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper.
             fields["password"] = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
             fields["ldap_synced_at"] = self.now
             fields["date_joined"] = self.now
         if not self.dry and new:
             insert_values(User, *model_rows(User, [fields for fields, _e in new]))
-        changed = []
+        changed, rehashed = [], []
+        department_ids, manager_for, digest_of = self.department_ids, self.manager_for, self.entry_digest
         for row, entry in pairs:
+            pk = row["pk"]
+            manager_id = manager_for(entry, pk)
+            digest = digest_of(entry, department_ids.get(entry["department_key"]), manager_id)
+            if digest == row["ldap_hash"] and (
+                row["is_active"] or entry["disabled"] or row["suspended_at"] is not None
+            ):
+                # What the last write stored, and the row has not been saved since: nothing to compare.
+                report.unchanged += 1
+                continue
             if entry["username"] != row["username"] and entry["username"] in taken:
                 report.warnings.append(
                     f"{entry['dn']} : le nom « {entry['username']} » est déjà pris, l'ancien est gardé."
                 )
                 entry = {**entry, "username": row["username"]}
+                digest = ""  # compared field by field (and warned about) on every run until resolved
             desired = self.desired(entry, row)
-            desired["manager_id"] = self.manager_for(entry, row["pk"])
+            desired["manager_id"] = manager_id
             if not row["is_active"] and not entry["disabled"] and row["suspended_at"] is None:
                 desired["is_active"] = True  # back in the directory and enabled: a normal update
                 report.reactivated += 1
             diff = [f for f in USER_FIELDS if desired[f] != row[f]]
             if not diff:
                 report.unchanged += 1
+                if digest != row["ldap_hash"]:
+                    rehashed.append((pk, [digest]))  # the same values; only the digest was missing or old
                 continue
             taken.discard(row["username"].lower())
             taken.add(desired["username"])
-            changed.append((row["pk"], [desired[f] for f in USER_FIELDS] + [self.now]))
+            changed.append((pk, [desired[f] for f in USER_FIELDS] + [self.now, digest]))
             report.updated += 1
             report.details.append(f"Agent mis à jour : {desired['username']} ({', '.join(diff)})")
         if not self.dry:
-            bulk_update_values(User, [*USER_FIELDS, "ldap_synced_at"], changed)
+            bulk_update_values(User, [*USER_FIELDS, "ldap_synced_at", "ldap_hash"], changed)
+            bulk_update_values(User, ["ldap_hash"], rehashed)
+
+    def digest(self, entry: dict, fields: dict) -> str:
+        return self.entry_digest(entry, fields["department_id"], fields["manager_id"])
+
+    def entry_digest(self, entry: dict, department_id, manager_id) -> str:
+        """A digest of what the directory says about one agent, as the sync maps it: the entry's mapped
+        values and the rows they point to (department, employer, manager). Stored on the row when the sync
+        writes it (User.ldap_hash); the same digest on the next run means the same values to write."""
+        return hashlib.blake2b(
+            "\x1f".join(
+                [
+                    entry["dn"],
+                    entry["guid"],
+                    entry["username"],
+                    entry["first_name"],
+                    entry["last_name"],
+                    entry["email"],
+                    entry["phone"],
+                    entry["mobile"],
+                    entry["job_title"],
+                    str(department_id),
+                    str(self.employer_for(entry)),
+                    str(manager_id),
+                    "1" if entry["disabled"] else "0",
+                ]
+            ).encode(),
+            digest_size=16,
+        ).hexdigest()
 
     def desired(self, entry: dict, row: dict | None) -> dict:
         """The directory-owned fields of one agent, as they should be after this run (manager aside)."""

@@ -132,6 +132,13 @@ class Department(models.Model):
         return list(reversed(chain))
 
 
+# Fields a save may change without touching what the LDAP sync owns (logins, presence, preferences…): such a
+# save keeps the sync's digest (User.ldap_hash).
+LDAP_UNTOUCHED = frozenset(
+    {"last_login", "password", "what_i_do", "office_days", "remote_days", "backup_contact", "ldap_hash"}
+)
+
+
 class User(AbstractUser):
     """An agent. Directory-owned fields (names, e-mail, phone, title, department, manager, employer) are
     overwritten by the LDAP sync when the account comes from the directory (`ldap_dn` set)."""
@@ -194,6 +201,10 @@ class User(AbstractUser):
     ldap_guid = models.CharField(_("identifiant LDAP"), max_length=64, null=True, blank=True, unique=True)
     ldap_dn = models.CharField(_("DN LDAP"), max_length=500, null=True, blank=True, unique=True)
     ldap_synced_at = models.DateTimeField(_("dernière synchronisation LDAP"), null=True, blank=True)
+    # A digest of the directory-owned values the sync last wrote (ldap_sync.entry_digest): a re-sync whose
+    # entry gives the same digest skips the field-by-field comparison. Emptied by any save through the ORM
+    # (a local edit), so the next sync compares every field again.
+    ldap_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
     # Two ways to be inactive (ldap.md §5): disabled by the directory (is_active False, this empty: the sync
     # reactivates the account when the entry is enabled again) or suspended locally by IT (this set: only an
     # explicit, audited reactivation lifts it, never the sync).
@@ -216,6 +227,15 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # A save through the ORM may change a directory-owned value locally: the sync's digest no longer
+        # says what the row holds, so the next sync compares every field (and restores the directory's).
+        if self.ldap_hash and (update_fields is None or not LDAP_UNTOUCHED.issuperset(update_fields)):
+            self.ldap_hash = ""
+            if update_fields is not None:
+                update_fields = {*update_fields, "ldap_hash"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def from_directory(self) -> bool:

@@ -252,3 +252,31 @@ def test_directory_synced_is_sent_once_after_a_changing_run_only(directory):
         assert len(received) == 1
     finally:
         directory_synced.disconnect(receiver)
+
+
+def test_resync_skips_rows_whose_digest_matches_and_compares_after_a_local_edit(directory):
+    """B7: the sync stores a digest of the values it wrote (User.ldap_hash); a re-sync with the same digest
+    skips the field-by-field comparison. A save through the ORM empties the digest, so a local edit of a
+    directory-owned field is still put back by the next run; a save of a field the directory does not own
+    keeps it."""
+    ldap_sync_run()
+    agent = User.objects.get(username="eloise.garcon")
+    assert len(agent.ldap_hash) == 32
+    assert User.objects.filter(ldap_dn__isnull=False, ldap_hash="").count() == 0
+    agent.what_i_do = "Réseaux d'eau"
+    agent.save(update_fields=["what_i_do"])
+    assert User.objects.get(pk=agent.pk).ldap_hash == agent.ldap_hash  # not a directory-owned field
+    agent.first_name = "Locale"
+    agent.save()
+    assert User.objects.get(pk=agent.pk).ldap_hash == ""
+    report = ldap_sync_run()
+    assert report.updated == 1 and report.unchanged == BULK_USERS + NAMED - 1
+    agent.refresh_from_db()
+    assert agent.first_name == "Éloïse" and len(agent.ldap_hash) == 32
+    # A missing digest on an otherwise unchanged row (rows from before the digest existed) is written alone.
+    User.objects.filter(pk=agent.pk).update(ldap_hash="")
+    with CaptureQueriesContext(connection) as ctx:
+        report = ldap_sync_run()
+    assert report.updated == 0 and report.unchanged == BULK_USERS + NAMED
+    assert len(_writes(ctx.captured_queries)) == 1
+    assert User.objects.get(pk=agent.pk).ldap_hash == agent.ldap_hash
