@@ -10,7 +10,7 @@ import datetime
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db.models import Case, F, Max, PositiveIntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -494,7 +494,11 @@ def card_move(*, card: Card, column: Column, position: int, actor) -> Card:
     ids.insert(position, card.pk)
     Card.objects.filter(pk=card.pk).update(column=column)
     Card.objects.filter(pk__in=ids).update(
-        position=Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], default=F("position"))
+        position=Case(
+            *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)],
+            default=F("position"),
+            output_field=PositiveIntegerField(),
+        )
     )
     card.column = column
     card.position = position
