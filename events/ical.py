@@ -50,8 +50,9 @@ def _event(event) -> Event:
         description = (description + "\n\n" if description else "") + event.online_url
     if description:
         ev.add("description", description)
-    if event.url_path:
-        ev.add("url", settings.SITE_URL.rstrip("/") + (event.url or ""))
+    url = event.url or ""
+    if url:
+        ev.add("url", url if url.startswith(("https://", "http://")) else settings.SITE_URL.rstrip("/") + url)
     return ev
 
 
