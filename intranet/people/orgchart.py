@@ -59,6 +59,7 @@ def org_chart() -> list[ChartOrganisation]:
             "head__last_name",
             "head__job_title",
             "head__is_active",
+            "head__department_id",
         )
     )
     nodes = {d.pk: ChartNode(d) for d in departments}

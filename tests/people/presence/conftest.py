@@ -25,7 +25,7 @@ def frozen(monkeypatch):
 
 
 @pytest.fixture
-def week(chart, frozen):
+def week(chart, frozen):  # noqa: F811  (the imported fixture)
     """Hélène: office Mon/Tue/Thu, remote Wed, no absence (the chart's « absent jusqu'au » is cleared).
     Noël: absent Tue 8 → Fri 11 with dates shown. Paul: absent Wed 9 with dates hidden. Anaïs: no pattern."""
     chart.helene.absent_until = None
