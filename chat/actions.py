@@ -313,6 +313,9 @@ def _notify_mentions(message: Message, mentioned: set[int], author_name: str) ->
             text=_("%(author)s vous a mentionné·e dans « %(salon)s » : %(excerpt)s")
             % {"author": author_name, "salon": message.salon.name, "excerpt": message.text[:120]},
             url=reverse("chat:salon", args=[message.salon_id]) + f"#m-{message.pk}",
+            # Mail as the agent chose for the chat (daily digest by default), grouped by salon there.
+            email=True,
+            place=message.salon.name,
         )
 
 
@@ -331,6 +334,9 @@ def _notify_direct(message: Message, author_name: str) -> None:
             text=_("%(author)s dans « %(salon)s » : %(excerpt)s")
             % {"author": author_name, "salon": message.salon.name, "excerpt": message.text[:120]},
             url=reverse("chat:salon", args=[message.salon_id]) + f"#m-{message.pk}",
+            # Mail as the agent chose for the chat (daily digest by default), grouped by salon there.
+            email=True,
+            place=message.salon.name,
         )
 
 

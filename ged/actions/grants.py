@@ -80,6 +80,7 @@ def grant_set(
                 "role": role.label,
             },
             url=url,
+            email=True,
         )
     from ..online import sessions_recheck
 

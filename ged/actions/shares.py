@@ -59,6 +59,7 @@ def document_share(
             "role": role.label,
         },
         url=reverse("ged:document", args=[document.pk]),
+        email=True,
     )
     if role == ShareRole.READER:
         sessions_recheck(folder=document.folder)  # lowered to reader: out of the open editing session

@@ -116,6 +116,9 @@ def _add_version(
                 text=_("Nouvelle version %(n)s de « %(title)s ».")
                 % {"n": version.number, "title": locked.title},
                 url=reverse("ged:document", args=[locked.pk]),
+                # Mail as each follower chose (daily digest by default), grouped by space there.
+                email=True,
+                place=locked.space.name,
             )
     return version
 

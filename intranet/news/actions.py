@@ -178,7 +178,7 @@ def must_read_reminders_send(*, today: date | None = None, stdout=None) -> int:
                 text = _("À lire : « %(title)s ». Confirmez votre lecture avec « J'ai lu ».") % {
                     "title": page.title
                 }
-            notify(recipients=pending, verb="news.must_read", text=text, url=page.get_url() or "")
+            notify(recipients=pending, verb="news.must_read", text=text, url=page.get_url() or "", email=True)
             sent += len(pending)
             if stdout is not None:
                 stdout.write(f"{page.title} : {len(pending)} relance(s)")
