@@ -278,6 +278,9 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no agent's e-mail hash may leave the mac
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAIL_I18N_ENABLED = False
+# Page slugs in plain ASCII (« fermee-le-24 », not « ferm%C3%A9e-le-24 » once shared); older pages were
+# converted with redirects from their old addresses (news migration 0004).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 # The text-search configuration of every search source on PostgreSQL: French stemming without accents
 # (« congés » finds « congé », « conge » finds « Congés »), created by migration intranet_search 0002 and
