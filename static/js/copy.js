@@ -22,7 +22,7 @@
     var status = document.getElementById(button.dataset.copyStatus);
     if (!source) return;
     var text = "value" in source ? source.value : source.textContent.trim();
-    var done = function () { if (status) status.textContent = button.dataset.copied || "Copié"; };
+    var done = function () { if (status) status.textContent = button.dataset.copied || ""; };
     var failed = function () {
       if (fallbackCopy(source)) { done(); } else if (status) { status.textContent = button.dataset.copyFailed || ""; }
     };
