@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from icalendar import Calendar, Event, Timezone
 
 from .choices import BookingStatus
@@ -52,7 +53,12 @@ def _event(booking, *, details: bool) -> Event:
         who = booking.requester.get_full_name() or booking.requester.username
         ev.add(
             "description",
-            _("Réservé par %(who)s · %(n)s participant(s)") % {"who": who, "n": booking.attendees},
+            ngettext(
+                "Réservé par %(who)s · %(n)s participant",
+                "Réservé par %(who)s · %(n)s participants",
+                booking.attendees,
+            )
+            % {"who": who, "n": booking.attendees},
         )
         ev.add("url", settings.SITE_URL + reverse("rooms:booking", args=[booking.pk]))
     else:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intranet.params import is_valid_id, parse_date, parse_id, parse_int, parse_optional_id
@@ -188,7 +189,12 @@ def _book_series(request, room, form, data):
             )
         messages.success(
             request,
-            _("Série enregistrée : %(n)s réservation(s) créée(s).") % {"n": len(created)},
+            ngettext(
+                "Série enregistrée : %(n)s réservation créée.",
+                "Série enregistrée : %(n)s réservations créées.",
+                len(created),
+            )
+            % {"n": len(created)},
         )
         return redirect("rooms:mine")
     occurrences = actions.series_preview(**kwargs)
@@ -253,7 +259,10 @@ def booking_cancel(request, pk):
     try:
         if scope == "following" and booking.series_id:
             n = actions.series_cancel_following(booking=booking, actor=request.user, request=request)
-            messages.success(request, _("%(n)s réservation(s) de la série annulée(s).") % {"n": n})
+            text = ngettext(
+                "%(n)s réservation de la série annulée.", "%(n)s réservations de la série annulées.", n
+            )
+            messages.success(request, text % {"n": n})
         else:
             actions.booking_cancel(
                 booking=booking, actor=request.user, reason=request.POST.get("reason", ""), request=request
@@ -291,7 +300,8 @@ def booking_edit(request, pk):
                     end_time=data["end_time"],
                     request=request,
                 )
-                messages.success(request, _("%(n)s réservation(s) déplacée(s).") % {"n": n})
+                text = ngettext("%(n)s réservation déplacée.", "%(n)s réservations déplacées.", n)
+                messages.success(request, text % {"n": n})
             else:
                 actions.booking_update(
                     booking=booking,
@@ -332,7 +342,8 @@ def approvals(request):
         else:
             approved, errors = actions.bookings_approve_batch(ids=ids, approver=request.user, request=request)
             if approved:
-                messages.success(request, _("%(n)s demande(s) validée(s).") % {"n": approved})
+                text = ngettext("%(n)s demande validée.", "%(n)s demandes validées.", approved)
+                messages.success(request, text % {"n": approved})
             for err in errors:
                 messages.error(request, err)
             if not approved and not errors:

@@ -5,6 +5,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -217,5 +218,6 @@ def _upload(request, pk):
     for e in errors:
         messages.error(request, e)
     if done:
-        messages.success(request, _("%(n)s fichier(s) déposé(s).") % {"n": len(done)})
+        text = ngettext("%(n)s fichier déposé.", "%(n)s fichiers déposés.", len(done))
+        messages.success(request, text % {"n": len(done)})
     return redirect("ged:folder", pk=access.folder.pk)

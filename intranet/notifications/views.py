@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .actions import notification_mark_all_read, notification_mark_read
@@ -33,7 +34,13 @@ def notification_open(request, pk):
 @require_POST
 def notification_read_all(request):
     count = notification_mark_all_read(user=request.user)
-    messages.success(request, _("%(count)s notification(s) marquée(s) comme lue(s).") % {"count": count})
+    if count:
+        text = ngettext(
+            "%(count)s notification marquée comme lue.", "%(count)s notifications marquées comme lues.", count
+        )
+        messages.success(request, text % {"count": count})
+    else:
+        messages.info(request, _("Aucune notification à marquer comme lue."))
     return redirect(_back(request))
 
 

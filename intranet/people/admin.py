@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from intranet.audit.actions import audit_record
 
@@ -65,4 +66,8 @@ class AppPasswordAdmin(admin.ModelAdmin):
         AppPassword.objects.filter(pk__in=[r.pk for r in rows]).update(revoked_at=now)
         for row in rows:
             audit_record(action="app_password.revoke", request=request, obj=row, extra={"by": "it"})
-        self.message_user(request, _("%(count)s mot(s) de passe révoqué(s).") % {"count": len(rows)})
+        if rows:
+            text = ngettext("%(count)s mot de passe révoqué.", "%(count)s mots de passe révoqués.", len(rows))
+            self.message_user(request, text % {"count": len(rows)})
+        else:
+            self.message_user(request, _("Aucun mot de passe à révoquer : ceux choisis l'étaient déjà."))

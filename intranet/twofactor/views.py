@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -170,9 +171,12 @@ def reset(request):
                 )
                 messages.success(
                     request,
-                    _(
-                        "Second facteur de %(name)s réinitialisé (%(count)s méthode(s) supprimée(s)) ; ses "
-                        "sessions sont fermées et l'agent est prévenu."
+                    ngettext(
+                        "Second facteur de %(name)s réinitialisé (%(count)s méthode supprimée) ; ses "
+                        "sessions sont fermées et l'agent est prévenu.",
+                        "Second facteur de %(name)s réinitialisé (%(count)s méthodes supprimées) ; ses "
+                        "sessions sont fermées et l'agent est prévenu.",
+                        removed,
                     )
                     % {"name": agent.get_full_name() or agent.get_username(), "count": removed},
                 )

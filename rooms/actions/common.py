@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
@@ -172,7 +173,9 @@ def _notify_managers_of_request(booking: Booking, *, count: int = 1) -> None:
         "room": booking.room.name,
         "who": booking.requester.get_full_name() or booking.requester.username,
         "slot": slot_label(booking.start, booking.end),
-        "more": (_(" (et %(n)s autres dates)") % {"n": count - 1}) if count > 1 else "",
+        "more": (ngettext(" (et %(n)s autre date)", " (et %(n)s autres dates)", count - 1) % {"n": count - 1})
+        if count > 1
+        else "",
     }
     notify(recipients=managers, verb="rooms.request", text=text, url=_booking_url(booking), email=True)
 
