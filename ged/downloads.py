@@ -165,7 +165,10 @@ async def _async_chunks(sha: str, start: int, length: int, chunk: int):
         await asyncio.to_thread(fh.close)
 
 
-def serve_version(request, version: Version, *, filename: str, inline: bool = False):
+def serve_version(request, version: Version, *, filename: str, inline: bool = False, framed: bool = False):
+    """`framed`: the document page's preview frames the response, so it must come from our origin (no
+    redirect to a presigned S3 URL, which the page's `frame-src 'self'` would refuse) and say SAMEORIGIN;
+    the caller sets the Content-Security-Policy that lets our pages frame it."""
     etag = f'"{version.blob_id}"'
     safe_inline = inline and version.mime_type in INLINE_SAFE
     headers = {
@@ -176,6 +179,8 @@ def serve_version(request, version: Version, *, filename: str, inline: bool = Fa
         "Cache-Control": "private, max-age=0, must-revalidate",
         "Accept-Ranges": "bytes",
     }
+    if framed:
+        headers["X-Frame-Options"] = "SAMEORIGIN"
     content_type = (
         version.mime_type
         if safe_inline or not version.mime_type.startswith("text/")
@@ -188,8 +193,12 @@ def serve_version(request, version: Version, *, filename: str, inline: bool = Fa
         for k in ("ETag", "Cache-Control"):
             response[k] = headers[k]
         return response
-    presigned = storage.blob_presigned_url(
-        version.blob_id, disposition=headers["Content-Disposition"], content_type=content_type
+    presigned = (
+        None
+        if framed and not settings.S3_PROXY_THROUGH_NGINX
+        else storage.blob_presigned_url(
+            version.blob_id, disposition=headers["Content-Disposition"], content_type=content_type
+        )
     )
     if presigned is not None:
         return _s3_response(presigned, headers)

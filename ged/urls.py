@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, documents, folders, office, onlyoffice, spaces
+from .views import access, documents, folders, office, onlyoffice, preview, spaces
 
 app_name = "ged"
 urlpatterns = [
@@ -55,6 +55,7 @@ urlpatterns = [
     path("onlyoffice/fichier/<str:capability>/", onlyoffice.download, name="onlyoffice_download"),
     path("onlyoffice/modifications/<str:capability>/", onlyoffice.changes, name="onlyoffice_changes"),
     path("version/<id:pk>/telecharger/", documents.download_version, name="download_version"),
+    path("version/<id:pk>/apercu/", preview.preview_version, name="preview_version"),
     path("version/<id:pk>/restaurer/", documents.restore_version, name="restore_version"),
     path("version/<id:pk>/jalon/", documents.milestone, name="milestone"),
 ]

@@ -78,4 +78,7 @@ def blob_file_remove(sha256: str) -> bool:
             Blob.objects.filter(sha256=sha256).delete()
     except IntegrityError:
         return False
+    from ..preview import cached_pdf_delete  # noqa: PLC0415 - ged.preview reaches the OnlyOffice adapter
+
+    cached_pdf_delete(sha256)  # its PDF preview (office files), if one was made
     return True

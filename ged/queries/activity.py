@@ -82,6 +82,7 @@ _HISTORY_LABELS = _Labels(
 _AUDIT_LABELS = _Labels(
     {
         "ged.download": gettext_lazy("téléchargement"),
+        "ged.preview": gettext_lazy("aperçu"),
         "ged.upload": gettext_lazy("dépôt"),
         "ged.version.create": gettext_lazy("nouvelle version"),
         "ged.version.restore": gettext_lazy("restauration d'une version"),

@@ -8,8 +8,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intranet.audit.actions import audit_record
+from intranet.ops.errors import StorageUnavailable
 from intranet.params import is_valid_id, parse_id
 
+from .. import preview as previews
 from ..actions import (
     StaleVersion,
     document_lock,
@@ -54,8 +56,28 @@ def document(request, pk):
             "events": activity(document=doc, limit=20),
             "max_upload_mb": max_upload_bytes() // (1024 * 1024),
             "lock_active": doc.lock_active(),
+            "preview": _preview(doc, access.abilities),
         },
     )
+
+
+def _preview(doc, abilities) -> dict | None:
+    """What the « Aperçu » section shows: the kind, the framed route, or the text itself (escaped by the
+    template, capped). None: no current version or no right to the bytes. No query: the version came with
+    the document."""
+    version = doc.current_version
+    if version is None or not abilities.get("download"):
+        return None
+    kind = previews.preview_kind(version, doc.title)
+    context = {"kind": kind, "version": version}
+    if kind == previews.TEXT:
+        try:
+            context["text"], context["truncated"] = previews.text_excerpt(version)
+        except (OSError, StorageUnavailable):
+            context["kind"] = None
+    elif kind is not None:
+        context["url"] = reverse("ged:preview_version", args=[version.pk])
+    return context
 
 
 def _download(request, version, access):
