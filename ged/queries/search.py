@@ -7,6 +7,8 @@ from django.db import connection
 from django.db.models import Case, Count, Q, Value, When, Window
 from django.db.models.functions import Substr
 
+from intranet.people.queries import accent_pattern
+
 from ..models import Document, Space
 from ..permissions import readable_documents_parts, readable_documents_sql
 
@@ -104,11 +106,14 @@ def _orm_search(user, query: str, *, limit: int, space: Space | None) -> tuple[l
     if space is not None:
         qs = qs.filter(space=space)
     for term in query.split():
+        # Accents, ligatures and case folded as PostgreSQL's french_unaccent does (the directory's patterns:
+        # SQLite's LIKE ignores the case of ASCII letters only, and never accents).
+        pattern = accent_pattern(term)
         qs = qs.filter(
-            Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(tags__icontains=term)
-            | Q(text_content__icontains=term)
+            Q(title__iregex=pattern)
+            | Q(description__iregex=pattern)
+            | Q(tags__iregex=pattern)
+            | Q(text_content__iregex=pattern)
         )
     qs = qs.order_by("-updated_at", "-pk")
     if limit <= 0:

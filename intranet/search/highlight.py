@@ -50,6 +50,20 @@ def _matches(word: str, query_stems: list[str]) -> bool:
     return any(folded.startswith(s) if len(s) >= 3 else folded == s for s in query_stems)
 
 
+# The search backend indexes a StreamField as its blocks' texts joined with « , », empty blocks included
+# (« Fin., , Suite »): a join right after a sentence's end, and runs of empty items, are not the author's.
+_EMPTY_ITEMS = re.compile(r"(?:\s*,)+\s*,")
+_JOIN_AFTER_SENTENCE = re.compile(r"([.!?…:;])\s*,(?=\s|$)")
+
+
+def index_text(text: str) -> str:
+    """The indexed text of a page as a reader expects it: no « ., » nor « , , » left by the index's joins."""
+    text = " ".join((text or "").split())
+    text = _EMPTY_ITEMS.sub(",", text)
+    text = _JOIN_AFTER_SENTENCE.sub(r"\1", text)
+    return text.strip(" ,")
+
+
 def excerpt(text: str, query_stems: list[str], width: int = 220) -> str:
     """About `width` characters of `text` around its first matching word, cut at word boundaries."""
     text = " ".join((text or "").split())

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Q, Window
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, PageViewRestriction, get_page_models
 from wagtail.search.models import IndexEntry
@@ -24,7 +25,7 @@ from intranet import registry
 from intranet.audience import AudienceMixin, audience_q, audience_sql
 from intranet.people.queries import DirectoryFilters, directory_queryset
 
-from .highlight import WORD, excerpt, highlight, stems
+from .highlight import WORD, excerpt, highlight, index_text, stems
 
 logger = logging.getLogger(__name__)
 PAGES, PEOPLE = "pages", "people"
@@ -132,12 +133,12 @@ def visible_pages(user):
 def _page_snippets(pages) -> dict[int, str]:
     """The indexed text of each page (what the search matched), in one query unless the search brought it."""
     if all(hasattr(p, "_search_body") for p in pages):
-        return {p.pk: p._search_body or "" for p in pages}
+        return {p.pk: index_text(p._search_body) for p in pages}
     rows = IndexEntry.objects.filter(
         content_type_id__in={p.content_type_id for p in pages}, object_id__in=[str(p.pk) for p in pages]
     ).values_list("content_type_id", "object_id", _BODY_FIELD)
     by_key = {(ct, oid): body for ct, oid, body in rows}
-    return {p.pk: by_key.get((p.content_type_id, str(p.pk))) or "" for p in pages}
+    return {p.pk: index_text(by_key.get((p.content_type_id, str(p.pk)))) for p in pages}
 
 
 def _page_content_type_ids() -> list[int]:
@@ -284,15 +285,34 @@ def _content_type_for_key(type_key: str) -> int | None:
     return None
 
 
+# Page types whose own names read badly as a filter (« Page « Quel outil pour… ? »s »).
+_TYPE_LABELS = {"kotje.toolfinderpage": (_("Quel outil pour… ?"), _("Quel outil pour… ?"))}
+
+
+def page_type_label(model) -> str:
+    """The type filter's label of a page model: its verbose_name_plural when the model declares one, else
+    its verbose_name (Django's default plural only glues an « s » on it), first letter up and the rest as
+    written (« capitalize() » would lower « Kotje »)."""
+    if model._meta.label_lower in _TYPE_LABELS:
+        return str(_TYPE_LABELS[model._meta.label_lower][1])
+    declared = model._meta.original_attrs.get("verbose_name_plural")
+    return capfirst(str(declared if declared else model._meta.verbose_name))
+
+
+def page_kind_label(model) -> str:
+    """What one page hit is (« Actualité », « Outil »): the model's verbose_name, first letter up."""
+    if model._meta.label_lower in _TYPE_LABELS:
+        return str(_TYPE_LABELS[model._meta.label_lower][0])
+    return capfirst(str(model._meta.verbose_name))
+
+
 def _groups_from_counts(counts: dict[int, int]):
     content_types = {ct_id: ContentType.objects.get_for_id(ct_id) for ct_id in counts}
     groups = []
     for ct_id, count in counts.items():
         model = content_types[ct_id].model_class()
-        label = model._meta.verbose_name_plural if model else content_types[ct_id].name
-        groups.append(
-            Group(_page_type_key(content_types[ct_id]), str(label).capitalize(), count, parent=PAGES)
-        )
+        label = page_type_label(model) if model else capfirst(content_types[ct_id].name)
+        groups.append(Group(_page_type_key(content_types[ct_id]), label, count, parent=PAGES))
     groups.sort(key=lambda g: (-g.total, g.label))
     return groups, content_types
 
@@ -330,7 +350,7 @@ def _page_hits(request, pages, query_stems) -> list[Hit]:
     for page in pages:
         ct = ContentType.objects.get_for_id(page.content_type_id)
         model = ct.model_class()
-        kind = str(model._meta.verbose_name).capitalize() if model else ""
+        kind = page_kind_label(model) if model else ""
         text = excerpt(bodies.get(page.pk, "") or page.search_description or "", query_stems)
         hits.append(
             Hit(
