@@ -12,7 +12,6 @@ import os
 import re
 
 from django.core.files import File
-from django.utils.translation import gettext as _
 
 from . import conversion, storage
 from .models import Version
@@ -105,7 +104,3 @@ def cached_pdf_delete(sha256: str) -> None:
     """Called when the source blob goes: its preview goes with it."""
     with contextlib.suppress(Exception):
         storage.storage().delete(cached_pdf_name(sha256))
-
-
-def unavailable_message() -> str:
-    return _("Aperçu indisponible pour ce type de fichier : téléchargez-le pour l'ouvrir.")
