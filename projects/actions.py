@@ -19,6 +19,7 @@ from intranet import registry
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
+from . import push
 from .choices import JoinPolicy, MemberRole, Status, Visibility
 from .models import (
     TITLE_MAX,
@@ -502,6 +503,11 @@ def card_move(*, card: Card, column: Column, position: int, actor) -> Card:
     )
     card.column = column
     card.position = position
+    # Every open page of the board puts the target column in the server's order (clients never keep their
+    # own guess); a page that misses events reloads on reconnect.
+    event = {"type": "move", "card": card.pk, "column": column.pk, "order": ids}
+    board_id = card.board_id
+    transaction.on_commit(lambda: push.push_to_board(board_id, event), robust=True)
     return card
 
 

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from intranet.params import MAX_ID
+
 from .choices import JoinPolicy, MemberRole, Status, Visibility
 from .models import TITLE_MAX
 
@@ -81,7 +83,7 @@ class CardCreateForm(forms.Form):
             "max_length": _("Le titre ne doit pas dépasser %(limit_value)d caractères : raccourcissez-le."),
         },
     )
-    column = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    column = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
 class CardEditForm(forms.Form):
@@ -104,7 +106,7 @@ class CardEditForm(forms.Form):
     due_date = forms.DateField(label=_("Échéance"), required=False, widget=DATE, error_messages=DATE_ERRORS)
     assignees = forms.MultipleChoiceField(label=_("Personnes chargées"), required=False)
     labels = forms.MultipleChoiceField(label=_("Étiquettes"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, members=(), labels=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,35 @@
   var status = document.getElementById("board-status");
   var dragged = null;
 
+  // Live moves: every open page applies the server's order of the target column. A card this page does not
+  // show, or a lost connection, means the page's copy may be stale: it reloads instead of guessing.
+  function applyMove(event) {
+    var card = document.getElementById("card-" + event.card);
+    var column = board.querySelector('[data-column="' + event.column + '"] .board-cards');
+    if (!card || !column) { window.location.reload(); return; }
+    event.order.forEach(function (id) {
+      var el = document.getElementById("card-" + id);
+      if (el) column.appendChild(el);
+    });
+    if (status) status.textContent = card.textContent.trim().split("\n")[0];
+  }
+  function listen(reconnecting) {
+    if (!window.WebSocket || !board.dataset.socket) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + board.dataset.socket);
+    socket.onopen = function () { if (reconnecting) window.location.reload(); };
+    socket.onmessage = function (message) {
+      var event = JSON.parse(message.data);
+      if (event.type === "move") applyMove(event);
+    };
+    socket.onclose = function (closing) {
+      if (closing.code === 4403 || closing.code === 4401) return;
+      window.setTimeout(function () { listen(true); }, 3000);
+    };
+  }
+  listen(false);
+  if (!board.dataset.editable) return;
+
   board.addEventListener("dragstart", function (event) {
     var card = event.target.closest ? event.target.closest(".board-card") : null;
     if (!card) return;

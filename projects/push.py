@@ -1,0 +1,15 @@
+"""Live events of a board over the channel layer: one group per board, fed after commit."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def board_group(board_id: int) -> str:
+    return f"projects.board.{board_id}"
+
+
+def push_to_board(board_id: int, payload: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(board_group(board_id), {"type": "board.event", "payload": payload})
