@@ -12,6 +12,7 @@ from intranet.api_schema import StrictIn, WallClock
 from intranet.params import check_date, parse_id, parse_int, parse_optional_id
 
 from . import actions
+from .choices import ResourceKind
 from .permissions import access_booking, access_booking_as_manager, access_room, actor_for
 from .queries import FinderQuery, free_rooms, my_bookings, room_list
 from .recurrence import PARIS, expand, local_datetime, parse_rrule
@@ -27,6 +28,7 @@ class SiteOut(Schema):
 
 class RoomOut(Schema):
     id: int
+    kind: str
     name: str
     site: SiteOut
     floor: str
@@ -35,6 +37,15 @@ class RoomOut(Schema):
     requires_approval: bool
     opens_at: WallClock
     closes_at: WallClock
+    quantity_held: int
+
+    @staticmethod
+    def resolve_opens_at(obj):
+        return obj.opens_at if hasattr(obj, "opens_at") else obj.policy.opens_at
+
+    @staticmethod
+    def resolve_closes_at(obj):
+        return obj.closes_at if hasattr(obj, "closes_at") else obj.policy.closes_at
 
     @staticmethod
     def resolve_equipment(obj):
@@ -47,6 +58,8 @@ class RoomOut(Schema):
 class BookingOut(Schema):
     id: int
     room_id: int
+    kind: str
+    quantity: int
     title: str
     start: datetime
     end: datetime
@@ -54,6 +67,10 @@ class BookingOut(Schema):
     status: str
     series_id: int | None
     decision_reason: str
+
+    @staticmethod
+    def resolve_kind(obj):
+        return obj.room.kind
 
 
 class BookingIn(StrictIn):
@@ -63,6 +80,8 @@ class BookingIn(StrictIn):
     end: datetime
     attendees: int = 1
     rrule: str = ""
+    quantity: int = 1
+    licence_confirmed: bool = False
 
 
 class SeriesOut(Schema):
@@ -85,6 +104,16 @@ def _capacity(value) -> int:
     )
 
 
+def _kind(value: str, default: str) -> str:
+    if not value:
+        return default
+    if value not in ResourceKind.values:
+        raise HttpError(
+            400, _("Type de ressource inconnu : room (salle), vehicle (véhicule) ou equipment (matériel).")
+        )
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     check_date(value, param="start/end")  # year 1 or 9999 would overflow the window arithmetic
     if timezone.is_naive(value):
@@ -95,18 +124,30 @@ def _aware(value: datetime) -> datetime:
 
 @router.get("/rooms", response=list[RoomOut], summary="Les salles (filtrables)")
 def rooms_index(
-    request, site: int | None = None, q: str = "", capacity: int | None = None, equipment: str = ""
+    request,
+    site: int | None = None,
+    q: str = "",
+    capacity: int | None = None,
+    equipment: str = "",
+    kind: str = "",
 ):
     slugs = [s for s in equipment.split(",") if s][:10]
     site = parse_optional_id(site, param="site")
     if capacity is not None:
         capacity = _capacity(capacity)
-    return list(room_list(site=site, q=q[:100], capacity=capacity, equipment=slugs))
+    return list(room_list(site=site, q=q[:100], capacity=capacity, equipment=slugs, kind=_kind(kind, "")))
 
 
 @router.get("/rooms/availability", response=list[RoomOut], summary="Salles libres sur un créneau")
 def rooms_availability(
-    request, start: datetime, end: datetime, capacity: int = 1, equipment: str = "", site: int | None = None
+    request,
+    start: datetime,
+    end: datetime,
+    capacity: int = 1,
+    equipment: str = "",
+    site: int | None = None,
+    kind: str = "",
+    quantity: int = 1,
 ):
     start, end = _aware(start), _aware(end)
     if end <= start:
@@ -119,6 +160,14 @@ def rooms_availability(
         capacity=max(1, _capacity(capacity)),
         equipment=[s for s in equipment.split(",") if s][:10],
         site=parse_optional_id(site, param="site"),
+        kind=_kind(kind, ResourceKind.ROOM),
+        quantity=parse_int(
+            quantity,
+            minimum=1,
+            maximum=500,
+            param="quantity",
+            message=_("Quantité invalide : indiquez un nombre entre 1 et 500."),
+        ),
     )
     return free_rooms(actor_for(request.auth), query)
 
@@ -180,6 +229,7 @@ def bookings_create(request, payload: BookingIn):
                 start_time=local_start.time(),
                 end_time=end.astimezone(local_start.tzinfo).time(),
                 attendees=payload.attendees,
+                licence_confirmed=payload.licence_confirmed,
                 request=request,
             )
             done = {b.start.astimezone(PARIS).date() for b in created}
@@ -192,6 +242,8 @@ def bookings_create(request, payload: BookingIn):
             start=start,
             end=end,
             attendees=payload.attendees,
+            quantity=payload.quantity,
+            licence_confirmed=payload.licence_confirmed,
             request=request,
         )
     except actions.BookingConflict as exc:

@@ -28,3 +28,15 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("vendredi")
     SATURDAY = 6, _("samedi")
     SUNDAY = 7, _("dimanche")
+
+
+class ResourceKind(models.TextChoices):
+    ROOM = "room", _("salle")
+    VEHICLE = "vehicle", _("véhicule")
+    EQUIPMENT = "equipment", _("matériel")
+
+
+class Energy(models.TextChoices):
+    FUEL = "fuel", _("thermique")
+    HYBRID = "hybrid", _("hybride")
+    ELECTRIC = "electric", _("électrique")

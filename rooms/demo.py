@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from intranet.people.models import Department, Organisation
 
-from .choices import BookingStatus
-from .models import Booking, Equipment, Room, Site
+from .choices import BookingStatus, ResourceKind
+from .models import Booking, BookingPolicy, Equipment, Room, Site
 from .recurrence import PARIS, is_working_day, local_datetime
 
 EQUIPMENT = [
@@ -176,6 +176,74 @@ ROOMS = [
     ("steenvoorde-bureau", "Bureau partagé", "steenvoorde-pole", "RDC", 3, [], False, [], ""),
 ]
 
+# Pool vehicles: slug, name, site, seats, plate, energy, range (km), key pickup, managers
+VEHICLES = [
+    (
+        "zoe-siege",
+        "Renault Zoé",
+        "siege-hazebrouck",
+        4,
+        "GH-214-KP",
+        "electric",
+        320,
+        "Accueil du siège, armoire à clés (badge)",
+        ["jerome.vandenbroucke"],
+    ),
+    (
+        "berlingo-siege",
+        "Citroën Berlingo",
+        "siege-hazebrouck",
+        5,
+        "FT-832-LM",
+        "fuel",
+        700,
+        "Accueil du siège, armoire à clés (badge)",
+        ["jerome.vandenbroucke"],
+    ),
+    (
+        "master-siege",
+        "Renault Master (9 places)",
+        "siege-hazebrouck",
+        9,
+        "EZ-507-RT",
+        "fuel",
+        800,
+        "Services techniques, bureau du chef d'atelier",
+        ["jerome.vandenbroucke"],
+    ),
+    (
+        "e208-steenvoorde",
+        "Peugeot e-208",
+        "steenvoorde-pole",
+        5,
+        "GK-690-BS",
+        "electric",
+        340,
+        "Accueil de la Maison des services",
+        [],
+    ),
+    (
+        "clio-steenvoorde",
+        "Renault Clio",
+        "steenvoorde-pole",
+        5,
+        "FV-118-DN",
+        "hybrid",
+        900,
+        "Accueil de la Maison des services",
+        [],
+    ),
+]
+
+# Loan equipment: slug, name, site, quantity held
+LOANS = [
+    ("pret-videoprojecteur", "Vidéoprojecteur portable", "siege-hazebrouck", 4),
+    ("pret-appareil-photo", "Appareil photo reflex", "siege-hazebrouck", 3),
+    ("pret-ordinateur", "Ordinateur portable de prêt", "siege-hazebrouck", 8),
+    ("pret-sono", "Sonorisation portable", "bailleul-mairie", 2),
+    ("pret-kit-visio", "Kit de visioconférence mobile", "steenvoorde-pole", 2),
+]
+
 TITLES = [
     "Réunion d'équipe",
     "Comité de pilotage",
@@ -228,6 +296,85 @@ def seed_rooms(*, stdout, agents: dict) -> None:
             model.objects.filter(slug=slug, article="").update(article=article)
     stdout.write(f"  {len(rooms)} salles sur {len(sites)} sites")
     _seed_bookings(rooms, agents, stdout)
+    _seed_resources(sites, agents, stdout)
+
+
+def _seed_resources(sites, agents, stdout):
+    """Pool vehicles at two sites, loan equipment, and realistic policies (idempotent, by slug)."""
+    # The rooms' hours (the demo bookings above run from 08:00 to 19:00); series of a year at most weekly.
+    for slug in sites:
+        opens, closes = time(8), time(19)
+        BookingPolicy.objects.get_or_create(
+            site=sites[slug],
+            defaults={
+                "name": f"Salles : {sites[slug].name}",
+                "opens_at": opens,
+                "closes_at": closes,
+                "window_days": 180,
+                "max_series_occurrences": 52,
+            },
+        )
+    made = 0
+    for slug, name, site, seats, plate, energy, range_km, keys, managers in VEHICLES:
+        car, created = Room.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "kind": ResourceKind.VEHICLE,
+                "name": name,
+                "site": sites[site],
+                "capacity": seats,
+                "plate": plate,
+                "energy": energy,
+                "range_km": range_km,
+                "key_pickup": keys,
+                "requires_approval": seats > 5,
+            },
+        )
+        if created:
+            made += 1
+            car.managers.set([agents[u] for u in managers if u in agents])
+        BookingPolicy.objects.get_or_create(
+            room=car,
+            defaults={
+                "name": f"Véhicule : {name}",
+                "opens_at": time(7, 30),
+                "closes_at": time(19),
+                "window_days": 60,
+                "min_duration": 30,
+                "max_duration": 690,
+                "buffer_minutes": 30 if energy == "electric" else 15,
+                "max_active_bookings": 3,
+                "max_hours_per_week": 20,
+                "max_series_occurrences": 12,
+                "series_require_approval": True,
+            },
+        )
+    for slug, name, site, held in LOANS:
+        item, created = Room.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "kind": ResourceKind.EQUIPMENT,
+                "name": name,
+                "site": sites[site],
+                "capacity": 1,
+                "quantity_held": held,
+                "description": "À retirer et rendre à l'accueil du site.",
+            },
+        )
+        made += created
+        BookingPolicy.objects.get_or_create(
+            room=item,
+            defaults={
+                "name": f"Prêt : {name}",
+                "opens_at": time(8),
+                "closes_at": time(18),
+                "window_days": 90,
+                "min_duration": 60,
+                "max_duration": 600,
+                "max_active_bookings": 2,
+            },
+        )
+    stdout.write(f"  {len(VEHICLES)} véhicules, {len(LOANS)} matériels en prêt ({made} nouveaux)")
 
 
 def _seed_bookings(rooms, agents, stdout):

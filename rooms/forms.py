@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intranet.params import check_date
 
-from .choices import Frequency, Weekday
+from .choices import Frequency, ResourceKind, Weekday
 from .models import Equipment, Site
 from .recurrence import SeriesRule, local_datetime, validate_rule
 
@@ -52,10 +52,18 @@ class FinderForm(SlotFieldsMixin, forms.Form):
     site = forms.ModelChoiceField(
         label=_("Site"), queryset=Site.objects.all(), required=False, empty_label=_("Tous les sites")
     )
+    kind = forms.ChoiceField(
+        label=_("Ressource"), choices=ResourceKind.choices, initial=ResourceKind.ROOM, required=False
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantité (matériel)"), min_value=1, max_value=500, initial=1, required=False
+    )
 
     def clean(self):
         cleaned = super().clean()
         self._clean_slot(cleaned)
+        cleaned["kind"] = cleaned.get("kind") or ResourceKind.ROOM
+        cleaned["quantity"] = cleaned.get("quantity") or 1
         duration = cleaned.get("duration")
         has_slot = "start" in cleaned and "end" in cleaned
         if duration and has_slot and timedelta(minutes=duration) > cleaned["end"] - cleaned["start"]:
@@ -91,6 +99,23 @@ class BookingForm(SlotFieldsMixin, forms.Form):
     )
     until = forms.DateField(label=_("Jusqu'au"), required=False, widget=_DATE, validators=[check_date])
     count = forms.IntegerField(label=_("Ou nombre d'occurrences"), min_value=1, max_value=200, required=False)
+    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, max_value=500, initial=1, required=False)
+    licence_confirmed = forms.BooleanField(
+        label=_("Je confirme être titulaire d'un permis de conduire valide pour ce véhicule"), required=False
+    )
+
+    def __init__(self, *args, kind: str = ResourceKind.ROOM, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind != ResourceKind.EQUIPMENT:
+            del self.fields["quantity"]
+        else:
+            # A loan is one span: no series, and the attendees do not apply.
+            for name in ("repeat", "interval", "weekdays", "until", "count", "attendees"):
+                del self.fields[name]
+        if kind != ResourceKind.VEHICLE:
+            del self.fields["licence_confirmed"]
+        else:
+            self.fields["attendees"].label = _("Nombre de personnes à bord")
 
     def clean(self):
         cleaned = super().clean()
@@ -135,6 +160,20 @@ class EditForm(SlotFieldsMixin, forms.Form):
         cleaned = super().clean()
         self._clean_slot(cleaned)
         return cleaned
+
+
+class VehicleReturnForm(forms.Form):
+    mileage = forms.IntegerField(label=_("Kilométrage au compteur"), min_value=0, max_value=2_000_000)
+    energy_level = forms.IntegerField(
+        label=_("Carburant ou charge restant (%)"), min_value=0, max_value=100, help_text=_("De 0 à 100.")
+    )
+    incident = forms.CharField(
+        label=_("Incident, dégât ou anomalie"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Laissez vide si tout va bien. Sinon, les gestionnaires sont prévenus."),
+    )
 
 
 class ReasonForm(forms.Form):

@@ -21,7 +21,7 @@ from simple_history.models import HistoricalRecords
 from intranet.dashboard import TopicQuerySetMixin
 from intranet.french import ArticleField
 
-from .choices import BLOCKING_STATUSES, BookingStatus, Frequency
+from .choices import BLOCKING_STATUSES, BookingStatus, Energy, Frequency, ResourceKind
 
 # The home page's booking panels (apps.py) read rooms and bookings: bulk writes bump them too (saves and
 # deletes: dashboard.py).
@@ -90,6 +90,11 @@ _OPEN_DAYS = RegexValidator(
 
 
 class Room(models.Model):
+    """A bookable resource: a meeting room, a pool vehicle or an item of loan equipment (`kind`)."""
+
+    kind = models.CharField(
+        _("type de ressource"), max_length=10, choices=ResourceKind.choices, default=ResourceKind.ROOM
+    )
     name = models.CharField(_("nom"), max_length=120)
     article = ArticleField()
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
@@ -132,11 +137,79 @@ class Room(models.Model):
         related_name="managed_rooms",
         help_text=_("Les agents de ce service valident aussi les réservations."),
     )
+    # Pool vehicles (capacity = seats)
+    plate = models.CharField(_("immatriculation"), max_length=12, blank=True)
+    energy = models.CharField(_("énergie"), max_length=10, choices=Energy.choices, blank=True)
+    range_km = models.PositiveSmallIntegerField(_("autonomie (km)"), null=True, blank=True)
+    key_pickup = models.CharField(
+        _("retrait des clés"), max_length=200, blank=True, help_text=_("Où prendre et rendre les clés.")
+    )
+    # Loan equipment: booked by quantity, never more out than held (actions lock the resource row).
+    quantity_held = models.PositiveSmallIntegerField(
+        _("quantité détenue"), default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("salle")
+        verbose_name_plural = _("salles")
+        ordering = ["site__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def policy(self) -> "BookingPolicy":
+        """The rules this resource is booked under: its own policy, else its site's, else the defaults.
+        Cached on the instance (see policies.policy_for)."""
+        from .policies import policy_for
+
+        return policy_for(self)
+
+
+class BookingPolicy(models.Model):
+    """The booking rules of one resource or of a whole site (admin « Règles de réservation »).
+
+    A resource's own policy replaces its site's as a whole; a resource with neither follows `DEFAULTS`.
+    Enforced in one place, `policies.check_slot` / `policies.check_quota`, by every booking action (pages,
+    API, series)."""
+
+    name = models.CharField(_("nom"), max_length=120)
+    site = models.OneToOneField(
+        Site,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policy",
+        help_text=_("Règles de toutes les ressources du site qui n'ont pas les leurs."),
+    )
+    room = models.OneToOneField(
+        Room,
+        verbose_name=_("ressource"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_policy",
+        help_text=_("Règles propres à une ressource : elles remplacent celles de son site."),
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("réservable jusqu'à (jours à l'avance)"),
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(400)],
+    )
     min_duration = models.PositiveSmallIntegerField(
         _("durée minimale (minutes)"), default=15, validators=[MinValueValidator(5), MaxValueValidator(1440)]
     )
     max_duration = models.PositiveSmallIntegerField(
         _("durée maximale (minutes)"), default=600, validators=[MinValueValidator(5), MaxValueValidator(1440)]
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("battement entre deux réservations (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(240)],
+        help_text=_("Temps libre exigé avant et après chaque réservation (ménage, recharge, clés)."),
     )
     opens_at = models.TimeField(_("ouverture"), default=time(8, 0))
     closes_at = models.TimeField(_("fermeture"), default=time(19, 0))
@@ -147,19 +220,64 @@ class Room(models.Model):
         validators=[_OPEN_DAYS],
         help_text=_("Numéros des jours : 1 = lundi … 7 = dimanche, par exemple 12345."),
     )
-
-    objects = RoomQuerySet.as_manager()
+    closed_on_public_holidays = models.BooleanField(_("fermé les jours fériés"), default=True)
+    departments = models.ManyToManyField(
+        "people.Department",
+        verbose_name=_("services autorisés"),
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : tous les services. Un service inclut ses sous-services."),
+    )
+    employers = models.ManyToManyField(
+        "people.Organisation",
+        verbose_name=_("employeurs autorisés"),
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : tous les employeurs."),
+    )
+    max_active_bookings = models.PositiveSmallIntegerField(
+        _("réservations en cours par agent (au plus)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Réservations à venir, en attente ou confirmées. Vide : sans limite."),
+    )
+    max_hours_per_week = models.PositiveSmallIntegerField(
+        _("heures par semaine et par agent (au plus)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text=_("Semaine du lundi au dimanche. Vide : sans limite."),
+    )
+    max_series_occurrences = models.PositiveSmallIntegerField(
+        _("occurrences par série (au plus)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=_("Vide : la limite générale (200)."),
+    )
+    series_require_approval = models.BooleanField(
+        _("les séries sont soumises à validation"),
+        default=False,
+        help_text=_("Même quand une réservation simple est confirmée aussitôt."),
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
-        verbose_name = _("salle")
-        verbose_name_plural = _("salles")
-        ordering = ["site__name", "name"]
+        verbose_name = _("règles de réservation")
+        verbose_name_plural = _("règles de réservation")
+        ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(opens_at__lt=models.F("closes_at")), name="room_opens_before_closes"
+                condition=(Q(site__isnull=False) & Q(room__isnull=True))
+                | (Q(site__isnull=True) & Q(room__isnull=False)),
+                name="policy_for_a_site_or_a_resource",
             ),
             models.CheckConstraint(
-                condition=Q(min_duration__lte=models.F("max_duration")), name="room_min_duration_lte_max"
+                condition=Q(opens_at__lt=models.F("closes_at")), name="policy_opens_before_closes"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_duration__lte=models.F("max_duration")), name="policy_min_duration_lte_max"
             ),
         ]
 
@@ -254,6 +372,20 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
     reminded_at = models.DateTimeField(_("dernière relance"), null=True, blank=True)
+    quantity = models.PositiveSmallIntegerField(_("quantité"), default=1)
+    by_quantity = models.BooleanField(
+        _("prêt à la quantité"),
+        default=False,
+        editable=False,
+        help_text=_("Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue."),
+    )
+    licence_confirmed_at = models.DateTimeField(_("permis confirmé le"), null=True, blank=True)
+    policy_flag = models.CharField(
+        _("hors des règles actuelles"),
+        max_length=300,
+        blank=True,
+        help_text=_("Les règles ont changé après la réservation : elle est maintenue, à revoir."),
+    )
 
     history = HistoricalRecords(excluded_fields=["reminded_at"])
     objects = BookingQuerySet.as_manager()
@@ -264,6 +396,10 @@ class Booking(models.Model):
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & (Q(by_quantity=True) | Q(quantity=1)),
+                name="booking_quantity_one_unless_loan",
+            ),
         ]
         indexes = [
             models.Index(fields=["requester", "start"], name="booking_requester_start_idx"),
@@ -283,16 +419,43 @@ class Booking(models.Model):
         return f"booking-{self.pk}@rooms.intranet"
 
 
-# PostgreSQL: same room, overlapping [start, end) spans, among pending or approved bookings. Its GiST index
-# also serves the free-room finder (see queries.free_rooms).
+# PostgreSQL: same room, overlapping [start, end) spans, among pending or approved bookings (loans of
+# equipment by quantity excepted: they are bounded by the quantity held, under a lock, see actions). Its
+# GiST index also serves the free-room finder (see queries.free_rooms).
 BOOKING_NO_OVERLAP = ExclusionConstraint(
     name="booking_no_overlap",
     expressions=[
         ("room", RangeOperators.EQUAL),
         (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
     ],
-    condition=Q(status__in=[s.value for s in BLOCKING_STATUSES]),
+    condition=Q(status__in=[s.value for s in BLOCKING_STATUSES], by_quantity=False),
 )
+
+
+class VehicleReturn(models.Model):
+    """What the driver notes when bringing a pool vehicle back (one per booking)."""
+
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("réservation"), on_delete=models.CASCADE, related_name="vehicle_return"
+    )
+    mileage = models.PositiveIntegerField(
+        _("kilométrage au retour"), validators=[MaxValueValidator(2_000_000)]
+    )
+    energy_level = models.PositiveSmallIntegerField(
+        _("carburant ou charge au retour (%)"), validators=[MaxValueValidator(100)]
+    )
+    incident = models.TextField(_("incident ou anomalie"), max_length=2000, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rendu par"), on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("rendu le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retour de véhicule")
+        verbose_name_plural = _("retours de véhicules")
+
+    def __str__(self):
+        return f"{self.booking_id} · {self.mileage} km"
 
 
 class FeedToken(models.Model):

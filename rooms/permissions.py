@@ -51,7 +51,9 @@ def bookable_rooms_q(actor: Actor) -> Q:
     allowed = Room.allowed_departments.through.objects.filter(
         room_id=OuterRef("pk"), department_id__in=actor.department_ids
     )
-    return Q(is_active=True) & (Q(bookable_by_all=True) | Q(Exists(allowed)))
+    from .policies import policy_allows_q
+
+    return Q(is_active=True) & (Q(bookable_by_all=True) | Q(Exists(allowed))) & policy_allows_q(actor)
 
 
 def bookable_rooms_sql(actor: Actor, alias: str) -> tuple[str, list]:
@@ -59,15 +61,18 @@ def bookable_rooms_sql(actor: Actor, alias: str) -> tuple[str, list]:
     reads written in SQL (the free-room finder). The same rule: tests check both give the same rooms."""
     if actor.is_superuser:
         return f"{alias}.is_active", []
+    from .policies import policy_allows_sql
+
+    policy_sql, policy_params = policy_allows_sql(actor, alias)
     if not actor.department_ids:
-        return f"{alias}.is_active AND {alias}.bookable_by_all", []
+        return f"{alias}.is_active AND {alias}.bookable_by_all AND {policy_sql}", policy_params
     through = Room.allowed_departments.through._meta.db_table
     marks = ", ".join(["%s"] * len(actor.department_ids))
     sql = (
         f"{alias}.is_active AND ({alias}.bookable_by_all OR EXISTS (SELECT 1 FROM {through} ad "  # noqa: S608  (names from the models)
-        f"WHERE ad.room_id = {alias}.id AND ad.department_id IN ({marks})))"
+        f"WHERE ad.room_id = {alias}.id AND ad.department_id IN ({marks}))) AND {policy_sql}"
     )
-    return sql, list(actor.department_ids)
+    return sql, [*actor.department_ids, *policy_params]
 
 
 def managed_rooms_q(user) -> Q:
@@ -134,7 +139,12 @@ def managed_room_ids(user) -> set[int]:
 def access_room(user, pk) -> Room:
     if not user.is_authenticated:
         raise Http404
-    room = Room.objects.active().select_related("site", "site__commune", "photo").filter(pk=pk).first()
+    room = (
+        Room.objects.active()
+        .select_related("site", "site__commune", "site__policy", "own_policy", "photo")
+        .filter(pk=pk)
+        .first()
+    )
     if room is None:
         raise Http404
     return room

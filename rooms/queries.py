@@ -7,13 +7,15 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .choices import BLOCKING_STATUSES, BookingStatus
-from .models import Booking, Equipment, Room, Site, TsTzRange
+from .choices import BLOCKING_STATUSES, BookingStatus, ResourceKind
+from .models import Booking, BookingPolicy, Equipment, Room, Site, TsTzRange
 from .permissions import Actor, bookable_rooms_q, bookable_rooms_sql, managed_room_ids, managed_rooms_q
-from .recurrence import PARIS, UTC, local_datetime, to_local
+from .policies import default_policy, is_open_day, policy_for
+from .recurrence import PARIS, UTC, local_datetime, public_holidays, to_local
 
 _BLOCKING = [s.value for s in BLOCKING_STATUSES]
 
@@ -40,20 +42,35 @@ class FinderQuery:
     capacity: int = 1
     equipment: list[str] = field(default_factory=list)
     site: int | None = None
+    kind: str = ResourceKind.ROOM
+    quantity: int = 1  # equipment: how many items are wanted
 
 
 def candidate_rooms(actor: Actor, q: FinderQuery):
     """Rooms the agent may book, big enough, equipped, open over the whole window; smallest first."""
     local_start, local_end = to_local(q.start), to_local(q.end)
-    rooms = Room.objects.filter(
+    defaults = default_policy()
+
+    def effective(field: str):
+        return Coalesce(f"own_policy__{field}", f"site__policy__{field}", Value(getattr(defaults, field)))
+
+    rooms = Room.objects.annotate(
+        p_opens=effective("opens_at"),
+        p_closes=effective("closes_at"),
+        p_days=effective("open_days"),
+        p_holidays=effective("closed_on_public_holidays"),
+    ).filter(
         bookable_rooms_q(actor),
+        kind=q.kind,
         capacity__gte=q.capacity,
-        opens_at__lte=local_start.time(),
-        open_days__contains=str(local_start.isoweekday()),
+        p_opens__lte=local_start.time(),
+        p_days__contains=str(local_start.isoweekday()),
     )
+    if local_start.date() in public_holidays(local_start.year):
+        rooms = rooms.filter(p_holidays=False)
     # A window ending at midnight or on another day is outside every room's hours.
     if local_end.date() == local_start.date():
-        rooms = rooms.filter(closes_at__gte=local_end.time())
+        rooms = rooms.filter(p_closes__gte=local_end.time())
     else:
         rooms = rooms.none()
     if q.site:
@@ -94,6 +111,8 @@ class FreeRoom(NamedTuple):
     site_name: str
     site_address: str
     equipment: object  # [[slug, name]…] ordered by name (PostgreSQL array, SQLite JSON text); None without
+    kind: str
+    quantity_held: int
 
     @property
     def id(self) -> int:
@@ -145,13 +164,33 @@ def free_rooms_sql(
     ops, postgres = connection.ops, connection.vendor == "postgresql"
     room, site, booking = Room._meta.db_table, Site._meta.db_table, Booking._meta.db_table
     equipment, room_equipment = Equipment._meta.db_table, Room.equipment.through._meta.db_table
+    policy = BookingPolicy._meta.db_table
+    defaults = default_policy()
     allowed, params = bookable_rooms_sql(actor, "r")
-    where = [allowed, "r.capacity >= %s", "r.opens_at <= %s", "r.closes_at >= %s", "r.open_days LIKE %s"]
+    # The effective policy: the room's own, else its site's, else the defaults (two LEFT JOINs, no row-by-row
+    # lookup). Closed on a public holiday is one parameter: the day is the same for every room.
+    opens = "COALESCE(po.opens_at, ps.opens_at, %s)"
+    closes = "COALESCE(po.closes_at, ps.closes_at, %s)"
+    where = [
+        allowed,
+        "r.kind = %s",
+        "r.capacity >= %s",
+        f"{opens} <= %s",
+        f"{closes} >= %s",
+        "COALESCE(po.open_days, ps.open_days, %s) LIKE %s",
+        "NOT (COALESCE(po.closed_on_public_holidays, ps.closed_on_public_holidays, %s) AND %s)",
+    ]
     params += [
+        q.kind,
         q.capacity,
+        ops.adapt_timefield_value(defaults.opens_at),
         ops.adapt_timefield_value(local_start.time()),
+        ops.adapt_timefield_value(defaults.closes_at),
         ops.adapt_timefield_value(local_end.time()),
+        defaults.open_days,
         f"%{local_start.isoweekday()}%",
+        defaults.closed_on_public_holidays,
+        local_start.date() in public_holidays(local_start.year),
     ]
     if q.site:
         where.append("r.site_id = %s")
@@ -184,13 +223,32 @@ def free_rooms_sql(
         overlap = 'b.start < %s AND b."end" > %s'
         params += [*_BLOCKING, ops.adapt_datetimefield_value(q.end), ops.adapt_datetimefield_value(q.start)]
     statuses = ", ".join(["%s"] * len(_BLOCKING))
+    # Rooms and vehicles: free when no live booking overlaps (the GiST index answers). Equipment: when the
+    # quantities out over the window, summed (an upper bound of the peak), leave the quantity wanted.
+    busy = (
+        f"(SELECT COALESCE(SUM(b.quantity), 0) FROM {booking} b WHERE b.room_id = c.id "  # noqa: S608  (names from the models)
+        f"AND b.status IN ({statuses}) AND {overlap}) + %s <= c.quantity_held"
+        if q.kind == ResourceKind.EQUIPMENT
+        else f"NOT EXISTS (SELECT 1 FROM {booking} b WHERE b.room_id = c.id "  # noqa: S608  (names from the models)
+        f"AND b.status IN ({statuses}) AND {overlap})"
+    )
+    if q.kind == ResourceKind.EQUIPMENT:
+        params.append(q.quantity)
+    select_params = [
+        ops.adapt_timefield_value(defaults.opens_at),
+        ops.adapt_timefield_value(defaults.closes_at),
+    ]
+    params = select_params + params
     sql = (
         f"WITH c AS {'MATERIALIZED ' if postgres else ''}("  # noqa: S608  (names from the models)
-        "SELECT r.id, r.name, r.slug, r.capacity, r.floor, r.requires_approval, r.opens_at, r.closes_at, "
-        f"r.site_id, s.name AS site_name, s.address AS site_address, {pairs} AS equipment "
-        f"FROM {room} r JOIN {site} s ON s.id = r.site_id {join} WHERE {' AND '.join(where)}) "
-        f"SELECT * FROM c WHERE NOT EXISTS (SELECT 1 FROM {booking} b WHERE b.room_id = c.id "
-        f"AND b.status IN ({statuses}) AND {overlap}) "
+        "SELECT r.id, r.name, r.slug, r.capacity, r.floor, r.requires_approval, "
+        f"{opens} AS opens_at, {closes} AS closes_at, "
+        f"r.site_id, s.name AS site_name, s.address AS site_address, {pairs} AS equipment, "
+        "r.kind, r.quantity_held "
+        f"FROM {room} r JOIN {site} s ON s.id = r.site_id "
+        f"LEFT JOIN {policy} po ON po.room_id = r.id LEFT JOIN {policy} ps ON ps.site_id = r.site_id "
+        f"{join} WHERE {' AND '.join(where)}) "
+        f"SELECT * FROM c WHERE {busy} "
         "ORDER BY c.capacity, c.site_name, c.name, c.id"
     )
     if limit:
@@ -210,8 +268,15 @@ def free_rooms(
     with connection.cursor() as cursor:
         cursor.execute(*found)
         rows = cursor.fetchall()
-    # Times and booleans arrive typed on both databases (SQLite: Django's declared-type converters).
+    # Times and booleans arrive typed on PostgreSQL; on SQLite the opening hours are COALESCE expressions,
+    # which carry no declared type: read them here (development and tests only).
+    if connection.vendor == "sqlite":
+        rows = [(*r[:6], _sqlite_time(r[6]), _sqlite_time(r[7]), *r[8:]) for r in rows]
     return list(map(FreeRoom._make, rows))
+
+
+def _sqlite_time(value):
+    return time.fromisoformat(value) if isinstance(value, str) else value
 
 
 def rooms_with_gap(
@@ -251,12 +316,16 @@ def next_free_slots(
         .order_by("start")
         .values_list("start", "end")
     )
+    policy = policy_for(room)
+    gap = timedelta(minutes=policy.buffer_minutes)
+    if gap:
+        busy = [(s - gap, e + gap) for s, e in busy]
     slots: list[tuple[datetime, datetime]] = []
     day = to_local(after).date()
     while day <= to_local(horizon).date() and len(slots) < count:
-        if str(day.isoweekday()) in room.open_days:
+        if is_open_day(policy, day):
             try:
-                opens, closes = local_datetime(day, room.opens_at), local_datetime(day, room.closes_at)
+                opens, closes = local_datetime(day, policy.opens_at), local_datetime(day, policy.closes_at)
             except ValidationError:  # an opening hour inside the DST gap: no slot that day
                 day += timedelta(days=1)
                 continue
@@ -297,9 +366,20 @@ HOURS = list(range(7, 21))
 class Cell:
     booking: Booking | None = None
     show_details: bool = False
+    closed: bool = False  # outside the policy's days or hours, or a public holiday: « Fermé », not « Libre »
 
 
-def _cells_for(bookings: list[Booking], slots: list[tuple[datetime, datetime]], user, managed: set[int]):
+def _closed(policy, start: datetime, end: datetime) -> bool:
+    """An hour of the grid during which the resource cannot be booked at all."""
+    ls, le = to_local(start), to_local(end)
+    if not is_open_day(policy, ls.date()):
+        return True
+    return ls.time() >= policy.closes_at or (le.time() <= policy.opens_at and le.date() == ls.date())
+
+
+def _cells_for(
+    bookings: list[Booking], slots: list[tuple[datetime, datetime]], user, managed: set[int], policy=None
+):
     cells = []
     for s, e in slots:
         hit = next((b for b in bookings if b.start < e and b.end > s), None)
@@ -309,6 +389,7 @@ def _cells_for(bookings: list[Booking], slots: list[tuple[datetime, datetime]], 
                 show_details=bool(
                     hit and (user.is_superuser or hit.requester_id == user.pk or hit.room_id in managed)
                 ),
+                closed=bool(policy is not None and _closed(policy, s, e)),
             )
         )
     return cells
@@ -316,7 +397,12 @@ def _cells_for(bookings: list[Booking], slots: list[tuple[datetime, datetime]], 
 
 def day_view(user, site: Site, day: date) -> dict:
     """Rooms of a site × hours of a day: three queries (rooms, bookings, managed rooms)."""
-    rooms = list(Room.objects.active().filter(site=site).order_by("name"))
+    rooms = list(
+        Room.objects.active()
+        .filter(site=site)
+        .select_related("site", "site__policy", "own_policy")
+        .order_by("name")
+    )
     slots = [(local_datetime(day, time(h)), local_datetime(day, time(h)) + timedelta(hours=1)) for h in HOURS]
     bookings = list(
         blocking_overlap(Booking.objects.filter(room__in=rooms), slots[0][0], slots[-1][1]).order_by("start")
@@ -325,7 +411,7 @@ def day_view(user, site: Site, day: date) -> dict:
     rows = []
     for room in rooms:
         mine = [b for b in bookings if b.room_id == room.pk]
-        rows.append({"room": room, "cells": _cells_for(mine, slots, user, managed)})
+        rows.append({"room": room, "cells": _cells_for(mine, slots, user, managed, policy_for(room))})
     return {"site": site, "day": day, "hours": HOURS, "rows": rows}
 
 
@@ -336,10 +422,11 @@ def week_view(user, room: Room, monday: date) -> dict:
     end = local_datetime(days[-1] + timedelta(days=1), time(0))
     bookings = list(blocking_overlap(Booking.objects.filter(room=room), start, end).order_by("start"))
     managed = managed_room_ids(user)
+    policy = policy_for(room)
     rows = []
     for h in HOURS:
         slots = [(local_datetime(d, time(h)), local_datetime(d, time(h)) + timedelta(hours=1)) for d in days]
-        rows.append({"hour": h, "cells": _cells_for(bookings, slots, user, managed)})
+        rows.append({"hour": h, "cells": _cells_for(bookings, slots, user, managed, policy)})
     return {"room": room, "days": days, "rows": rows, "bookings": bookings}
 
 
@@ -372,9 +459,15 @@ def pending_approvals_count(user) -> int:
 
 
 def room_list(
-    site: int | None = None, q: str = "", capacity: int | None = None, equipment: list | None = None
+    site: int | None = None,
+    q: str = "",
+    capacity: int | None = None,
+    equipment: list | None = None,
+    kind: str | None = None,
 ):
-    rooms = Room.objects.active().select_related("site")
+    rooms = Room.objects.active().select_related("site", "site__policy", "own_policy")
+    if kind:
+        rooms = rooms.filter(kind=kind)
     if site:
         rooms = rooms.filter(site_id=site)
     if q:

@@ -6,6 +6,8 @@ app_name = "rooms"
 urlpatterns = [
     path("", views.index, name="index"),
     path("trouver/", views.finder, name="finder"),
+    path("vehicules/", views.kind_index, {"kind": "vehicle"}, name="vehicles"),
+    path("materiel/", views.kind_index, {"kind": "equipment"}, name="equipment"),
     path("mes-reservations/", views.mine, name="mine"),
     path("mes-validations/", views.approvals, name="approvals"),
     path("agenda/", views.feeds, name="feeds"),
@@ -20,4 +22,5 @@ urlpatterns = [
     path("reservations/<id:pk>/valider/", views.booking_approve, name="booking_approve"),
     path("reservations/<id:pk>/refuser/", views.booking_reject, name="booking_reject"),
     path("reservations/<id:pk>/annuler/", views.booking_cancel, name="booking_cancel"),
+    path("reservations/<id:pk>/retour/", views.vehicle_return, name="vehicle_return"),
 ]

@@ -2,12 +2,14 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from intranet.params import is_valid_id, parse_date, parse_id, parse_int, parse_optional_id
 
 from . import actions, ical
-from .choices import BLOCKING_STATUSES
-from .forms import BookingForm, EditForm, FinderForm, ReasonForm
-from .models import Booking, Room, Site
+from .choices import BLOCKING_STATUSES, BookingStatus, ResourceKind
+from .forms import BookingForm, EditForm, FinderForm, ReasonForm, VehicleReturnForm
+from .models import Booking, Room, Site, VehicleReturn
 from .permissions import (
     abilities,
     access_booking,
@@ -26,7 +28,9 @@ from .permissions import (
     access_room,
     actor_for,
     managed_room_ids,
+    room_managers,
 )
+from .policies import open_days_label
 from .queries import (
     FinderQuery,
     day_view,
@@ -56,7 +60,7 @@ def _partial(request, full: str, fragment: str, context: dict, status: int = 200
 @require_GET
 def index(request):
     site_id = parse_optional_id(request.GET.get("site"), param="site")
-    rooms = room_list(site=site_id)
+    rooms = room_list(site=site_id, kind=ResourceKind.ROOM)
     return render(
         request,
         "rooms/index.html",
@@ -65,10 +69,30 @@ def index(request):
 
 
 @require_GET
+def kind_index(request, kind):
+    """/salles/vehicules/ and /salles/materiel/: the pool vehicles or the loan equipment, by site."""
+    site_id = parse_optional_id(request.GET.get("site"), param="site")
+    return render(
+        request,
+        "rooms/kind_index.html",
+        {
+            "kind": kind,
+            "resources": room_list(site=site_id, kind=kind),
+            "sites": Site.objects.all(),
+            "site_id": site_id,
+        },
+    )
+
+
+@require_GET
 def room_detail(request, pk):
     room = access_room(request.user, pk)
     monday = week_start(parse_date(request.GET.get("semaine"), default=today_local(), param="semaine"))
     context = {
+        "policy": room.policy,
+        "policy_days": open_days_label(room.policy),
+        "policy_window": min(room.policy.window_days, settings.ROOMS_BOOKING_HORIZON_DAYS),
+        "managers": room_managers(room) if room.requires_approval else [],
         "room": room,
         "equipment": list(room.equipment.order_by("name")),
         "week": week_view(request.user, room, monday),
@@ -94,18 +118,24 @@ def site_day(request, slug):
 @require_GET
 def finder(request):
     """Free rooms for a window; the form's GET is shareable; htmx requests get the results only."""
-    form = FinderForm(request.GET or None, initial={"date": today_local() + timedelta(days=1), "capacity": 1})
+    initial = {"date": today_local() + timedelta(days=1), "capacity": 1, "quantity": 1}
+    if request.GET.get("kind") in ResourceKind.values:
+        initial["kind"] = request.GET["kind"]
+    bound = "date" in request.GET  # ?kind=vehicle alone (from /salles/vehicules/) only presets the form
+    form = FinderForm(request.GET if bound else None, initial=initial)
     context = {"form": form, "searched": False}
-    if request.GET and form.is_valid():
+    if bound and form.is_valid():
         data = form.cleaned_data
         duration = timedelta(minutes=data["duration"]) if data.get("duration") else None
         query = FinderQuery(
             start=data["start"],
             end=data["end"],
             duration=duration,
-            capacity=data["capacity"],
+            capacity=data["capacity"] if data["kind"] != ResourceKind.EQUIPMENT else 1,
             equipment=[e.slug for e in data["equipment"]],
             site=data["site"].pk if data.get("site") else None,
+            kind=data["kind"],
+            quantity=data["quantity"],
         )
         actor = actor_for(request.user)
         free = free_rooms(actor, query)
@@ -129,8 +159,8 @@ def book(request, pk):
     """Book a room. A single booking is created at once; a series is first previewed occurrence by
     occurrence, then confirmed (conflicting dates skipped or moved to another room)."""
     room = access_room(request.user, pk)
-    form = BookingForm(request.POST or None, initial=_book_initial(request, room))
-    context = {"room": room, "form": form}
+    form = BookingForm(request.POST or None, initial=_book_initial(request, room), kind=room.kind)
+    context = {"room": room, "form": form, "policy": room.policy}
     if request.method == "GET" or not form.is_valid():
         return render(request, "rooms/book.html", context, status=400 if request.method == "POST" else 200)
     data = form.cleaned_data
@@ -143,7 +173,9 @@ def book(request, pk):
             title=data["title"],
             start=data["start"],
             end=data["end"],
-            attendees=data["attendees"],
+            attendees=data.get("attendees") or 1,
+            quantity=data.get("quantity") or 1,
+            licence_confirmed=bool(data.get("licence_confirmed")),
             request=request,
         )
     except actions.BookingConflict as exc:
@@ -170,6 +202,7 @@ def _book_series(request, room, form, data):
         "start_time": data["start_time"],
         "end_time": data["end_time"],
         "attendees": data["attendees"],
+        "licence_confirmed": bool(data.get("licence_confirmed")),
     }
     if request.POST.get("confirm") == "1":
         other = {}
@@ -213,10 +246,25 @@ def _book_series(request, room, form, data):
 @require_GET
 def booking_detail(request, pk):
     booking = access_booking(request.user, pk)
+    returned = None
+    if booking.room.kind == ResourceKind.VEHICLE:
+        returned = VehicleReturn.objects.filter(booking=booking).first()
+    can_return = (
+        booking.room.kind == ResourceKind.VEHICLE
+        and returned is None
+        and booking.status == BookingStatus.APPROVED
+        and booking.start <= timezone.now()
+    )
     return render(
         request,
         "rooms/booking_detail.html",
-        {"booking": booking, "abilities": abilities(request.user, booking), "reason_form": ReasonForm()},
+        {
+            "booking": booking,
+            "abilities": abilities(request.user, booking),
+            "reason_form": ReasonForm(),
+            "returned": returned,
+            "can_return": can_return,
+        },
     )
 
 
@@ -323,6 +371,26 @@ def booking_edit(request, pk):
     return render(request, "rooms/booking_edit.html", context, status=status)
 
 
+@require_http_methods(["GET", "POST"])
+def vehicle_return(request, pk):
+    """The return form of a pool vehicle: mileage, fuel or charge, incident."""
+    booking = access_booking(request.user, pk)
+    if booking.room.kind != ResourceKind.VEHICLE:
+        raise Http404
+    form = VehicleReturnForm(request.POST or None)
+    context = {"booking": booking, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.vehicle_return(booking=booking, actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Retour du véhicule enregistré. Merci."))
+            return redirect("rooms:booking", pk=booking.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rooms/vehicle_return.html", context, status=status)
+
+
 @require_GET
 def mine(request):
     return render(
@@ -338,7 +406,22 @@ def approvals(request):
     if request.method == "POST":
         ids = [parse_id(v) for v in request.POST.getlist("booking") if is_valid_id(v)]
         if not ids:
-            messages.error(request, _("Cochez au moins une demande à valider."))
+            messages.error(request, _("Cochez au moins une demande."))
+        elif request.POST.get("action") == "reject":
+            try:
+                rejected, errors = actions.bookings_reject_batch(
+                    ids=ids, approver=request.user, reason=request.POST.get("reason", ""), request=request
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                if rejected:
+                    text = ngettext("%(n)s demande refusée.", "%(n)s demandes refusées.", rejected)
+                    messages.success(request, text % {"n": rejected})
+                for err in errors:
+                    messages.error(request, err)
+                if not rejected and not errors:
+                    raise Http404
         else:
             approved, errors = actions.bookings_approve_batch(ids=ids, approver=request.user, request=request)
             if approved:

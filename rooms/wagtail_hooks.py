@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from .models import Equipment, Room, Site
+from .models import BookingPolicy, Equipment, Room, Site
 
 
 class EquipmentViewSet(ModelViewSet):
@@ -51,11 +51,37 @@ class RoomViewSet(ModelViewSet):
         "requires_approval",
         "managers",
         "manager_department",
+    ]
+
+
+class BookingPolicyViewSet(ModelViewSet):
+    """Booking rules per site or per resource. Saving re-checks the future bookings they govern: those that
+    no longer fit stay, flagged for the managers (policies.flag_bookings, called by a post_save receiver)."""
+
+    model = BookingPolicy
+    icon = "list-ul"
+    menu_label = _("Règles de réservation")
+    add_to_admin_menu = False
+    list_display = ["name", "site", "room", "window_days", "max_active_bookings", "max_hours_per_week"]
+    search_fields = ["name"]
+    form_fields = [
+        "name",
+        "site",
+        "room",
+        "window_days",
         "min_duration",
         "max_duration",
+        "buffer_minutes",
         "opens_at",
         "closes_at",
         "open_days",
+        "closed_on_public_holidays",
+        "departments",
+        "employers",
+        "max_active_bookings",
+        "max_hours_per_week",
+        "max_series_occurrences",
+        "series_require_approval",
     ]
 
 
@@ -63,7 +89,12 @@ class RoomsGroup(ModelViewSetGroup):
     menu_label = _("Salles")
     menu_icon = "home"
     menu_order = 250
-    items = (RoomViewSet("salles"), SiteViewSet("sites"), EquipmentViewSet("equipements"))
+    items = (
+        RoomViewSet("salles"),
+        SiteViewSet("sites"),
+        BookingPolicyViewSet("regles-reservation"),
+        EquipmentViewSet("equipements"),
+    )
 
 
 @hooks.register("register_admin_viewset")

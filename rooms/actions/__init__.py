@@ -11,10 +11,16 @@ from .bookings import (
     booking_request,
     booking_update,
     bookings_approve_batch,
+    bookings_reject_batch,
 )
 from .common import BookingConflict, slot_label, validate_slot
 from .feeds import feed_token_create, feed_token_revoke, feed_token_user
-from .jobs import bookings_cancel_for_leaver, bookings_expire_pending, bookings_remind_pending
+from .jobs import (
+    bookings_cancel_for_leaver,
+    bookings_expire_pending,
+    bookings_flag_for_policy,
+    bookings_remind_pending,
+)
 from .series import (
     Occurrence,
     SeriesConflict,
@@ -23,6 +29,7 @@ from .series import (
     series_preview,
     series_update_following,
 )
+from .vehicles import vehicle_return
 
 __all__ = [
     "slot_label",
@@ -32,6 +39,7 @@ __all__ = [
     "booking_approve",
     "booking_reject",
     "bookings_approve_batch",
+    "bookings_reject_batch",
     "booking_cancel",
     "booking_update",
     "Occurrence",
@@ -43,7 +51,9 @@ __all__ = [
     "bookings_remind_pending",
     "bookings_expire_pending",
     "bookings_cancel_for_leaver",
+    "bookings_flag_for_policy",
     "feed_token_create",
     "feed_token_revoke",
     "feed_token_user",
+    "vehicle_return",
 ]

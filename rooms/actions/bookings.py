@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from intranet.notifications.actions import notify
 
-from ..choices import BLOCKING_STATUSES, BookingStatus
+from ..choices import BLOCKING_STATUSES, BookingStatus, ResourceKind
 from ..models import Booking, Room
 from ..permissions import Actor, actor_for, is_manager, room_managers
+from ..policies import check_kind, check_stock
 from ..queries import conflicts
 from .common import (
     _booking_url,
@@ -28,6 +29,7 @@ from .common import (
     _retrying,
     _save,
     _send_confirmation,
+    check_neighbours,
     slot_label,
     validate_slot,
 )
@@ -41,6 +43,8 @@ def booking_request(
     start: datetime,
     end: datetime,
     attendees: int = 1,
+    quantity: int = 1,
+    licence_confirmed: bool = False,
     request=None,
     actor: Actor | None = None,
 ) -> Booking:
@@ -51,14 +55,20 @@ def booking_request(
     actor = actor or actor_for(requester)
     title = _clean_title(title)
     validate_slot(actor=actor, room=room, start=start, end=end, attendees=attendees)
+    check_kind(room, quantity=quantity, licence_confirmed=licence_confirmed)
     needs_approval = room.requires_approval and not is_manager(requester, room)
+    loan = room.kind == ResourceKind.EQUIPMENT
 
     def attempt():
         with transaction.atomic():
-            _lock_rooms([room.pk])
-            clash = conflicts(room, start, end)
-            if clash:
-                return clash
+            _lock_rooms([room.pk])  # SELECT … FOR UPDATE on the resource: loans of one item queue here
+            if loan:
+                check_stock(room, start, end, quantity)
+            else:
+                clash = conflicts(room, start, end)
+                if clash:
+                    return clash
+            check_neighbours(requester=requester, room=room, slots=[(start, end)])
             booking = Booking(
                 room=room,
                 title=title,
@@ -66,6 +76,9 @@ def booking_request(
                 attendees=attendees,
                 start=start,
                 end=end,
+                quantity=quantity,
+                by_quantity=loan,
+                licence_confirmed_at=timezone.now() if licence_confirmed else None,
                 status=BookingStatus.PENDING if needs_approval else BookingStatus.APPROVED,
             )
             if not needs_approval:
@@ -168,6 +181,22 @@ def bookings_approve_batch(*, ids: list[int], approver, request=None) -> tuple[i
     return approved, errors
 
 
+def bookings_reject_batch(*, ids: list[int], approver, reason: str, request=None) -> tuple[int, list[str]]:
+    """Reject several requests with one reason (each requester receives it); each on its own."""
+    if not " ".join((reason or "").split()):
+        raise ValidationError(_("Indiquez le motif du refus : les demandeurs le recevront."), code="reason")
+    rejected, errors = 0, []
+    rooms_managed = Room.objects.filter(pk__in=Booking.objects.filter(pk__in=ids[:200]).values("room_id"))
+    allowed = {r.pk for r in rooms_managed if is_manager(approver, r)}
+    for booking in Booking.objects.filter(pk__in=ids[:200], room_id__in=allowed).select_related("room"):
+        try:
+            booking_reject(booking=booking, approver=approver, reason=reason, request=request)
+            rejected += 1
+        except ValidationError as exc:
+            errors.append(f"{booking.title} : {' '.join(exc.messages)}")
+    return rejected, errors
+
+
 @_retried
 def booking_cancel(*, booking: Booking, actor, reason: str = "", request=None) -> Booking:
     """The requester cancels their own booking (managers are told); a manager cancels anyone's with a reason
@@ -244,9 +273,14 @@ def booking_update(
             booking = _lock(booking)
             if booking.status not in BLOCKING_STATUSES or booking.start <= timezone.now():
                 raise ValidationError(_("Cette réservation ne peut plus être modifiée."), code="not_active")
-            clash = conflicts(booking.room, start, end, exclude_pk=booking.pk)
+            if booking.by_quantity:
+                check_stock(booking.room, start, end, booking.quantity, exclude_pks=[booking.pk])
+            clash = [] if booking.by_quantity else conflicts(booking.room, start, end, exclude_pk=booking.pk)
             if clash:
                 raise _conflict(who, booking.room, start, end, attendees, clash=clash)
+            check_neighbours(
+                requester=actor, room=booking.room, slots=[(start, end)], exclude_pks=[booking.pk]
+            )
             moved = (start, end) != (booking.start, booking.end)
             booking.title, booking.start, booking.end, booking.attendees = title, start, end, attendees
             fields = ["title", "start", "end", "attendees"]

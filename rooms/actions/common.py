@@ -2,13 +2,11 @@
 
 import random
 import time as _time
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,7 +15,8 @@ from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
 from ..models import Booking, Room
-from ..permissions import Actor, can_book, room_managers
+from ..permissions import Actor, room_managers
+from ..policies import buffer_clashes, check_quota, check_slot, policy_for, raise_quota
 from ..queries import FinderQuery, conflicts, free_rooms, next_free_slots
 from ..recurrence import to_local
 
@@ -75,7 +74,10 @@ def _conflict(actor: Actor, room: Room, start, end, attendees: int, clash=None) 
     """Build the French answer with alternatives (outside the failed transaction): 3 queries."""
     clash = clash if clash is not None else conflicts(room, start, end)
     free = free_rooms(
-        actor, FinderQuery(start=start, end=end, capacity=attendees), limit=3, with_equipment=False
+        actor,
+        FinderQuery(start=start, end=end, capacity=attendees, kind=room.kind),
+        limit=3,
+        with_equipment=False,
     )
     slots = next_free_slots(room, start, end - start, count=3)
     return BookingConflict(room=room, start=start, end=end, clash=clash, free=free, slots=slots)
@@ -91,70 +93,21 @@ def _is_overlap_error(exc: Exception) -> bool:
 def validate_slot(
     *, actor: Actor, room: Room, start: datetime, end: datetime, attendees: int, check_past: bool = True
 ) -> None:
-    """Every rule a single booking must meet, as French messages; the permission to book included."""
-    now = timezone.now()
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        raise ValidationError(_("Les heures doivent indiquer leur fuseau horaire."), code="naive")
-    if end <= start:
-        raise ValidationError(
-            _("L'heure de fin doit être postérieure à l'heure de début."), code="end_before_start"
-        )
-    if check_past and start < now - timedelta(minutes=1):
-        raise ValidationError(_("Ce créneau est dans le passé : choisissez une date à venir."), code="past")
-    if start > now + timedelta(days=settings.ROOMS_BOOKING_HORIZON_DAYS):
-        raise ValidationError(
-            _("On ne réserve pas plus de %(days)s jours à l'avance."),
-            params={"days": settings.ROOMS_BOOKING_HORIZON_DAYS},
-            code="too_far",
-        )
-    minutes = (end - start).total_seconds() / 60
-    if minutes < room.min_duration:
-        raise ValidationError(
-            _("La salle « %(room)s » se réserve pour %(min)s minutes au moins."),
-            params={"room": room.name, "min": room.min_duration},
-            code="too_short",
-        )
-    if minutes > room.max_duration:
-        raise ValidationError(
-            _("La salle « %(room)s » se réserve pour %(max)s minutes au plus : raccourcissez le créneau."),
-            params={"room": room.name, "max": room.max_duration},
-            code="too_long",
-        )
-    ls, le = to_local(start), to_local(end)
-    if str(ls.isoweekday()) not in room.open_days or le.date() != ls.date():
-        raise ValidationError(
-            _("La salle « %(room)s » est fermée ce jour-là."), params={"room": room.name}, code="closed_day"
-        )
-    if ls.time() < room.opens_at or le.time() > room.closes_at:
-        raise ValidationError(
-            _(
-                "La salle « %(room)s » est ouverte de %(opens)s à %(closes)s : "
-                "choisissez un créneau dans ces horaires."
-            ),
-            params={
-                "room": room.name,
-                "opens": room.opens_at.strftime("%H:%M"),
-                "closes": room.closes_at.strftime("%H:%M"),
-            },
-            code="closed_hours",
-        )
-    if attendees < 1:
-        raise ValidationError(_("Indiquez au moins un participant."), code="attendees")
-    if attendees > room.capacity:
-        raise ValidationError(
-            _(
-                "La salle « %(room)s » accueille %(capacity)s personnes au plus : "
-                "choisissez une salle plus grande."
-            ),
-            params={"room": room.name, "capacity": room.capacity},
-            code="capacity",
-        )
-    if not room.is_active or not can_book(actor, room):
-        raise ValidationError(
-            _("La salle « %(room)s » est réservée à certains services : vous ne pouvez pas la réserver."),
-            params={"room": room.name},
-            code="not_allowed",
-        )
+    """Every rule a single booking must meet (the resource's policy, the permission to book), as French
+    messages: see policies.check_slot, the one place they are written."""
+    check_slot(actor=actor, room=room, start=start, end=end, attendees=attendees, check_past=check_past)
+
+
+def check_neighbours(
+    *, requester, room: Room, slots: list[tuple[datetime, datetime]], exclude_pks=()
+) -> None:
+    """The policy rules that depend on other bookings (buffer, quotas), for slots booked all together. Call
+    inside the transaction, after `_lock_rooms`: the lock makes the count exact."""
+    policy = policy_for(room)
+    near = buffer_clashes(room, slots, exclude_pks=exclude_pks, policy=policy)
+    if near:
+        raise ValidationError(next(iter(near.values())), code="buffer")
+    raise_quota(check_quota(requester=requester, room=room, slots=slots, exclude_pks=exclude_pks))
 
 
 def _clean_title(title: str) -> str:

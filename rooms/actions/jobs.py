@@ -119,3 +119,51 @@ def bookings_cancel_for_leaver(*, user) -> int:
                 url=reverse("rooms:room", args=[group[0].room_id]),
             )
     return len(rows)
+
+
+# --- Policy edits -----------------------------------------------------------------------------------------
+
+
+def bookings_flag_for_policy(*, policy) -> int:
+    """After a policy edit, re-check the future live bookings it governs. Those that no longer fit stay as
+    they are (nobody loses a booking to an admin edit) but carry the reason in `policy_flag`, and the
+    managers of each resource are told once; those that fit again lose their flag. Idempotent."""
+    from ..policies import breaches, governed_bookings
+
+    flagged = 0
+    by_room: dict[int, list[Booking]] = {}
+    with transaction.atomic():
+        rows = (
+            governed_bookings(policy)
+            .filter(status__in=BLOCKING_STATUSES, start__gt=timezone.now())
+            .select_related("room")
+            .select_for_update(of=("self",))
+        )
+        for b in rows:
+            reason = breaches(policy, b)
+            flag = (
+                (_("Hors des règles « %(policy)s » : %(why)s.") % {"policy": policy.name, "why": reason})[
+                    :300
+                ]
+                if reason
+                else ""
+            )
+            if flag == b.policy_flag:
+                continue
+            Booking.objects.filter(pk=b.pk).update(policy_flag=flag)
+            if flag:
+                flagged += 1
+                by_room.setdefault(b.room_id, []).append(b)
+        for bookings in by_room.values():
+            room = bookings[0].room
+            notify(
+                recipients=room_managers(room),
+                verb="rooms.policy_flag",
+                text=_(
+                    "Les nouvelles règles de « %(room)s » ne conviennent plus à %(n)s réservation(s) "
+                    "à venir : elles sont maintenues, à revoir avec les demandeurs."
+                )
+                % {"room": room.name, "n": len(bookings)},
+                url=reverse("rooms:room", args=[room.pk]),
+            )
+    return flagged

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
-from ..choices import BLOCKING_STATUSES, BookingStatus
+from ..choices import BLOCKING_STATUSES, BookingStatus, ResourceKind
 from ..models import Booking, BookingSeries, Room
 from ..permissions import actor_for, can_book, is_manager, room_managers
+from ..policies import buffer_clashes, check_kind, check_quota, check_series_length, policy_for
 from ..queries import FinderQuery, conflicts, free_rooms
 from ..recurrence import SeriesRule, expand, local_datetime, to_local
 from .bookings import (
@@ -52,13 +53,28 @@ class Occurrence:
 
 
 def series_preview(
-    *, room: Room, requester, rule: SeriesRule, start_time: time, end_time: time, attendees: int, actor=None
+    *,
+    room: Room,
+    requester,
+    rule: SeriesRule,
+    start_time: time,
+    end_time: time,
+    attendees: int,
+    actor=None,
+    licence_confirmed: bool = False,
 ) -> list[Occurrence]:
     """Each occurrence with its problem, if any, and free rooms for the conflicting ones.
 
     Queries: one for the room's bookings over the whole series, then one per conflicting occurrence (at most
     20) for alternatives."""
     actor = actor or actor_for(requester)
+    if room.kind == ResourceKind.EQUIPMENT:
+        raise ValidationError(
+            _("Le matériel se prête une fois à la fois : pas de série pour « %(room)s »."),
+            params={"room": room.name},
+            code="series_equipment",
+        )
+    check_kind(room, licence_confirmed=licence_confirmed)
     dates = expand(rule)
     if not can_book(actor, room):
         raise ValidationError(
@@ -66,6 +82,8 @@ def series_preview(
             params={"room": room.name},
             code="not_allowed",
         )
+    policy = policy_for(room)
+    check_series_length(room, len(dates), policy)
     occurrences = []
     for day in dates:
         try:
@@ -82,9 +100,22 @@ def series_preview(
         busy = list(blocking_overlap(Booking.objects.filter(room=room), valid[0].start, valid[-1].end))
         for o in valid:
             o.clash = [b for b in busy if b.start < o.end and b.end > o.start]
+        # The policy's rules that depend on other bookings: buffer, then the quota over what is left, in
+        # order (a quota broken midway refuses the following occurrences, each with its reason).
+        free = [o for o in valid if not o.clash]
+        for i, reason in buffer_clashes(room, [(o.start, o.end) for o in free], policy=policy).items():
+            free[i].error = reason
+        free = [o for o in free if not o.error]
+        for refusal in check_quota(
+            requester=requester, room=room, slots=[(o.start, o.end) for o in free], policy=policy
+        ):
+            free[refusal.index].error = refusal.message
     for o in [o for o in valid if o.clash][:20]:
         o.alternatives = free_rooms(
-            actor, FinderQuery(start=o.start, end=o.end, capacity=attendees), limit=3, with_equipment=False
+            actor,
+            FinderQuery(start=o.start, end=o.end, capacity=attendees, kind=room.kind),
+            limit=3,
+            with_equipment=False,
         )
     return occurrences
 
@@ -107,6 +138,7 @@ def series_create(
     end_time: time,
     attendees: int,
     other_rooms: dict[date, int] | None = None,
+    licence_confirmed: bool = False,
     request=None,
 ) -> tuple[BookingSeries, list[Booking]]:
     """Book every free occurrence; a conflicting one goes to the room picked in `other_rooms` or is skipped.
@@ -124,8 +156,9 @@ def series_create(
         end_time=end_time,
         attendees=attendees,
         actor=actor,
+        licence_confirmed=licence_confirmed,
     )
-    alt_rooms = {r.pk: r for r in Room.objects.filter(pk__in=set(other_rooms.values()))}
+    alt_rooms = {r.pk: r for r in Room.objects.filter(pk__in=set(other_rooms.values()), kind=room.kind)}
     plan: list[tuple[Room, datetime, datetime]] = []
     for o in occurrences:
         if o.free:
@@ -138,9 +171,33 @@ def series_create(
         raise ValidationError(
             _("Aucune date de cette série n'est libre : rien n'a été réservé."), code="empty"
         )
+
+    def fresh_conflict():
+        return SeriesConflict(
+            series_preview(
+                room=room,
+                requester=requester,
+                rule=rule,
+                start_time=start_time,
+                end_time=end_time,
+                attendees=attendees,
+                actor=actor,
+                licence_confirmed=licence_confirmed,
+            )
+        )
+
     try:
         with transaction.atomic():
             _lock_rooms([target.pk for target, _s, _e in plan])
+            # Under the lock, the buffer and quotas again: if a booking made meanwhile changes the answer,
+            # nothing is created and the fresh preview says which dates.
+            by_target: dict[int, tuple[Room, list]] = {}
+            for target, start, end in plan:
+                by_target.setdefault(target.pk, (target, []))[1].append((start, end))
+            for target, slots in by_target.values():
+                refused = check_quota(requester=requester, room=target, slots=slots)
+                if refused or buffer_clashes(target, slots):
+                    raise fresh_conflict()
             series = BookingSeries.objects.create(
                 room=room,
                 requester=requester,
@@ -158,7 +215,9 @@ def series_create(
             created = []
             for target, start, end in plan:
                 if target.pk not in managers_cache:
-                    managers_cache[target.pk] = target.requires_approval and not is_manager(requester, target)
+                    managers_cache[target.pk] = (
+                        target.requires_approval or policy_for(target).series_require_approval
+                    ) and not is_manager(requester, target)
                 pending = managers_cache[target.pk]
                 b = Booking(
                     room=target,
@@ -170,6 +229,7 @@ def series_create(
                     series=series,
                     status=BookingStatus.PENDING if pending else BookingStatus.APPROVED,
                     decided_at=None if pending else timezone.now(),
+                    licence_confirmed_at=timezone.now() if licence_confirmed else None,
                 )
                 b._history_user = requester
                 b.save()
@@ -192,16 +252,7 @@ def series_create(
     except IntegrityError as exc:
         if not _is_overlap_error(exc):
             raise
-        fresh = series_preview(
-            room=room,
-            requester=requester,
-            rule=rule,
-            start_time=start_time,
-            end_time=end_time,
-            attendees=attendees,
-            actor=actor,
-        )
-        raise SeriesConflict(fresh) from None
+        raise fresh_conflict() from None
     return series, created
 
 
@@ -269,6 +320,18 @@ def series_update_following(
             for b, start, end in moves:
                 if conflicts(b.room, start, end, exclude_pk=b.pk):
                     problems.append(date_format(to_local(start).date(), "j F Y"))
+            moved_pks = [b.pk for b, _s, _e in moves]
+            by_room: dict[int, tuple[Room, list]] = {}
+            for b, start, end in moves:
+                by_room.setdefault(b.room_id, (b.room, []))[1].append((start, end))
+            for target, slots in by_room.values():
+                near = buffer_clashes(target, slots, exclude_pks=moved_pks)
+                refused = check_quota(requester=actor, room=target, slots=slots, exclude_pks=moved_pks)
+                if near or refused:
+                    reason = next(iter(near.values())) if near else refused[0].message
+                    raise ValidationError(
+                        _("%(reason)s Rien n'a été modifié."), params={"reason": reason}, code="policy"
+                    )
             if problems:
                 raise ValidationError(
                     _("Ces dates sont déjà prises à ces horaires : %(dates)s. Rien n'a été modifié."),

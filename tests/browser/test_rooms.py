@@ -15,15 +15,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def rooms_world(host_org, make_user):
-    from rooms.models import Equipment, Room, Site
+    from rooms.models import BookingPolicy, Equipment, Room, Site
 
     agent = make_user("marie.dupont", first_name="Marie", last_name="Dupont")
     manager = make_user("helene.lefebvre", first_name="Hélène", last_name="Lefebvre")
     projector = Equipment.objects.create(name="Vidéoprojecteur", slug="videoprojecteur")
     Equipment.objects.create(name="Tableau blanc", slug="tableau-blanc")
     site = Site.objects.create(name="Siège communautaire", slug="siege", address="Hazebrouck")
-    every_day = "1234567"  # "tomorrow" may be a Saturday
-    tiny = Room.objects.create(name="Bulle", slug="bulle", site=site, capacity=4, open_days=every_day)
+    # "tomorrow" may be a Saturday or a public holiday
+    BookingPolicy.objects.create(
+        name="Siège", site=site, open_days="1234567", closed_on_public_holidays=False
+    )
+    tiny = Room.objects.create(name="Bulle", slug="bulle", site=site, capacity=4)
     tiny.equipment.set([projector])
     room = Room.objects.create(
         name="Salle des Flandres",
@@ -31,13 +34,10 @@ def rooms_world(host_org, make_user):
         site=site,
         capacity=10,
         requires_approval=True,
-        open_days=every_day,
     )
     room.equipment.set([projector])
     room.managers.set([manager])
-    big = Room.objects.create(
-        name="Salle du conseil", slug="conseil", site=site, capacity=80, open_days=every_day
-    )
+    big = Room.objects.create(name="Salle du conseil", slug="conseil", site=site, capacity=80)
     big.equipment.set([projector])
     return {"agent": agent, "manager": manager, "room": room, "site": site}
 

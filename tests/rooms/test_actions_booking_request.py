@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from intranet.notifications.models import Notification
 from rooms.actions import BookingConflict, booking_request
 from rooms.choices import BookingStatus
-from rooms.models import Booking
+from rooms.models import Booking, BookingPolicy
 from rooms.recurrence import local_datetime
 
 from .conftest import slot, working_day
@@ -112,7 +112,7 @@ def test_bad_input_is_refused_in_french(world, case, expected):
         end = start + timedelta(minutes=5)
     elif case == "too_long":
         start, end = slot(day, "08:00", "18:30")
-        world.small.max_duration = 120
+        BookingPolicy.objects.create(name="Petite salle", room=world.small, max_duration=120)
     elif case == "before_opening":
         start, end = slot(day, "07:00", "08:30")
     elif case == "past":
@@ -159,13 +159,15 @@ def test_october_night_booking_lasts_three_hours_and_does_not_falsely_collide(wo
     from datetime import date
 
     room = world.big
-    room.opens_at, room.closes_at, room.open_days, room.max_duration = (
-        time(0, 0),
-        time(23, 59),
-        "1234567",
-        1440,
+    BookingPolicy.objects.create(
+        name="Jour et nuit",
+        room=room,
+        opens_at=time(0, 0),
+        closes_at=time(23, 59),
+        open_days="1234567",
+        max_duration=1440,
+        window_days=400,
     )
-    room.save()
     day = date(2027, 10, 31)
     start, end = local_datetime(day, time(1, 30)), local_datetime(day, time(3, 30))
     b = book(room, world.agent, start, end)

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from rooms.actions import booking_cancel, booking_request
 from rooms.choices import BookingStatus
-from rooms.models import Booking, Room
+from rooms.models import Booking, BookingPolicy, Room
 from rooms.permissions import actor_for
 from rooms.queries import (
     FinderQuery,
@@ -153,7 +153,7 @@ def _orm_free_rooms(actor, query):
     rooms = candidate_rooms(actor, query).filter(~Exists(busy)).prefetch_related("equipment")
     return [
         (r.pk, r.slug, r.name, r.capacity, r.site.pk, r.site.name, r.site.address, r.floor)
-        + (r.requires_approval, r.opens_at, r.closes_at)
+        + (r.requires_approval, r.p_opens, r.p_closes)
         + (tuple((e.slug, e.name) for e in sorted(r.equipment.all(), key=lambda e: e.name)),)
         for r in rooms
     ]
@@ -189,7 +189,9 @@ def test_free_rooms_sql_gives_the_orm_answer_for_every_filter_and_actor(world, m
     day = working_day()
     world.medium.floor = "2e étage"
     world.medium.save()
-    Room.objects.filter(pk=world.big.pk).update(opens_at=time(9, 0), closes_at=time(17, 0), open_days="1234")
+    BookingPolicy.objects.create(
+        name="Grande salle", room=world.big, opens_at=time(9, 0), closes_at=time(17, 0), open_days="1234"
+    )
     Room.objects.create(name="Salle fermée", slug="fermee", site=world.siege, capacity=10, is_active=False)
     for room, start, end, status in [
         (world.small, "10:00", "11:00", BookingStatus.APPROVED),
