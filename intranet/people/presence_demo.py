@@ -10,10 +10,10 @@ from .models import Absence
 
 # (index in the demo agents' order, first day from today, last day from today, reason, visibility)
 DEMO_ABSENCES = [
-    (3, -2, 5, "Congés annuels", AbsenceVisibility.DATES),
-    (7, 0, 1, "Formation CNFPT", AbsenceVisibility.ABSENT_ONLY),
-    (11, 0, 3, "Congés", AbsenceVisibility.DATES),
-    (15, 7, 11, "Congés", AbsenceVisibility.DATES),
+    (0, -2, 5, "Congés annuels", AbsenceVisibility.DATES),
+    (5, 0, 1, "Formation CNFPT", AbsenceVisibility.ABSENT_ONLY),
+    (9, 0, 3, "Congés", AbsenceVisibility.DATES),
+    (13, 7, 11, "Congés", AbsenceVisibility.DATES),
 ]
 
 
@@ -28,23 +28,30 @@ def seed_presence(*, stdout, agents) -> None:
             user.save(update_fields=["remote_days"])
             remote += 1
     today = timezone.localdate()
-    backups = [u for u in people if u.is_active]
+    # Agents who already have a backup contact first, so that colleagues see whom to call instead; the
+    # people seeder owns that field, this one never writes it.
+    ordered = sorted(people, key=lambda u: (u.backup_contact_id is None, u.username))
+    written = 0
     for index, first, last, reason, visibility in DEMO_ABSENCES:
-        if index >= len(people):
+        if index >= len(ordered):
             continue
-        user = people[index]
-        if user.backup_contact_id is None and backups:
-            user.backup_contact = next(u for u in backups if u.pk != user.pk)
-            user.save(update_fields=["backup_contact"])
-        Absence.objects.update_or_create(
-            hr_ref=f"demo-{user.username}",
-            defaults={
-                "user": user,
-                "start": today + timedelta(days=first),
-                "end": today + timedelta(days=last),
-                "reason": reason,
-                "visibility": visibility,
-                "source": AbsenceSource.HR,
-            },
-        )
-    stdout.write(f"  Présence : {remote} semaine(s) mise(s) à jour, {len(DEMO_ABSENCES)} absence(s)\n")
+        user = ordered[index]
+        values = {
+            "user_id": user.pk,
+            "start": today + timedelta(days=first),
+            "end": today + timedelta(days=last),
+            "reason": reason,
+            "visibility": visibility,
+            "source": AbsenceSource.HR,
+        }
+        absence = Absence.objects.filter(hr_ref=f"demo-{user.username}").first()
+        if absence is None:
+            Absence.objects.create(hr_ref=f"demo-{user.username}", **values)
+            written += 1
+        elif any(getattr(absence, k) != v for k, v in values.items()):
+            # Only when something changed (the dates follow today): a second run the same day writes nothing.
+            for k, v in values.items():
+                setattr(absence, k, v)
+            absence.save(update_fields=list(values))
+            written += 1
+    stdout.write(f"  Présence : {remote} semaine(s) mise(s) à jour, {written} absence(s) écrite(s)\n")
