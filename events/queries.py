@@ -105,9 +105,7 @@ def month_grid(user, first: date, today: date) -> dict:
         "weeks": weeks,
         "previous_month": previous,
         "next_month": following,
-        "has_events": bool(events),
-        "month_events": [e for e in events if timezone.localtime(e.start, tz).date().month == first.month]
-        or events,
+        "has_events": any(d.events for week in weeks for d in week if d.in_month),
     }
 
 
