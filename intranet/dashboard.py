@@ -247,6 +247,28 @@ def fragments(request, specs: list[FragmentSpec]) -> list[Fragment]:
     return [Fragment(f.key, mark_safe(f.html), f.extras) for f in result]  # noqa: S308  (rendered templates)
 
 
+def agent_data_key(user, name: str, topics: Iterable[str], *parts) -> str | None:
+    """A cache key for data other pages read per agent (the GED folder page's listing): the versions of
+    `topics` and the permission version (everyone's and the agent's own), the agent's flags, and `parts`
+    (the object, sort, page…). A bump of any of them makes the key new. None when the cache is unavailable
+    (the caller reads the database)."""
+    topics = sorted({PERMISSIONS, *topics})
+    keys = [k for t in topics for k in (_version_key(t), _version_key(t, user.pk))]
+    try:
+        versions = _versions(keys)
+    except Exception:
+        logger.exception("cache unavailable: %s read from the database", name)
+        return None
+    values = [versions[k] for k in keys]
+    values.append(
+        f"{user.is_active}:{user.is_superuser}:{user.is_staff}:"
+        f"{getattr(user, 'employer_id', '')}:{getattr(user, 'department_id', '')}"
+    )
+    values.extend(str(p) for p in parts)
+    digest = hashlib.sha1("|".join(values).encode(), usedforsecurity=False).hexdigest()[:20]
+    return f"data:{name}:{user.pk}:{digest}"
+
+
 def _versions(keys: list[str]) -> dict[str, str]:
     """The current token of each version key; a missing one (never bumped, or evicted) gets a new token,
     which no stored fragment uses."""

@@ -1,6 +1,7 @@
 """Folder pages, the agent's spaces, recent documents, versions and move targets. Each states its query
 count."""
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from ..permissions import (
     user_grants,
     visible_spaces_q,
 )
+
+logger = logging.getLogger(__name__)
 
 SORTS = {
     SortKey.TITLE: ("title", "pk"),
@@ -98,6 +101,56 @@ def folder_listing(
                 row["lock_holder_id"] and row["lock_expires_at"] and row["lock_expires_at"] > now
             )
     return Listing(access=access, children=children, page=result, sort=sort)
+
+
+def folder_listing_cached(
+    user, access: FolderAccess, *, sort: str = SortKey.TITLE, page: int | str | None = 1
+) -> Listing:
+    """`folder_listing` through the cache (the folder page): no query when warm. The key holds the folder,
+    sort and page, the « ged » topic (any document, folder, space or grant saved or deleted) and the agent's
+    permission version (intranet/dashboard.py), so a change shows on the next page and a revoked right never
+    comes from the cache. A lock shown in the listing stops the entry being used once it expires."""
+    from django.core.cache import cache
+    from django.core.paginator import Page
+
+    from intranet import dashboard
+
+    key = dashboard.agent_data_key(user, "ged-folder", ("ged",), access.folder.pk, access.role, sort, page)
+    now = timezone.now()
+    entry = None
+    if key is not None:
+        try:
+            entry = cache.get(key)
+        except Exception:  # noqa: BLE001  (a cache outage: the database answers)
+            key = None
+    if entry is not None and (entry["until"] is None or now < entry["until"]):
+        page_obj = None
+        if entry["page"] is not None:
+            rows, number, count = entry["page"]
+            paginator = Paginator((), settings.GED_PAGE_SIZE)
+            paginator.__dict__["count"] = count
+            page_obj = Page(rows, number, paginator)
+        children = [ChildFolder(folder, role, partial) for folder, role, partial in entry["children"]]
+        return Listing(access=access, children=children, page=page_obj, sort=entry["sort"])
+    listing = folder_listing(user, access, sort=sort, page=page)
+    if key is not None:
+        page_data, until = None, None
+        if listing.page is not None:
+            rows = listing.page.object_list
+            page_data = (rows, listing.page.number, listing.page.paginator.count)
+            expiries = [r["lock_expires_at"] for r in rows if r["locked"]]
+            until = min(expiries) if expiries else None
+        entry = {
+            "children": [(c.folder, c.role, c.partial) for c in listing.children],
+            "page": page_data,
+            "sort": listing.sort,
+            "until": until,
+        }
+        try:
+            cache.set(key, entry, timeout=settings.DASHBOARD_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001  (the page is answered all the same)
+            logger.exception("GED folder listing: could not store %s", key)
+    return listing
 
 
 def my_spaces(user) -> dict:

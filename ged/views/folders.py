@@ -14,7 +14,7 @@ from ..choices import SortKey
 from ..forms import MoveForm, NameForm
 from ..models import Follow
 from ..permissions import access_folder
-from ..queries import folder_listing, move_targets, trash_listing
+from ..queries import folder_listing_cached, move_targets, trash_listing
 from ..uploads import GedUploadHandler, HashedUpload, discard_uploads, max_upload_bytes
 from .common import error_text, json_error, wants_json
 
@@ -42,7 +42,7 @@ def folder(request, pk):
     access = access_folder(request.user, pk)
     if access.folder.depth == 1 and not request.GET:
         return redirect("ged:space", slug=access.space.slug)
-    listing = folder_listing(
+    listing = folder_listing_cached(
         request.user, access, sort=request.GET.get("tri", ""), page=request.GET.get("page")
     )
     return render(request, "ged/folder.html", folder_context(request, listing))
