@@ -8,8 +8,9 @@ from intranet.errors import error_response, is_api
 
 from . import policy
 
-# Served to a session that still owes its second factor: the steps themselves, leaving, the language switch.
-_OPEN_PREFIXES = ("/compte/second-facteur/",)
+# Served to a session that still owes its second factor: the steps themselves, leaving, the language switch,
+# and the e-mails' signed unsubscribe links (they need no session at all).
+_OPEN_PREFIXES = ("/compte/second-facteur/", "/compte/notifications/desabonnement/")
 
 
 def _open_paths() -> tuple[str, ...]:

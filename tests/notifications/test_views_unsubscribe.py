@@ -11,8 +11,14 @@ from intranet.notifications.actions import notify
 from intranet.notifications.digest import digest_send
 from intranet.notifications.kinds import CONFIGURABLE, Delivery, Kind
 from intranet.notifications.preferences import preferences_for, unsubscribe_token, unsubscribe_url
+from tests.twofactor import conftest as twofactor_fixtures
 
 pytestmark = pytest.mark.django_db
+
+# The second factor's fixtures (a staff account with a device, the login form), shared rather than copied.
+staff = twofactor_fixtures.staff
+enrolled_staff = twofactor_fixtures.enrolled_staff
+password_login = twofactor_fixtures.password_login
 
 
 def _link_in(message) -> str:
@@ -81,3 +87,13 @@ def test_a_link_for_another_kind_or_a_gone_agent_is_refused(agent, make_user):
     assert Client().post(unsubscribe_url(user_id=gone.pk, kind=Kind.CHAT)).status_code == 404
     other_salt = signing.dumps({"u": agent.pk, "k": Kind.CHAT})
     assert Client().post(f"/compte/notifications/desabonnement/{other_salt}/").status_code == 404
+
+
+def test_a_session_owing_its_second_factor_may_still_unsubscribe(client, enrolled_staff, password_login):
+    """The link needs no session: a staff session stopped at the second factor step is not sent there."""
+    password_login(enrolled_staff)
+    assert client.get("/compte/notifications/").status_code == 302  # the rest of « compte » still asks
+    link = unsubscribe_url(user_id=enrolled_staff.pk, kind=Kind.CHAT)
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 200
+    assert preferences_for(enrolled_staff)[Kind.CHAT] == Delivery.NONE
