@@ -166,3 +166,20 @@ def test_preview_is_audited(client, space, upload, reader):
     client.force_login(reader)
     client.get(_preview_url(document))
     assert AccessEvent.objects.filter(action="ged.preview", object_id=str(document.pk)).count() == 1
+
+
+def test_preview_adds_no_query_to_the_document_page(client, space, upload, reader, settings):
+    """The version came with the document: a text excerpt or a framed preview costs the page no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ONLYOFFICE_URL = ""
+    counts = {}
+    client.force_login(reader)
+    for name, data in (("a.zip", b"PK\x05\x06" + b"\0" * 18), ("b.txt", b"texte"), ("c.pdf", PDF_BYTES)):
+        document, _v = upload(space.root, name, data)
+        _page(client, document)  # warm the per-process caches (content types, site)
+        with CaptureQueriesContext(connection) as ctx:
+            _page(client, document)
+        counts[name] = len(ctx.captured_queries)
+    assert counts["b.txt"] == counts["a.zip"] == counts["c.pdf"]
