@@ -46,7 +46,7 @@ CONFIGURABLE: tuple[str, ...] = (
 # What an agent who never opened the preferences page receives.
 DEFAULTS: dict[str, str] = {
     Kind.MUST_READ: Delivery.IMMEDIATE,  # a deadline: it must be read soon
-    Kind.NEWS: Delivery.DIGEST,
+    Kind.NEWS: Delivery.IMMEDIATE,  # today: guide owners told a review is due (weekly, a task to do)
     Kind.DOCUMENTS: Delivery.DIGEST,  # versions come in bursts: « 3 nouvelles versions dans Finances »
     Kind.BOOKINGS: Delivery.IMMEDIATE,  # requests to approve, refusals: someone is waiting
     Kind.CHAT: Delivery.DIGEST,
