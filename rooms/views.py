@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,7 +46,7 @@ from .queries import (
     week_start,
     week_view,
 )
-from .recurrence import to_local
+from .recurrence import public_holidays, to_local
 
 
 def _partial(request, full: str, fragment: str, context: dict, status: int = 200):
@@ -142,8 +143,25 @@ def finder(request):
         partial = []
         if duration and duration < query.end - query.start:
             partial = rooms_with_gap(actor, query, exclude={r.pk for r in free})
-        context.update(searched=True, free=free, partial=partial, query=query, data=data)
+        context.update(
+            searched=True, free=free, partial=partial, query=query, data=data, closed_note=_closed_note(data)
+        )
     return _partial(request, "rooms/finder.html", "rooms/_finder_results.html", context)
+
+
+def _closed_note(data) -> str:
+    """Why the finder may find few resources that day: a public holiday or a weekend closes most sites."""
+    day = data["date"]
+    if day in public_holidays(day.year):
+        return _(
+            "Le %(date)s est un jour férié : les sites fermés les jours fériés n'apparaissent pas dans les "
+            "résultats."
+        ) % {"date": date_format(day, "l j F Y")}
+    if day.isoweekday() > 5:
+        return _("Le %(date)s tombe un week-end : la plupart des sites sont fermés.") % {
+            "date": date_format(day, "l j F Y")
+        }
+    return ""
 
 
 def _book_initial(request, room: Room) -> dict:

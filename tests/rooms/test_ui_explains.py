@@ -54,3 +54,19 @@ def test_feed_page_has_a_copy_button_and_instructions(client, world):
     page = client.post(reverse("rooms:feeds"), {"action": "create"}).content.decode()
     assert 'data-copy="feed-mine"' in page and "js/copy.js" in page
     assert "Outlook" in page and "Thunderbird" in page and "iPhone" in page
+
+
+def test_the_finder_says_when_sites_are_closed(client, world):
+    from datetime import timedelta
+
+    from dateutil.easter import easter
+
+    from rooms.queries import today_local
+
+    year = today_local().year + 1
+    whit_monday = easter(year) + timedelta(days=50)
+    client.force_login(world.agent)
+    query = {"date": whit_monday.isoformat(), "start_time": "10:00", "end_time": "11:00", "capacity": 1}
+    page = client.get(reverse("rooms:finder"), query).content.decode()
+    assert "est un jour férié" in page and "apparaissent pas dans les résultats" in page
+    assert "Petite salle" not in page
