@@ -292,8 +292,10 @@ def seed_rooms(*, stdout, agents: dict) -> None:
         rooms.append(room)
     # Databases seeded before the articles existed get them too (only where none was chosen).
     for model in (Site, Room):
-        for slug, article in ARTICLES.items():
-            model.objects.filter(slug=slug, article="").update(article=article)
+        # Read first, write only what is missing: a second seed writes nothing (seed_demo idempotency test).
+        missing = model.objects.filter(slug__in=ARTICLES, article="").values_list("slug", flat=True)
+        for slug in list(missing):
+            model.objects.filter(slug=slug, article="").update(article=ARTICLES[slug])
     stdout.write(f"  {len(rooms)} salles sur {len(sites)} sites")
     _seed_bookings(rooms, agents, stdout)
     _seed_resources(sites, agents, stdout)
