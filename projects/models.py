@@ -150,6 +150,62 @@ class Label(models.Model):
         return self.name
 
 
+class Milestone(models.Model):
+    """A named, dated step of a workspace; cards attach to at most one milestone (Card.milestone)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(_("nom"), max_length=120)
+    date = models.DateField(_("date"))
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("jalon")
+        verbose_name_plural = _("jalons")
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Template(models.Model):
+    """A workspace or a board saved as a reusable structure (no people, no dates: offsets in days).
+
+    ``data`` holds {"boards": [{"name", "columns": [str], "labels": [str], "cards": [{"title", "column",
+    "labels": [str], "checklist": [str], "milestone"}]}], "milestones": [{"name", "offset_days"}]};
+    projects/templates.py validates and applies it.
+    """
+
+    class Kind(models.TextChoices):
+        WORKSPACE = "workspace", _("projet")
+        BOARD = "board", _("tableau")
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.WORKSPACE)
+    data = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("modèle de projet")
+        verbose_name_plural = _("modèles de projet")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
 class CardQuerySet(models.QuerySet):
     def live(self):
         return self.filter(archived_at__isnull=True)
@@ -165,6 +221,14 @@ class Card(models.Model):
     due_date = models.DateField(_("échéance"), null=True, blank=True)
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="project_cards")
     labels = models.ManyToManyField(Label, blank=True, related_name="cards")
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("jalon"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cards",
+    )
     # Optimistic concurrency: every edit of the card's content is an UPDATE … WHERE version = the version the
     # editor started from, which then grows by one.
     version = models.PositiveIntegerField(default=1)
