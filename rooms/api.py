@@ -109,7 +109,11 @@ def _kind(value: str, default: str) -> str:
         return default
     if value not in ResourceKind.values:
         raise HttpError(
-            400, _("Type de ressource inconnu : room (salle), vehicle (véhicule) ou equipment (matériel).")
+            400,
+            _(
+                "Le type de ressource est inconnu : indiquez room (salle), vehicle (véhicule) "
+                "ou equipment (matériel)."
+            ),
         )
     return value
 

@@ -93,7 +93,11 @@ class Room(models.Model):
     """A bookable resource: a meeting room, a pool vehicle or an item of loan equipment (`kind`)."""
 
     kind = models.CharField(
-        _("type de ressource"), max_length=10, choices=ResourceKind.choices, default=ResourceKind.ROOM
+        _("type de ressource"),
+        max_length=10,
+        choices=ResourceKind.choices,
+        default=ResourceKind.ROOM,
+        db_default=ResourceKind.ROOM,
     )
     name = models.CharField(_("nom"), max_length=120)
     article = ArticleField()
@@ -138,15 +142,22 @@ class Room(models.Model):
         help_text=_("Les agents de ce service valident aussi les réservations."),
     )
     # Pool vehicles (capacity = seats)
-    plate = models.CharField(_("immatriculation"), max_length=12, blank=True)
-    energy = models.CharField(_("énergie"), max_length=10, choices=Energy.choices, blank=True)
+    plate = models.CharField(_("immatriculation"), max_length=12, blank=True, db_default="")
+    energy = models.CharField(_("énergie"), max_length=10, choices=Energy.choices, blank=True, db_default="")
     range_km = models.PositiveSmallIntegerField(_("autonomie (km)"), null=True, blank=True)
     key_pickup = models.CharField(
-        _("retrait des clés"), max_length=200, blank=True, help_text=_("Où prendre et rendre les clés.")
+        _("retrait des clés"),
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text=_("Où prendre et rendre les clés."),
     )
     # Loan equipment: booked by quantity, never more out than held (actions lock the resource row).
     quantity_held = models.PositiveSmallIntegerField(
-        _("quantité détenue"), default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+        _("quantité détenue"),
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
 
     objects = RoomQuerySet.as_manager()
@@ -372,10 +383,11 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
     reminded_at = models.DateTimeField(_("dernière relance"), null=True, blank=True)
-    quantity = models.PositiveSmallIntegerField(_("quantité"), default=1)
+    quantity = models.PositiveSmallIntegerField(_("quantité"), default=1, db_default=1)
     by_quantity = models.BooleanField(
         _("prêt à la quantité"),
         default=False,
+        db_default=False,
         editable=False,
         help_text=_("Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue."),
     )

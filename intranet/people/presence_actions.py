@@ -200,11 +200,11 @@ def _read(data: bytes) -> tuple[list[dict], list[str]]:
     return rows, []
 
 
-def absences_import(data: bytes, *, request=None, actor: User | None = None) -> ImportReport:
+def absences_import(data: bytes, *, request=None, actor: User | None = None, progress=None) -> ImportReport:
     """Import the HR system's CSV export (format: docs/presence.md). Every line is checked first: a file
     with one bad line imports nothing, and each bad line is reported (line number, what to fix). Re-importing
     the same file changes nothing: lines are matched on `reference`. An agent's choice of what colleagues see
-    is kept on update."""
+    is kept on update. `progress` (an `intranet.ops.progress.Progress`) counts the lines written."""
     report = ImportReport()
     rows, errors = _read(data)
     if errors:
@@ -265,6 +265,8 @@ def absences_import(data: bytes, *, request=None, actor: User | None = None) -> 
     with transaction.atomic():
         existing = {a.hr_ref: a for a in Absence.objects.select_for_update().filter(hr_ref__in=list(wanted))}
         for ref, line in wanted.items():
+            if progress is not None:
+                progress.advance()
             absence = existing.get(ref)
             if line["cancelled"]:
                 if absence is not None:

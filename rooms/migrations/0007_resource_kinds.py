@@ -45,100 +45,175 @@ def loans_out_of_the_constraint(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0006_room_hours_moved_to_policies'),
+        ("rooms", "0006_room_hours_moved_to_policies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VehicleReturn',
+            name="VehicleReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mileage', models.PositiveIntegerField(validators=[django.core.validators.MaxValueValidator(2000000)], verbose_name='kilométrage au retour')),
-                ('energy_level', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(100)], verbose_name='carburant ou charge au retour (%)')),
-                ('incident', models.TextField(blank=True, max_length=2000, verbose_name='incident ou anomalie')),
-                ('returned_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='rendu le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mileage",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(2000000)],
+                        verbose_name="kilométrage au retour",
+                    ),
+                ),
+                (
+                    "energy_level",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="carburant ou charge au retour (%)",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.TextField(blank=True, max_length=2000, verbose_name="incident ou anomalie"),
+                ),
+                (
+                    "returned_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="rendu le"),
+                ),
             ],
             options={
-                'verbose_name': 'retour de véhicule',
-                'verbose_name_plural': 'retours de véhicules',
+                "verbose_name": "retour de véhicule",
+                "verbose_name_plural": "retours de véhicules",
             },
         ),
         migrations.AddField(
-            model_name='booking',
-            name='by_quantity',
-            field=models.BooleanField(default=False, editable=False, help_text='Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue.', verbose_name='prêt à la quantité'),
+            model_name="booking",
+            name="by_quantity",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                editable=False,
+                help_text="Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue.",
+                verbose_name="prêt à la quantité",
+            ),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='licence_confirmed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='permis confirmé le'),
+            model_name="booking",
+            name="licence_confirmed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="permis confirmé le"),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='quantity',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='quantité'),
+            model_name="booking",
+            name="quantity",
+            field=models.PositiveSmallIntegerField(db_default=1, default=1, verbose_name="quantité"),
         ),
         migrations.AddField(
-            model_name='historicalbooking',
-            name='by_quantity',
-            field=models.BooleanField(default=False, editable=False, help_text='Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue.', verbose_name='prêt à la quantité'),
+            model_name="historicalbooking",
+            name="by_quantity",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                editable=False,
+                help_text="Matériel : hors de la contrainte de non-chevauchement, borné par la quantité détenue.",
+                verbose_name="prêt à la quantité",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbooking',
-            name='licence_confirmed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='permis confirmé le'),
+            model_name="historicalbooking",
+            name="licence_confirmed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="permis confirmé le"),
         ),
         migrations.AddField(
-            model_name='historicalbooking',
-            name='quantity',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='quantité'),
+            model_name="historicalbooking",
+            name="quantity",
+            field=models.PositiveSmallIntegerField(db_default=1, default=1, verbose_name="quantité"),
         ),
         migrations.AddField(
-            model_name='room',
-            name='energy',
-            field=models.CharField(blank=True, choices=[('fuel', 'thermique'), ('hybrid', 'hybride'), ('electric', 'électrique')], max_length=10, verbose_name='énergie'),
+            model_name="room",
+            name="energy",
+            field=models.CharField(
+                db_default="",
+                blank=True,
+                choices=[("fuel", "thermique"), ("hybrid", "hybride"), ("electric", "électrique")],
+                max_length=10,
+                verbose_name="énergie",
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='key_pickup',
-            field=models.CharField(blank=True, help_text='Où prendre et rendre les clés.', max_length=200, verbose_name='retrait des clés'),
+            model_name="room",
+            name="key_pickup",
+            field=models.CharField(
+                db_default="",
+                blank=True,
+                help_text="Où prendre et rendre les clés.",
+                max_length=200,
+                verbose_name="retrait des clés",
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='kind',
-            field=models.CharField(choices=[('room', 'salle'), ('vehicle', 'véhicule'), ('equipment', 'matériel')], default='room', max_length=10, verbose_name='type de ressource'),
+            model_name="room",
+            name="kind",
+            field=models.CharField(
+                db_default="room",
+                choices=[("room", "salle"), ("vehicle", "véhicule"), ("equipment", "matériel")],
+                default="room",
+                max_length=10,
+                verbose_name="type de ressource",
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='plate',
-            field=models.CharField(blank=True, max_length=12, verbose_name='immatriculation'),
+            model_name="room",
+            name="plate",
+            field=models.CharField(db_default="", blank=True, max_length=12, verbose_name="immatriculation"),
         ),
         migrations.AddField(
-            model_name='room',
-            name='quantity_held',
-            field=models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='quantité détenue'),
+            model_name="room",
+            name="quantity_held",
+            field=models.PositiveSmallIntegerField(
+                db_default=1,
+                default=1,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(500),
+                ],
+                verbose_name="quantité détenue",
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='range_km',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='autonomie (km)'),
+            model_name="room",
+            name="range_km",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="autonomie (km)"),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1), models.Q(('by_quantity', True), ('quantity', 1), _connector='OR')), name='booking_quantity_one_unless_loan'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("quantity__gte", 1), models.Q(("by_quantity", True), ("quantity", 1), _connector="OR")
+                ),
+                name="booking_quantity_one_unless_loan",
+            ),
         ),
         migrations.AddField(
-            model_name='vehiclereturn',
-            name='booking',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vehicle_return', to='rooms.booking', verbose_name='réservation'),
+            model_name="vehiclereturn",
+            name="booking",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="vehicle_return",
+                to="rooms.booking",
+                verbose_name="réservation",
+            ),
         ),
         migrations.AddField(
-            model_name='vehiclereturn',
-            name='returned_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='rendu par'),
+            model_name="vehiclereturn",
+            name="returned_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="rendu par",
+            ),
         ),
         migrations.RunPython(loans_out_of_the_constraint, migrations.RunPython.noop),
     ]

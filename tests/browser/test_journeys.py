@@ -63,7 +63,7 @@ def test_notifications_page_live_push_and_mark_all_read(page, login, make_user):
     expect(page.locator("#live-region")).to_contain_text("Nouveau document partagé avec vous")
 
     page.get_by_role("button", name="Tout marquer comme lu").click()
-    expect(page.get_by_role("status").first).to_contain_text("2 notification(s) marquée(s) comme lue(s)")
+    expect(page.get_by_role("status").first).to_contain_text("2 notifications marquées comme lues")
     expect(page.locator("#notif-badge")).to_have_attribute("data-count", "0")
     assert_accessible(page)
 

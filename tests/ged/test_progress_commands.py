@@ -29,6 +29,7 @@ PROGRESS_COMMANDS = {
     "ldap_sync",
     "storage_migrate",
     "accessibility_check",
+    "import_absences",
 }
 
 LONG_WORDS = ("purge", "export", "import", "cleanup", "migrate", "ldap_sync")

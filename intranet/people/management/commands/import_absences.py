@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from intranet.ops.progress import Progress
 from intranet.people.presence_actions import absences_import
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -33,14 +34,16 @@ class Command(BaseCommand):
             data = file.read_bytes()
         if len(data) > MAX_BYTES:
             raise CommandError("Fichier trop gros (20 Mo au plus) : découpez l'export par période.")
-        report = absences_import(data)
+        with Progress(stream=self.stderr, out=self.stdout, label="Absences", unit="ligne(s)") as progress:
+            report = absences_import(data, progress=progress)
+            if report.ok:
+                progress.finish(
+                    f"Absences : {report.created} créée(s), {report.updated} mise(s) à jour, "
+                    f"{report.deleted} supprimée(s) (annulées), {report.unchanged} inchangée(s)."
+                )
         if not report.ok:
             for line in report.errors:
                 self.stderr.write(line)
             raise CommandError(
                 f"Import refusé : {len(report.errors)} ligne(s) à corriger, aucune absence n'a été importée."
             )
-        self.stdout.write(
-            f"Absences : {report.created} créée(s), {report.updated} mise(s) à jour, "
-            f"{report.deleted} supprimée(s) (annulées), {report.unchanged} inchangée(s)."
-        )
