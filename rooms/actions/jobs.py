@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intranet.notifications.actions import notify
 
@@ -111,9 +112,11 @@ def bookings_cancel_for_leaver(*, user) -> int:
             notify(
                 recipients=room_managers(group[0].room),
                 verb="rooms.cancelled",
-                text=_(
-                    "%(who)s a quitté l'intranet : %(n)s réservation(s) de « %(room)s » "
-                    "sont annulées et libérées."
+                text=ngettext(
+                    "%(who)s a quitté l'intranet : %(n)s réservation de « %(room)s » est annulée et libérée.",
+                    "%(who)s a quitté l'intranet : %(n)s réservations de « %(room)s » sont annulées et "
+                    "libérées.",
+                    len(group),
                 )
                 % {"who": user.get_full_name() or user.username, "n": len(group), "room": group[0].room.name},
                 url=reverse("rooms:room", args=[group[0].room_id]),
@@ -159,9 +162,12 @@ def bookings_flag_for_policy(*, policy) -> int:
             notify(
                 recipients=room_managers(room),
                 verb="rooms.policy_flag",
-                text=_(
-                    "Les nouvelles règles de « %(room)s » ne conviennent plus à %(n)s réservation(s) "
-                    "à venir : elles sont maintenues, à revoir avec les demandeurs."
+                text=ngettext(
+                    "Les nouvelles règles de « %(room)s » ne conviennent plus à %(n)s réservation à venir : "
+                    "elle est maintenue, à revoir avec le demandeur.",
+                    "Les nouvelles règles de « %(room)s » ne conviennent plus à %(n)s réservations à venir : "
+                    "elles sont maintenues, à revoir avec les demandeurs.",
+                    len(bookings),
                 )
                 % {"room": room.name, "n": len(bookings)},
                 url=reverse("rooms:room", args=[room.pk]),

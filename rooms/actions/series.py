@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
@@ -276,8 +277,10 @@ def series_cancel_following(*, booking: Booking, actor, request=None) -> int:
                 notify(
                     recipients=managers,
                     verb="rooms.cancelled",
-                    text=_(
-                        "%(who)s a annulé %(n)s réservation(s) de la série « %(title)s » à partir %(slot)s."
+                    text=ngettext(
+                        "%(who)s a annulé %(n)s réservation de la série « %(title)s » à partir %(slot)s.",
+                        "%(who)s a annulé %(n)s réservations de la série « %(title)s » à partir %(slot)s.",
+                        len(rows),
                     )
                     % {
                         "who": actor.get_full_name() or actor.username,

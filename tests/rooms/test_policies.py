@@ -297,7 +297,8 @@ def test_a_policy_edit_keeps_bookings_and_flags_them_for_the_managers(world):
     early.refresh_from_db()
     assert late.status == BookingStatus.APPROVED and "horaires d'ouverture" in late.policy_flag
     assert early.policy_flag == ""
-    assert Notification.objects.filter(recipient=world.manager, verb="rooms.policy_flag").count() == 1
+    told = Notification.objects.get(recipient=world.manager, verb="rooms.policy_flag")
+    assert "ne conviennent plus à 1 réservation à venir : elle est maintenue" in told.text  # ngettext
     policy.closes_at = time(19)
     policy.save()
     late.refresh_from_db()
