@@ -15,7 +15,7 @@ from .choices import BLOCKING_STATUSES, BookingStatus, ResourceKind
 from .models import Booking, BookingPolicy, Equipment, Room, Site, TsTzRange
 from .permissions import Actor, bookable_rooms_q, bookable_rooms_sql, managed_room_ids, managed_rooms_q
 from .policies import default_policy, is_open_day, policy_for
-from .recurrence import PARIS, UTC, local_datetime, public_holidays, to_local
+from .recurrence import PARIS, UTC, is_working_day, local_datetime, public_holidays, to_local
 
 _BLOCKING = [s.value for s in BLOCKING_STATUSES]
 
@@ -348,6 +348,39 @@ def _round_up(value: datetime, minutes: int = 15) -> datetime:
     value = to_local(value).replace(second=0, microsecond=0)
     extra = (-value.minute) % minutes
     return (value + timedelta(minutes=extra)).astimezone(UTC)
+
+
+def next_working_slot(
+    *, now: datetime, site: int | None = None, length: timedelta = timedelta(hours=1), days: int = 31
+) -> tuple[datetime, datetime] | None:
+    """What the finder searches when no date or time is given: the first `length` slot from the next full
+    hour on, on a working day (Monday to Friday, not a French public holiday) and within the opening hours
+    of a site's policy — the chosen site's, else whichever site opens first (sites without a policy follow
+    the defaults). One query (the sites' policies)."""
+    sites = Site.objects.select_related("policy")
+    if site:
+        sites = sites.filter(pk=site)
+    policies = [getattr(s, "policy", None) or default_policy() for s in sites] or [default_policy()]
+    floor = _round_up(now + timedelta(seconds=59), 60)  # 10:00:30 -> 11:00, 10:00:00 stays
+    first = to_local(floor).date()
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if not is_working_day(day):
+            continue
+        found = []
+        for policy in policies:
+            if not is_open_day(policy, day):
+                continue
+            try:
+                opens, closes = local_datetime(day, policy.opens_at), local_datetime(day, policy.closes_at)
+            except ValidationError:  # an opening hour inside the DST gap: not that day
+                continue
+            start = max(opens, floor)
+            if start + length <= closes:
+                found.append(start)
+        if found:
+            return min(found), min(found) + length
+    return None
 
 
 def conflicts(room: Room, start: datetime, end: datetime, *, exclude_pk: int | None = None) -> list[Booking]:

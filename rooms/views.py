@@ -39,6 +39,7 @@ from .queries import (
     free_rooms,
     my_bookings,
     next_free_slots,
+    next_working_slot,
     pending_approvals,
     room_list,
     rooms_with_gap,
@@ -116,15 +117,33 @@ def site_day(request, slug):
     return _partial(request, "rooms/site_day.html", "rooms/_day.html", context)
 
 
+def _clock() -> datetime:
+    """Now, for the finder's default slot (tests set a fixed clock here)."""
+    return timezone.now()
+
+
 @require_GET
 def finder(request):
-    """Free rooms for a window; the form's GET is shareable; htmx requests get the results only."""
+    """Free rooms for a window; the form's GET is shareable; htmx requests get the results only. Without
+    a date (a bare /salles/trouver/, or ?kind=vehicle from /salles/vehicules/), it searches the next
+    working slot: the next opening hour on a working day."""
+    params, default_slot = request.GET, None
+    if "date" not in request.GET:
+        default_slot = next_working_slot(
+            now=_clock(), site=parse_optional_id(request.GET.get("site"), param="site")
+        )
+        if default_slot:
+            start, end = to_local(default_slot[0]), to_local(default_slot[1])
+            params = request.GET.copy()
+            params["date"] = start.date().isoformat()
+            params["start_time"] = start.strftime("%H:%M")
+            params["end_time"] = end.strftime("%H:%M")
+            params.setdefault("capacity", "1")
+            params.setdefault("quantity", "1")
+    bound = "date" in params
     initial = {"date": today_local() + timedelta(days=1), "capacity": 1, "quantity": 1}
-    if request.GET.get("kind") in ResourceKind.values:
-        initial["kind"] = request.GET["kind"]
-    bound = "date" in request.GET  # ?kind=vehicle alone (from /salles/vehicules/) only presets the form
-    form = FinderForm(request.GET if bound else None, initial=initial)
-    context = {"form": form, "searched": False}
+    form = FinderForm(params if bound else None, initial=initial)
+    context = {"form": form, "searched": False, "default_slot": default_slot}
     if bound and form.is_valid():
         data = form.cleaned_data
         duration = timedelta(minutes=data["duration"]) if data.get("duration") else None
