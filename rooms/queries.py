@@ -448,8 +448,10 @@ def day_view(user, site: Site, day: date) -> dict:
     return {"site": site, "day": day, "hours": HOURS, "rows": rows}
 
 
-def week_view(user, room: Room, monday: date) -> dict:
-    """Hours × days of one room's week: two queries."""
+def week_view(user, room: Room, monday: date, focus: date | None = None) -> dict:
+    """Hours × days of one room's week: two queries. Also the same cells day by day (`columns`) and the
+    day shown alone on a phone (`focus`: the given day, else today within the week, else Monday), each
+    saying whether the resource is closed all day and why."""
     days = [monday + timedelta(days=i) for i in range(7)]
     start = local_datetime(days[0], time(0))
     end = local_datetime(days[-1] + timedelta(days=1), time(0))
@@ -460,7 +462,30 @@ def week_view(user, room: Room, monday: date) -> dict:
     for h in HOURS:
         slots = [(local_datetime(d, time(h)), local_datetime(d, time(h)) + timedelta(hours=1)) for d in days]
         rows.append({"hour": h, "cells": _cells_for(bookings, slots, user, managed, policy)})
-    return {"room": room, "days": days, "rows": rows, "bookings": bookings}
+    columns = []
+    for i, d in enumerate(days):
+        holiday = d in public_holidays(d.year)
+        columns.append(
+            {
+                "day": d,
+                "closed": not is_open_day(policy, d),
+                "holiday": holiday and policy.closed_on_public_holidays,
+                "cells": [(row["hour"], row["cells"][i]) for row in rows],
+            }
+        )
+    if focus not in days:
+        focus = today_local() if today_local() in days else monday
+    index = days.index(focus)
+    return {
+        "room": room,
+        "days": days,
+        "rows": rows,
+        "bookings": bookings,
+        "columns": columns,
+        "focus": columns[index],
+        "previous_day": focus - timedelta(days=1),
+        "next_day": focus + timedelta(days=1),
+    }
 
 
 def my_bookings(user, *, past: bool = False, limit: int = 100) -> list[Booking]:

@@ -89,7 +89,11 @@ def kind_index(request, kind):
 @require_GET
 def room_detail(request, pk):
     room = access_room(request.user, pk)
-    monday = week_start(parse_date(request.GET.get("semaine"), default=today_local(), param="semaine"))
+    # ?jour= picks the day a phone shows alone (and its week); ?semaine= a week
+    focus = parse_date(request.GET.get("jour"), param="jour")
+    monday = week_start(
+        focus or parse_date(request.GET.get("semaine"), default=today_local(), param="semaine")
+    )
     context = {
         "policy": room.policy,
         "policy_days": open_days_label(room.policy),
@@ -97,7 +101,7 @@ def room_detail(request, pk):
         "managers": room_managers(room) if room.requires_approval else [],
         "room": room,
         "equipment": list(room.equipment.order_by("name")),
-        "week": week_view(request.user, room, monday),
+        "week": week_view(request.user, room, monday, focus),
         "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7),
     }

@@ -70,3 +70,25 @@ def test_the_finder_says_when_sites_are_closed(client, world):
     page = client.get(reverse("rooms:finder"), query).content.decode()
     assert "est un jour férié" in page and "apparaissent pas dans les résultats" in page
     assert "Petite salle" not in page
+
+
+def test_week_view_day_on_a_public_holiday_is_closed_not_free(client, world):
+    """The day a phone shows alone (?jour=) is named, and a public holiday is « Fermé » all day."""
+    from datetime import timedelta
+
+    from dateutil.easter import easter
+
+    from rooms.queries import today_local
+
+    whit_monday = easter(today_local().year + 1) + timedelta(days=50)
+    client.force_login(world.agent)
+    url = reverse("rooms:room", args=[world.small.pk])
+    page = client.get(url, {"jour": whit_monday.isoformat()}).content.decode()
+    day = page.split('<section class="week-day"')[1]
+    assert f">Lundi {whit_monday.day} " in day and "Jour férié : fermé toute la journée." in day
+    assert "Fermé" in day and "Libre" not in day
+    # the day after is a working Tuesday: open hours are free, 7 h is closed
+    tuesday = whit_monday + timedelta(days=1)
+    page = client.get(url, {"jour": tuesday.isoformat()}).content.decode()
+    day = page.split('<section class="week-day"')[1]
+    assert f">Mardi {tuesday.day} " in day and "Libre" in day and "Fermé" in day
