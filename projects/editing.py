@@ -129,3 +129,15 @@ def column_delete(*, column: Column, actor) -> None:
         raise ValidationError(_("Un tableau garde au moins une colonne."))
     audit_record(action="projects.column.delete", actor=actor, obj=board, extra={"column": column.name})
     column.delete()
+    _renumber(board)
+
+
+def _renumber(board: Board) -> list[int]:
+    """Columns at positions 0..n-1 in their current order, in one UPDATE."""
+    ids = list(Column.objects.filter(board=board).order_by("position", "pk").values_list("pk", flat=True))
+    Column.objects.filter(pk__in=ids).update(
+        position=Case(
+            *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=PositiveIntegerField()
+        )
+    )
+    return ids

@@ -8,7 +8,7 @@ template never meets a surprise. People, dates and comments are never part of a 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,20 @@ from .models import Board, Card, ChecklistItem, Label, Milestone, Template, Work
 
 MAX_BOARDS, MAX_COLUMNS, MAX_LABELS, MAX_CARDS, MAX_ITEMS, MAX_MILESTONES = 10, 20, 40, 200, 50, 50
 MAX_OFFSET = 3650
+
+
+def _name_taken():
+    return _("Un modèle porte déjà ce nom : choisissez-en un autre.")
+
+
+def _save(template: Template) -> Template:
+    """Insert; a concurrent template of the same name is a French refusal, not a 500."""
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        raise ValidationError({"name": _name_taken()}) from None
+    return template
 
 
 def _text(value, limit: int) -> str:
@@ -125,8 +139,9 @@ def _check_name(name: str, description: str) -> tuple[str, str]:
         raise ValidationError({"name": _("Donnez un nom au modèle.")})
     if len(name) > 120:
         raise ValidationError({"name": _("Le nom du modèle ne doit pas dépasser 120 caractères.")})
-    if Template.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": _("Un modèle porte déjà ce nom : choisissez-en un autre.")})
+    # Compared in Python: SQLite's case-insensitive match knows ASCII only (« É » ≠ « é »).
+    if any(other.casefold() == name.casefold() for other in Template.objects.values_list("name", flat=True)):
+        raise ValidationError({"name": _name_taken()})
     description = (description or "").strip()
     if len(description) > 2000:
         raise ValidationError({"description": _("La description ne doit pas dépasser 2 000 caractères.")})
@@ -144,12 +159,14 @@ def template_from_workspace(*, workspace: Workspace, name: str, actor, descripti
         "boards": [_board_data(b, {m.pk: m.name for m in milestones}) for b in workspace.boards.all()],
         "milestones": [{"name": m.name, "offset_days": max(0, (m.date - origin).days)} for m in milestones],
     }
-    template = Template.objects.create(
-        name=name,
-        description=description or workspace.description[:2000],
-        kind=Template.Kind.WORKSPACE,
-        data=clean_data(data),
-        created_by=actor,
+    template = _save(
+        Template(
+            name=name,
+            description=description or workspace.description[:2000],
+            kind=Template.Kind.WORKSPACE,
+            data=clean_data(data),
+            created_by=actor,
+        )
     )
     audit_record(
         action="projects.template.create", actor=actor, obj=template, extra={"workspace": workspace.pk}
@@ -160,12 +177,14 @@ def template_from_workspace(*, workspace: Workspace, name: str, actor, descripti
 @transaction.atomic
 def template_from_board(*, board: Board, name: str, actor, description: str = "") -> Template:
     name, description = _check_name(name, description)
-    template = Template.objects.create(
-        name=name,
-        description=description,
-        kind=Template.Kind.BOARD,
-        data=clean_data({"boards": [_board_data(board, {})], "milestones": []}),
-        created_by=actor,
+    template = _save(
+        Template(
+            name=name,
+            description=description,
+            kind=Template.Kind.BOARD,
+            data=clean_data({"boards": [_board_data(board, {})], "milestones": []}),
+            created_by=actor,
+        )
     )
     audit_record(action="projects.template.create", actor=actor, obj=template, extra={"board": board.pk})
     return template
