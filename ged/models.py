@@ -51,6 +51,9 @@ class Space(SavedWithHistory, models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
+    # Read-only for everyone (a closed project's space): every write path refuses, whatever the grants;
+    # set and cleared by `space_freeze`.
+    frozen = models.BooleanField(_("en lecture seule"), default=False, db_default=False)
 
     history = HistoricalRecords()
     objects = SpaceQuerySet.as_manager()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.lookups import StartsWith
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from intranet.params import BadParameter, parse_id
 
@@ -97,8 +98,29 @@ def manages_space(user, space_id: int, root_path: str | None = None) -> bool:
     )
 
 
+def frozen_cap(role: Role | None, space: Space) -> Role | None:
+    """A frozen space (a closed project's) is read-only for everyone, its managers and IT included: any role
+    above reader reads there, nothing more. Every ability, the DAV, OnlyOffice and the API derive from the
+    role computed here, so this one cap is the read-only rule everywhere."""
+    if role is not None and getattr(space, "frozen", False) and Role.rank(role) > Role.rank(Role.READER):
+        return Role.READER
+    return role
+
+
+def frozen_message() -> str:
+    return _(
+        "Cet espace est en lecture seule car son projet est clos : vous pouvez consulter et télécharger ses "
+        "documents, mais plus les modifier. Demandez à un responsable du projet de le rouvrir."
+    )
+
+
 def role_in_chain(user, space: Space, chain: list[Folder]) -> Role | None:
-    """Effective role on chain[-1], given the folders from the root down to it (restricted flags included)."""
+    """Effective role on chain[-1], given the folders from the root down to it (restricted flags included),
+    capped at reader in a frozen space."""
+    return frozen_cap(_role_in_chain(user, space, chain), space)
+
+
+def _role_in_chain(user, space: Space, chain: list[Folder]) -> Role | None:
     if not user.is_authenticated or not user.is_active:
         return None
     if is_superuser(user) or manages_space(user, space.pk):
@@ -117,11 +139,11 @@ def role_in_chain(user, space: Space, chain: list[Folder]) -> Role | None:
 def child_role(user, space: Space, parent_role: Role | None, child: Folder) -> Role | None:
     """Role on a child folder from its parent's role and its own grants: no query."""
     if is_superuser(user) or manages_space(user, space.pk):
-        return Role.MANAGER
+        return frozen_cap(Role.MANAGER, space)
     own = [g.role for g in user_grants(user) if g.path == child.path]
     if child.restricted:
-        return Role.highest(*own)
-    return Role.highest(parent_role, *own)
+        return frozen_cap(Role.highest(*own), space)
+    return frozen_cap(Role.highest(parent_role, *own), space)
 
 
 # --- Documents shared on their own (DocumentGrant) ---------------------------------------------------------
@@ -307,7 +329,8 @@ def access_space(user, slug: str) -> FolderAccess:
 
 def document_access(user, document: Document, fa: FolderAccess | None = None) -> DocumentAccess:
     fa = fa or folder_access(user, document.folder)
-    shared = shared_role(user, document)
+    # A document grant reads in a frozen space; it writes no more than a folder grant.
+    shared = frozen_cap(shared_role(user, document), fa.space)
     return DocumentAccess(
         document=document,
         folder_access=fa,
@@ -589,7 +612,7 @@ def users_who_may(recipients, *, document: Document | None = None, folder: Folde
             .union(mine.filter(group__user__in=sorted(ids)).values_list("group__user", "role"), all=True)
         )
         for uid, value in rows:
-            shared[uid] = Role.highest(shared.get(uid), ShareRole(value).role)
+            shared[uid] = frozen_cap(Role.highest(shared.get(uid), ShareRole(value).role), space)
     out = []
     for user in users:
         role = role_in_chain(user, space, chain)
@@ -616,7 +639,9 @@ def folder_roles(user, space: Space, folders: list[Folder]) -> dict[int, Role | 
 def trash_folder_ids(user, space: Space, *, under: Folder | None = None) -> list[int] | None:
     """Ids of the folders (live or deleted) whose trashed documents the agent may see and restore (editor or
     more there, restrictions of deleted folders still applying), or None for all of them (a manager of the
-    space). One query for the space's folders."""
+    space). One query for the space's folders. Nothing in a frozen space: restoring is a write."""
+    if space.frozen:
+        return []
     if is_superuser(user) or manages_space(user, space.pk):
         return None
     qs = Folder.objects.filter(space_id=space.pk).only("id", "path", "depth", "restricted", "space_id")
@@ -629,7 +654,10 @@ def trash_folder_ids(user, space: Space, *, under: Folder | None = None) -> list
 
 
 def may_open_trash(user, access: FolderAccess) -> bool:
-    """The trash of a space opens to an editor of its root, or of any folder of it (a restricted one)."""
+    """The trash of a space opens to an editor of its root, or of any folder of it (a restricted one); never
+    in a frozen space (everything there is a write)."""
+    if access.space.frozen:
+        return False
     if access.abilities.get("trash"):
         return True
     return any(g.space_id == access.space.pk and at_least(g.role, Role.EDITOR) for g in user_grants(user))

@@ -2,9 +2,10 @@
 root folder grants each roster role to the team's core group of that role.
 
 Roster roles map to GED roles: lecteur → reader, contributeur → editor, responsable → manager. Membership
-lives in the core groups, so a roster change reaches the grants without a grant being written; closing the
-team lowers the three group grants to reader (the space turns read-only for the team, wherever its roles are
-read: pages, API, WebDAV, OnlyOffice sessions, which `grant_set` re-checks), reopening restores them.
+lives in the core groups, so a roster change reaches the grants without a grant being written. Closing the
+team freezes the space (`Space.frozen`, `space_freeze`): read-only for everyone whatever their grants (a
+personal grant, a department's, IT), on every path that reads roles — pages, API, WebDAV, OnlyOffice, whose
+open sessions are dropped through the outbox; reopening unfreezes it. The grants are left as they are.
 """
 
 from django.http import Http404
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .actions import grant_set, space_create
+from .actions import grant_set, space_create, space_freeze
 from .choices import Role, SpacePolicy
 from .models import Space
 from .permissions import access_space
@@ -33,10 +34,11 @@ def _free_slug(team) -> str:
     return slug
 
 
-def _grant_roles(space: Space, team, actor, *, read_only: bool) -> None:
+def _grant_roles(space: Space, team, actor) -> None:
     for team_role, group in team.groups.items():
-        role = Role.READER if read_only else ROLE_FOR_TEAM[team_role]
-        grant_set(folder=space.root, role=role, group=group, actor=actor, notify_grantee=False)
+        grant_set(
+            folder=space.root, role=ROLE_FOR_TEAM[team_role], group=group, actor=actor, notify_grantee=False
+        )
 
 
 def create(team, actor) -> dict:
@@ -47,7 +49,9 @@ def create(team, actor) -> dict:
         creator=None,
         description=team.description[:2000],
     )
-    _grant_roles(space, team, actor, read_only=team.closed)
+    _grant_roles(space, team, actor)
+    if team.closed:
+        space_freeze(space=space, frozen=True, actor=actor)
     return {"space_id": space.pk, "slug": space.slug}
 
 
@@ -56,11 +60,11 @@ def sync_roster(team, actor) -> None:
 
 
 def close(team, actor) -> None:
-    _grant_roles(_space(team), team, actor, read_only=True)
+    space_freeze(space=_space(team), frozen=True, actor=actor)
 
 
 def reopen(team, actor) -> None:
-    _grant_roles(_space(team), team, actor, read_only=False)
+    space_freeze(space=_space(team), frozen=False, actor=actor)
 
 
 def resolve(ref, user):

@@ -7,7 +7,7 @@ from .documents import document_lock, document_move, document_unlock, document_u
 from .folders import folder_create, folder_delete, folder_move, folder_rename, folder_restrict
 from .grants import folder_grants_for_group, grant_revoke, grant_set, role_permission
 from .shares import document_share, document_unshare
-from .spaces import leaver_spaces_notify, space_create
+from .spaces import leaver_spaces_notify, space_create, space_freeze
 from .titles import free_title, live_namesake, title_check, title_guard, title_taken, title_taken_message
 from .trash import document_purge, document_restore, document_trash, restore_destination, trash_purge_expired
 from .uploads import (
@@ -32,6 +32,7 @@ __all__ = [
     "User",
     "StaleVersion",
     "space_create",
+    "space_freeze",
     "leaver_spaces_notify",
     "folder_create",
     "folder_rename",

@@ -43,6 +43,31 @@ def space_create(
     return space
 
 
+@transaction.atomic
+def space_freeze(*, space: Space, frozen: bool, actor, request=None) -> Space:
+    """Make a space read-only for everyone (a closed project's), or writable again. Every write path reads
+    the flag through `permissions.frozen_cap`; freezing also asks the Document Server, through the outbox,
+    to drop the editors of the space's open co-editing sessions (decided when the row runs, like a revoked
+    grant). Saved with history, so the permission version moves and cached pages forget their buttons."""
+    space = Space.objects.select_for_update().get(pk=space.pk)
+    if space.frozen == frozen:
+        return space
+    space.frozen = frozen
+    _history_reason(space, "freeze" if frozen else "unfreeze").save(update_fields=["frozen"])
+    if frozen and space.root is not None:
+        from ..online import sessions_recheck
+
+        sessions_recheck(folder=space.root)
+    audit_record(
+        action="ged.space.freeze" if frozen else "ged.space.unfreeze",
+        actor=actor,
+        request=request,
+        obj=space,
+        extra={"space": space.pk},
+    )
+    return space
+
+
 def leaver_spaces_notify(*, user) -> list[Space]:
     """Tell the leaver's department head and manager which "
     "spaces the leaver managed, so someone takes over."""

@@ -97,5 +97,7 @@ _AUDIT_LABELS = _Labels(
         "ged.folder.move": gettext_lazy("déplacement du dossier"),
         "ged.folder.delete": gettext_lazy("suppression du dossier"),
         "ged.space.create": gettext_lazy("création de l'espace"),
+        "ged.space.freeze": gettext_lazy("espace passé en lecture seule"),
+        "ged.space.unfreeze": gettext_lazy("espace de nouveau modifiable"),
     }
 )

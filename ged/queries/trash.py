@@ -36,7 +36,7 @@ def trash_listing(user, space: Space, *, folder: Folder | None = None, page=1):
     )
     result = Paginator(qs, settings.GED_PAGE_SIZE).get_page(page)
     result.object_list = list(result.object_list)
-    manager = is_superuser(user) or manages_space(user, space.pk)
+    manager = (is_superuser(user) or manages_space(user, space.pk)) and not space.frozen
     roles = {}
     if not manager and result.object_list:
         roles = folder_roles(

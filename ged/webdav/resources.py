@@ -32,7 +32,7 @@ from ..actions import (
 )
 from ..models import Folder
 from ..names import clean_name
-from ..permissions import access_document, document_access
+from ..permissions import access_document, document_access, frozen_message
 from ..uploads import stage
 from . import scratch
 from .auth import REQUEST_KEY, USER_KEY
@@ -284,7 +284,7 @@ class FolderResource(_Base, DAVCollection):
 
     def _need(self, ability: str, message: str | None = None) -> None:
         if not self.access.abilities.get(ability):
-            raise forbidden(message)
+            raise forbidden(frozen_message() if self.access.space.frozen else message)
 
     def _fresh(self) -> Folder:
         return Folder.objects.select_related("space").get(pk=self.folder.pk)
@@ -485,6 +485,8 @@ class DocumentResource(_Base, DAVNonCollection):
         access = self.access()
         if not access.abilities.get(ability):
             document = access.document
+            if access.folder_access.space.frozen:
+                raise forbidden(frozen_message())
             if document.lock_active() and document.lock_holder_id != self.user.pk:
                 raise locked()
             raise forbidden(message)
