@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intranet import registry
+from intranet import dashboard, registry
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
-from . import push
+from . import notices, push
+from .agent import DASHBOARD_TOPIC
 from .choices import JoinPolicy, MemberRole, Status, Visibility
 from .models import (
     TITLE_MAX,
@@ -296,6 +297,8 @@ def member_remove(*, workspace: Workspace, user, actor) -> None:
     member.delete()
     _put_in_group(workspace, user, None)
     Card.assignees.through.objects.filter(user_id=user.pk, card__board__workspace=workspace).delete()
+    # The bell must not keep naming cards the agent may no longer read.
+    notices.forget_for_leaver(workspace_id=workspace.pk, user_id=user.pk)
     forget_roles(user)
     _roster_changed(workspace, actor)
     audit_record(action="projects.member.remove", actor=actor, obj=workspace, extra={"user": user.pk})
@@ -471,7 +474,10 @@ def card_edit(
             text=_("%(who)s vous a confié la carte « %(card)s ».")
             % {"who": _full_name(actor), "card": card.title},
             url=reverse("projects:card", args=[card.pk]),
+            email=True,
+            place=card.board.workspace.name,
         )
+    dashboard.bump(DASHBOARD_TOPIC)  # « Mes tâches » panels: titles and due dates
     return card
 
 
@@ -516,6 +522,7 @@ def card_archive(*, card: Card, actor, archived: bool = True) -> Card:
     _refuse_frozen(card.board.workspace)
     card.archived_at = timezone.now() if archived else None
     Card.objects.filter(pk=card.pk).update(archived_at=card.archived_at)
+    dashboard.bump(DASHBOARD_TOPIC)
     return card
 
 
@@ -543,4 +550,6 @@ def comment_add(*, card: Card, author, text: str) -> Comment:
         raise ValidationError({"text": _("Écrivez votre commentaire avant de l'envoyer.")})
     if len(text) > 5000:
         raise ValidationError({"text": _("Le commentaire ne doit pas dépasser 5 000 caractères.")})
-    return Comment.objects.create(card=card, author=author, text=text)
+    comment = Comment.objects.create(card=card, author=author, text=text)
+    notices.notify_mentions(card=card, author=author, text=text)
+    return comment

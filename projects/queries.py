@@ -41,17 +41,31 @@ def board_columns(board: Board) -> list:
     return list(board.columns.prefetch_related(Prefetch("cards", queryset=cards, to_attr="live_cards")))
 
 
-def my_tasks(user, *, due: str = "", workspace_id: int | None = None, label: str = "", today=None):
-    """Live cards assigned to the agent, on the boards of workspaces they are still in: two queries."""
-    today = today or timezone.localdate()
-    cards = Card.objects.live().filter(
+def my_tasks_queryset(user):
+    """Live cards assigned to the agent on the boards of workspaces they are still in (a member removed from a
+    roster, or whose account is disabled, loses them at once)."""
+    return Card.objects.live().filter(
         assignees=user,
         board__workspace__members__user=user,
+        board__workspace__members__user__is_active=True,
     )
+
+
+# « Échéance » filter values of « Mes tâches »: overdue, the next seven days, later, no due date.
+DUE_FILTERS = ("retard", "semaine", "plus-tard", "sans")
+
+
+def my_tasks(user, *, due: str = "", workspace_id: int | None = None, label: str = "", today=None):
+    """« Mes tâches » with its filters: two queries (cards, their labels) whatever the number of cards."""
+    today = today or timezone.localdate()
+    week_end = today + datetime.timedelta(days=7)
+    cards = my_tasks_queryset(user)
     if due == "retard":
         cards = cards.filter(due_date__lt=today)
     elif due == "semaine":
-        cards = cards.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=7))
+        cards = cards.filter(due_date__gte=today, due_date__lte=week_end)
+    elif due == "plus-tard":
+        cards = cards.filter(due_date__gt=week_end)
     elif due == "sans":
         cards = cards.filter(due_date__isnull=True)
     if workspace_id:

@@ -455,7 +455,7 @@ def comment_add(request, pk):
 @require_GET
 def my_tasks(request):
     due = request.GET.get("echeance", "")
-    if due not in ("", "retard", "semaine", "sans"):
+    if due not in queries.DUE_FILTERS:
         due = ""
     raw_ws = request.GET.get("projet", "")
     workspace_id = int(raw_ws) if is_valid_id(raw_ws) else None
