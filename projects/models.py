@@ -277,3 +277,28 @@ class Comment(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class CardLink(models.Model):
+    """A card's link to an object of another app (a GED document, a salon message), by the registry's link
+    kind and the object's id. What the link shows — and whether it shows at all — is asked of the kind's
+    app each time it is displayed (`intranet.registry.link_kind(kind).resolve`). `attachment`: the object
+    was uploaded from the card (stored in the workspace's GED space)."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    attachment = models.BooleanField(default=False, db_default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "kind", "object_id"], name="projects_cardlink_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.object_id}"
