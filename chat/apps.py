@@ -57,6 +57,16 @@ class ChatConfig(AppConfig):
             resolve=workspaces.resolve,
             order=20,
         )
+        from . import links
+
+        registry.register_link_kind(
+            key="chat.message",
+            label=_("Message du salon"),
+            parse=links.parse,
+            validate=links.validate,
+            resolve=links.resolve_links,
+            order=20,
+        )
         register_sample_pages(key="chat", resolve=a11y_pages.accessibility_pages, order=50)
         register_websockets(websocket_urlpatterns)
         api.add_router("/chat", router)

@@ -57,6 +57,17 @@ class GedConfig(AppConfig):
             resolve=workspaces.resolve,
             order=10,
         )
+        from . import links
+
+        registry.register_link_kind(
+            key="ged.document",
+            label=_("Document"),
+            parse=links.parse,
+            validate=links.validate,
+            resolve=links.resolve_links,
+            order=10,
+        )
+        registry.register_attachment_store(link_kind="ged.document", store=links.store)
         register_sample_pages(key="ged", resolve=hooks.accessibility_pages, order=30)
         api.add_router("/", router)
         api.add_router("/", shares_router)

@@ -288,3 +288,68 @@ def register_room_booking_link(*, validate: Callable, describe: Callable) -> Non
 def room_booking_link() -> RoomBookingLink | None:
     """The hook, or None when no app implements it (the event's place is then its free text only)."""
     return _room_booking_link[0] if _room_booking_link else None
+
+
+# --- Links from a team's pages to other apps' objects (« resolve a link », « store an attachment ») -----
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """A kind of object another app lets a team's pages (a project's cards) link to: a GED document, a salon
+    message. The link is an (app key, object id) pair the team's owner stores; everything else is asked here,
+    when the link is added and each time it is shown.
+
+    `parse(text) -> int | None`: the object's id from what an agent pasted (its address or its number).
+    `validate(refs, object_id, user) -> str | None`: a French refusal when `user` may not link this object
+    from this team (missing, not readable by them, not in the team's own space or salon: `refs` are the
+    team's provisioner references, e.g. {"ged": {"space_id": 3}, "chat": {"salon_id": 5}}), else None.
+    `resolve(object_ids, user) -> {id: (label, url)}`: the objects `user` may open now, in a constant number
+    of queries; the others are absent, so a page shows nothing of them, not even that they exist.
+    """
+
+    key: str
+    label: Any  # a lazy translation: « Document », « Message du salon »
+    parse: Callable[[str], int | None]
+    validate: Callable[[dict, int, Any], str | None]
+    resolve: Callable[[list[int], Any], dict]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AttachmentStore:
+    """`store(refs, folder_name, uploaded_file, user) -> int`: keep an uploaded file in the team's object of
+    the implementing app (the GED stores it as a document of the team's space, in a folder named
+    `folder_name`), through that app's own checks (size, content, antivirus, the user's rights), and return
+    the new object's id, a link of kind `link_kind`. Raises ValidationError with a French message and leaves
+    nothing on refusal; runs inside the caller's transaction."""
+
+    link_kind: str
+    store: Callable[[dict, str, Any, Any], int]
+
+
+_link_kinds: dict[str, LinkKind] = {}
+_attachment_store: list[AttachmentStore] = []
+
+
+def register_link_kind(*, key: str, label, parse: Callable, validate: Callable, resolve: Callable, order=100):
+    _link_kinds[key] = LinkKind(
+        key=key, label=label, parse=parse, validate=validate, resolve=resolve, order=order
+    )
+
+
+def link_kinds() -> list[LinkKind]:
+    return sorted(_link_kinds.values(), key=lambda k: (k.order, k.key))
+
+
+def link_kind(key: str) -> LinkKind | None:
+    """The kind, or None when no installed app implements it (its links are then shown to nobody)."""
+    return _link_kinds.get(key)
+
+
+def register_attachment_store(*, link_kind: str, store: Callable) -> None:
+    _attachment_store[:] = [AttachmentStore(link_kind=link_kind, store=store)]
+
+
+def attachment_store() -> AttachmentStore | None:
+    """The hook, or None when no app implements it (attachments are then off)."""
+    return _attachment_store[0] if _attachment_store else None

@@ -54,6 +54,7 @@ urlpatterns = [
     path("salles/", include("rooms.urls")),
     path("discussions/", include("chat.urls")),
     path("projets/", include("projects.urls")),
+    path("projets/", include("projects.urls_links")),
     path("agenda/", include("events.urls")),
     path("api/v1/", api_urls()),
     path("django-admin/", admin.site.urls),
