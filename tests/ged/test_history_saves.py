@@ -3,9 +3,9 @@ transaction, and the activity pages read the historical tables through their com
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.test.utils import CaptureQueriesContext
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from ged.models import Document, Folder
 from ged.queries import activity
@@ -46,21 +46,78 @@ def test_a_save_whose_history_row_fails_is_undone(space):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_save_commits_once_with_its_history_row(space):
-    """Outside any transaction: the update and the history insert run between one BEGIN and its COMMIT; a save
-    that writes no history (`skip_history_when_saving`) stays a single statement."""
+    """Outside any transaction: on PostgreSQL the update and the history insert are one statement (atomic by
+    itself, no BEGIN / COMMIT); elsewhere they run between one BEGIN and its COMMIT. A save that writes no
+    history (`skip_history_when_saving`) stays a single statement."""
     doc = _document(space)
     doc.description = "avec historique"
     with CaptureQueriesContext(connection) as ctx:
         doc.save(update_fields=["description"])
     verbs = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
-    assert verbs[0] == "BEGIN"
-    assert verbs[1:3] == ["UPDATE", "INSERT"]
+    if connection.vendor == "postgresql":
+        assert verbs == ["WITH"]
+        sql = ctx.captured_queries[0]["sql"]
+        assert sql.index('UPDATE "ged_document"') < sql.index('INSERT INTO "ged_historicaldocument"')
+    else:
+        assert verbs[0] == "BEGIN"
+        assert verbs[1:3] == ["UPDATE", "INSERT"]
     assert connection.get_autocommit()
 
     doc.description = "sans historique"
     with CaptureQueriesContext(connection) as ctx:
         doc.save_without_historical_record(update_fields=["description"])
     assert [q["sql"].split()[0].upper() for q in ctx.captured_queries] == ["UPDATE"]
+
+
+@pytest.mark.django_db
+def test_the_history_row_is_the_one_simple_history_writes(space, manager):
+    """Whatever the path, the history row of a save holds the saved values, the user, the change reason and
+    the type, and the historical model's signals see it with its primary key."""
+    doc = _document(space)
+    seen = []
+
+    def created(sender, history_instance, instance, **kwargs):
+        seen.append((history_instance.pk, instance.pk))
+
+    post_create_historical_record.connect(created, sender=Document.history.model, dispatch_uid="test-seen")
+    try:
+        doc.title = "renommé.txt"
+        doc.description = "décrite"
+        doc._history_user = manager
+        doc._change_reason = "update"
+        with CaptureQueriesContext(connection) as ctx:
+            doc.save()
+    finally:
+        post_create_historical_record.disconnect(sender=Document.history.model, dispatch_uid="test-seen")
+    if connection.vendor == "postgresql":
+        assert len(ctx.captured_queries) == 1  # inside the test's transaction too: one round trip
+    last = Document.history.filter(id=doc.pk).latest("history_date")
+    assert (last.title, last.description, last.history_type) == ("renommé.txt", "décrite", "~")
+    assert (last.history_user_id, last.history_change_reason) == (manager.pk, "update")
+    assert (last.space_id, last.folder_id) == (space.pk, space.root.pk)
+    assert seen == [(last.pk, doc.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_of_a_vanished_row(space):
+    """A save whose row was deleted meanwhile: with `update_fields` it fails and writes no history row;
+    without, Django inserts the row again and its history row says so (« + »), in one transaction."""
+    doc = _document(space)
+    Document.objects.filter(pk=doc.pk).delete()
+    rows = Document.history.filter(id=doc.pk).count()
+    doc.description = "revenue"
+    with pytest.raises(DatabaseError):
+        doc.save(update_fields=["description"])
+    assert Document.history.filter(id=doc.pk).count() == rows
+
+    with CaptureQueriesContext(connection) as ctx:
+        doc.save()
+    verbs = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
+    assert "INSERT" in verbs and verbs[-1] == "COMMIT"
+    assert verbs.index("BEGIN") < verbs.index("INSERT")
+    assert connection.get_autocommit()
+    assert Document.objects.get(pk=doc.pk).description == "revenue"
+    assert Document.history.filter(id=doc.pk).latest("history_date").history_type == "+"
 
 
 def test_history_needs_saved_with_history():
