@@ -47,6 +47,7 @@ class SpaceOut(Schema):
     policy: str
     root_folder: int | None
     member: bool
+    frozen: bool = False  # read-only for everyone (a closed project's space): every write answers 404
 
 
 class FolderRef(Schema):
@@ -142,6 +143,7 @@ def spaces(request):
                     policy=s.policy,
                     root_folder=s.root_id if key != "others" else None,
                     member=key == "mine",
+                    frozen=s.frozen,
                 )
             )
     return out

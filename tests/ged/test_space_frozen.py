@@ -73,6 +73,7 @@ def test_api_upload_and_version_refused_in_a_frozen_space(client, space, manager
     version = client.post(f"/api/v1/ged/documents/{document.pk}/versions", {"file": Named(b"v2", "a.txt")})
     assert version.status_code == 404
     assert client.get(f"/api/v1/ged/folders/{space.root.pk}").status_code == 200  # still readable
+    assert [s["frozen"] for s in client.get("/api/v1/ged/spaces").json()] == [True]
     assert Document.objects.count() == 1 and document.versions.count() == 1
     space_freeze(space=space, frozen=False, actor=manager)
     created = client.post(f"/api/v1/ged/folders/{space.root.pk}/documents", {"file": Named(b"x", "b.txt")})
@@ -89,3 +90,27 @@ def test_pages_refuse_upload_and_say_read_only(client, space, manager, upload):
     assert client.post(f"/documents/dossier/{space.root.pk}/deposer/", {}).status_code == 404
     assert "lecture seule" in client.get(f"/documents/document/{document.pk}/").content.decode()
     assert client.get("/documents/espace/rh/corbeille/").status_code == 404
+
+
+def test_upload_session_begun_before_the_freeze_cannot_finish(client, space, manager):
+    """A resumable API upload started before the project closed is refused at its finish (rights are read
+    again then); nothing is created."""
+    client.force_login(manager)
+    data = b"Compte rendu\n"
+    created = client.post(
+        "/api/v1/ged/uploads",
+        {"folder": space.root.pk, "filename": "cr.txt", "size": len(data)},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    upload_id = created.json()["id"]
+    put = client.put(
+        f"/api/v1/ged/uploads/{upload_id}",
+        data=data,
+        content_type="application/octet-stream",
+        headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"},
+    )
+    assert put.status_code == 200, put.content
+    space_freeze(space=space, frozen=True, actor=manager)
+    assert client.post(f"/api/v1/ged/uploads/{upload_id}/finish").status_code == 404
+    assert not Document.objects.exists()
