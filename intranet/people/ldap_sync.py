@@ -667,13 +667,19 @@ class _Sync:
             if department_id is not None and department_id in department_groups:
                 wanted.add((pk, department_groups[department_id]))
         posix = settings.LDAP_ATTR_GROUP_MEMBER.lower() == "memberuid"
+        # Member values are mostly the members' DNs spelled exactly as their entries: found by the string
+        # itself first, normalised only when spelled otherwise (case, spaces, escapes).
+        by_dn = {entry["dn"]: pk for pk, entry in self.matched.items()}
+        by_key, normalize = self.pk_by_key, directory.normalize_dn
+        by_username = self.pk_by_username
         for group_id, members in self.group_members.items():
             for member in members:
-                pk = (
-                    self.pk_by_username.get(member.strip().lower())
-                    if posix
-                    else self.pk_by_key.get(directory.normalize_dn(member))
-                )
+                if posix:
+                    pk = by_username.get(member.strip().lower())
+                else:
+                    pk = by_dn.get(member)
+                    if pk is None:
+                        pk = by_key.get(normalize(member))
                 if pk is not None:
                     wanted.add((pk, group_id))
         managed = set(department_groups.values()) | self.group_ids
