@@ -188,3 +188,15 @@ def test_last_column_cannot_be_deleted(board, lead):
         editing.column_delete(column=column, actor=lead)
     with pytest.raises(ValidationError, match="au moins une colonne"):
         editing.column_delete(column=columns[0], actor=lead)
+
+
+def test_accessibility_sample_pages_answer_200_for_a_responsable(client, ws, lead, board):
+    from projects.a11y_pages import accessibility_pages
+
+    actions.card_create(board=board, column=board.columns.first(), title="Comptages", actor=lead)
+    milestones.milestone_create(workspace=ws, name="Diagnostic", date=datetime.date(2027, 2, 1), actor=lead)
+    client.force_login(lead)
+    pages = accessibility_pages(lead)
+    assert len(pages) >= 9
+    for path, _label in pages:
+        assert client.get(path).status_code == 200, path
