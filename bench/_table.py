@@ -73,6 +73,9 @@ PLAN = [
     Entry("B8", "ged_history.py", env={"B8_ROWS": "10000", "B8_SAVES": "1000", "B8_REPS": "5"}),
     Entry("B9", "page_render.py", fixed="30 warm + 10 cold reps"),
     Entry("B10", "dav_propfind.py", fixed="1,000 and 10,000 docs, 7 reps"),
+    Entry(
+        "B11", "board_move.py", args=["--clients", "200", "--moves", "30"], fixed="HTTP move, uvicorn+pubsub"
+    ),
     Entry("S", "search.py", fixed="20,000 items, 30 reps"),
 ]
 
