@@ -206,7 +206,9 @@ def free_rooms_sql(
         join = (
             "LEFT JOIN (SELECT re.room_id, "  # noqa: S608  (names from the models)
             "array_agg(ARRAY[e.slug::text, e.name::text] ORDER BY e.name) pairs "
-            f"FROM {room_equipment} re JOIN {equipment} e ON e.id = re.equipment_id GROUP BY re.room_id) eq "
+            f"FROM {room_equipment} re JOIN {equipment} e ON e.id = re.equipment_id "
+            # only the kind searched: vehicles and loans need not aggregate the rooms' equipment
+            f"JOIN {room} rk ON rk.id = re.room_id AND rk.kind = %s GROUP BY re.room_id) eq "
             "ON eq.room_id = r.id"
         )
         pairs = "COALESCE(eq.pairs, '{}')"
@@ -241,6 +243,8 @@ def free_rooms_sql(
         ops.adapt_timefield_value(defaults.opens_at),
         ops.adapt_timefield_value(defaults.closes_at),
     ]
+    if join:
+        select_params.append(q.kind)
     params = select_params + params
     sql = (
         f"WITH c AS {'MATERIALIZED ' if postgres else ''}("  # noqa: S608  (names from the models)
