@@ -7,12 +7,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from intranet import dashboard
+from intranet.outbox.actions import outbox_add
+from intranet.outbox.tasks import outbox_perform_soon
 
 from .kinds import Delivery, Kind, is_configurable, kind_for_verb
 from .models import Notification, NotificationPreference
+from .outbox import EMAIL_KIND
 from .preferences import DIGEST_TOKEN_KIND, preference_subquery, preferences_for, resolve_delivery
 from .push import push_to_users
-from .tasks import send_notification_emails
 
 
 def _payload(notification: Notification, unread: int) -> dict:
@@ -41,9 +43,10 @@ def notify(
 
     `recipients` are users or user ids; inactive accounts and duplicates are skipped. The kind comes from the
     verb (kinds.kind_for_verb) unless `kind` names it. `email=True` says the event deserves mail; each
-    recipient's preference for the kind then decides: sent once the transaction commits, kept for the daily
-    digest, or not mailed. `email=False` keeps it in-app only whatever the preferences. `place` (a space, a
-    salon, a room) groups the digest: « 3 nouvelles versions dans Finances ».
+    recipient's preference for the kind then decides: sent through the outbox once the transaction commits
+    (retried until it goes out), kept for the daily digest, or not mailed. `email=False` keeps it in-app only
+    whatever the preferences. `place` (a space, a salon, a room) groups the digest: « 3 nouvelles versions
+    dans Finances ».
     """
     ids = {getattr(r, "pk", r) for r in recipients}
     if not ids:
@@ -78,10 +81,11 @@ def notify(
         # robust: a channel layer or queue outage must not turn a committed action into an error page; the
         # notification is saved and shows on the agent's next page load.
         transaction.on_commit(lambda: _push_created(created), robust=True)
-        # bulk_create fills primary keys on PostgreSQL and SQLite >= 3.35.
+        # bulk_create fills primary keys on PostgreSQL and SQLite >= 3.35. The e-mails are an outbox row of
+        # this transaction (R12): performed as soon as it commits, retried by outbox_worker if that fails.
         ids_to_mail = [n.pk for n in created if n.mail == Delivery.IMMEDIATE]
         if ids_to_mail:
-            transaction.on_commit(lambda: send_notification_emails.enqueue(ids_to_mail), robust=True)
+            outbox_perform_soon(outbox_add(kind=EMAIL_KIND, payload={"ids": ids_to_mail}))
     return created
 
 

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "intranet.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from .outbox import register_outbox_kinds
+
+        register_outbox_kinds()

@@ -26,23 +26,28 @@ def outbox_add(*, kind: str, payload: dict | None = None, dedupe_key: str = "") 
     if registered is None:
         raise ValueError(f"Unknown outbox kind {kind!r}: register it in the app's ready().")
     now = timezone.now()
+    if not dedupe_key:
+        # One INSERT: no savepoint needed (a caller that rolls back takes the row with it).
+        return OutboxItem.objects.create(
+            kind=kind, queue=registered.queue, payload=payload or {}, created_at=now
+        )
     with transaction.atomic():
-        if dedupe_key:
-            waiting = (
-                OutboxItem.objects.select_for_update()
-                .filter(kind=kind, dedupe_key=dedupe_key, done_at__isnull=True)
-                .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-                .values_list("pk", flat=True)
-            )
-            if list(waiting[:1]):
-                return None
+        waiting = (
+            OutboxItem.objects.select_for_update()
+            .filter(kind=kind, dedupe_key=dedupe_key, done_at__isnull=True)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .values_list("pk", flat=True)
+        )
+        if list(waiting[:1]):
+            return None
         return OutboxItem.objects.create(
             kind=kind, queue=registered.queue, payload=payload or {}, dedupe_key=dedupe_key, created_at=now
         )
 
 
-def outbox_claim(*, queue: str, limit: int = 20, now=None) -> list[OutboxItem]:
-    """Take a lease on up to `limit` due rows of `queue`, oldest first, and count the attempt.
+def outbox_claim(*, queue: str, limit: int = 20, now=None, ids=None) -> list[OutboxItem]:
+    """Take a lease on up to `limit` due rows of `queue` (only those of `ids` if given), oldest first, and
+    count the attempt.
 
     On PostgreSQL, rows another worker is claiming (or a caller of `outbox_add` is holding) are skipped, not
     waited for. The lease (`OUTBOX_LEASE_SECONDS`) outlives a crashed worker: its rows come back when it ends.
@@ -55,6 +60,8 @@ def outbox_claim(*, queue: str, limit: int = 20, now=None) -> list[OutboxItem]:
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
             .order_by("pk")
         )
+        if ids is not None:
+            due = due.filter(pk__in=list(ids))
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])

@@ -19,10 +19,11 @@ def _missing_kind(item: OutboxItem) -> str:
     return f"Type « {item.kind} » inconnu de ce processus (application désinstallée ?)"
 
 
-def run_due(*, queue: str, limit: int = 20, **context) -> tuple[int, int]:
-    """Perform the due rows of `queue` once; returns (done, failed). Performers are plain functions."""
+def run_due(*, queue: str, limit: int = 20, ids=None, **context) -> tuple[int, int]:
+    """Perform the due rows of `queue` once (only those of `ids` if given); returns (done, failed).
+    Performers are plain functions."""
     done = failed = 0
-    for item in outbox_claim(queue=queue, limit=limit):
+    for item in outbox_claim(queue=queue, limit=limit, ids=ids):
         kind = get_kind(item.kind)
         try:
             if kind is None:

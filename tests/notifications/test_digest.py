@@ -1,4 +1,4 @@
-"""The daily digest: one e-mail per agent, grouped, marked sent in the agent's transaction, never twice."""
+"""The daily digest: one e-mail per agent, grouped, through the outbox (retried, visible), never twice."""
 
 from unittest import mock
 
@@ -10,6 +10,12 @@ from intranet.notifications.actions import notification_preferences_set, notify
 from intranet.notifications.digest import digest_send
 from intranet.notifications.kinds import Delivery, Kind
 from intranet.notifications.models import Notification
+from intranet.notifications.outbox import DIGEST_KIND
+from intranet.outbox.actions import outbox_retry_now
+from intranet.outbox.models import OutboxItem
+from intranet.outbox.queries import outbox_failing
+from intranet.outbox.registry import DEFAULT_QUEUE
+from intranet.outbox.worker import run_due
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +77,9 @@ def test_one_email_per_agent_and_only_digest_rows(agent, make_user, django_captu
     assert [m.to for m in mail.outbox] == [[agent.email]]
 
 
-def test_a_failed_send_keeps_the_rows_for_the_next_run(agent, make_user):
+def test_a_failed_send_keeps_the_rows_in_the_outbox_for_the_worker(agent, make_user):
+    """The mail server refuses the first agent's digest: the other agent's goes out, the first stays pending
+    in a failing outbox row (no second row on the next run), and the worker's retry sends it once."""
     other = make_user()
     _versions(agent, 2)
     _versions(other, 1)
@@ -88,19 +96,26 @@ def test_a_failed_send_keeps_the_rows_for_the_next_run(agent, make_user):
         result = digest_send()
     assert (result.mails, result.failed) == (1, 1)
     # Agents go in id order: the first (two rows) failed and keeps them intact; the other was sent.
-    failed_rows = 2
     assert (
         list(Notification.objects.digest_pending().values_list("recipient_id", flat=True)) == [agent.pk] * 2
     )
+    (failing,) = outbox_failing()
+    assert failing.kind == DIGEST_KIND and "injoignable" in failing.last_error
+    outbox_retry_now(ids=[failing.pk])
     with (
-        pytest.raises(CommandError, match="repris au prochain passage"),
-        mock.patch.object(mail.get_connection().__class__, "send_messages", side_effect=OSError("toujours")),
+        pytest.raises(CommandError, match="outbox_worker"),
+        mock.patch.object(mail.get_connection().__class__, "send_messages", side_effect=OSError("hs")),
     ):
         call_command("notifications_digest", stdout=mock.Mock())
-    assert Notification.objects.digest_pending().count() == failed_rows
-    result = digest_send()  # the server is back: the run resumes with what is left
-    assert (result.mails, result.failed, result.notifications) == (1, 0, failed_rows)
-    assert not Notification.objects.digest_pending().exists()
+    # The command tried the waiting row again (it was due) rather than writing a second one.
+    assert OutboxItem.objects.filter(kind=DIGEST_KIND, done_at__isnull=True).count() == 1
+    assert Notification.objects.digest_pending().count() == 2
+    outbox_retry_now(ids=[failing.pk])
+    assert run_due(queue=DEFAULT_QUEUE) == (1, 0)  # the server is back: the worker sends it
+    assert [m.to for m in mail.outbox] == [[other.email], [agent.email]]
+    assert "2 nouvelles versions" in mail.outbox[1].body
+    assert not Notification.objects.digest_pending().exists() and not outbox_failing().exists()
+    assert digest_send().mails == 0 and len(mail.outbox) == 2
 
 
 def test_a_kind_turned_off_since_is_not_mailed(agent):
