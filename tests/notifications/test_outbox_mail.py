@@ -81,7 +81,7 @@ def test_an_smtp_failure_is_retried_and_nothing_is_lost_or_sent_twice(
 
 
 def test_a_task_that_could_not_run_leaves_the_row_to_the_worker(agent, django_capture_on_commit_callbacks):
-    """The head start after commit is lost (task queue down): the e-mail waits in the outbox for the worker."""
+    """After-commit head start lost (task queue down): the e-mail waits in the outbox for the worker."""
     broken = mock.Mock(**{"enqueue.side_effect": ConnectionError("file des tâches injoignable")})
     with (
         mock.patch("intranet.outbox.tasks.outbox_perform", broken),
