@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -38,6 +38,7 @@ def notify(
     email: bool = False,
     kind: str | None = None,
     place: str = "",
+    attachments: Sequence[tuple[str, str, str]] = (),
 ) -> list[Notification]:
     """Notify agents in-app (live on their open pages) and, if the event deserves it, by e-mail.
 
@@ -47,6 +48,10 @@ def notify(
     (retried until it goes out), kept for the daily digest, or not mailed. `email=False` keeps it in-app only
     whatever the preferences. `place` (a space, a salon, a room) groups the digest: « 3 nouvelles versions
     dans Finances ».
+
+    `attachments` (file name, text content, MIME type), such as a booking's .ics invitation, go with the
+    immediate e-mails of this call: they are stored in its outbox row, so a retry sends them too. A digest
+    carries no attachment (its line links to the page where the file is).
     """
     ids = {getattr(r, "pk", r) for r in recipients}
     if not ids:
@@ -85,7 +90,12 @@ def notify(
         # this transaction (R12): performed as soon as it commits, retried by outbox_worker if that fails.
         ids_to_mail = [n.pk for n in created if n.mail == Delivery.IMMEDIATE]
         if ids_to_mail:
-            outbox_perform_soon(outbox_add(kind=EMAIL_KIND, payload={"ids": ids_to_mail}))
+            payload = {"ids": ids_to_mail}
+            if attachments:
+                payload["attachments"] = [
+                    [str(name), str(content), str(mimetype)] for name, content, mimetype in attachments
+                ]
+            outbox_perform_soon(outbox_add(kind=EMAIL_KIND, payload=payload))
     return created
 
 

@@ -31,8 +31,8 @@ def _unsubscribe_headers(link: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def immediate_message(n: Notification) -> EmailMessage:
-    """One notification, sent as soon as its transaction committed."""
+def immediate_message(n: Notification, *, attachments=()) -> EmailMessage:
+    """One notification, sent as soon as its transaction committed, with the files its caller attached."""
     link = _absolute(n.url)
     lines = [n.text]
     if link:
@@ -49,13 +49,16 @@ def immediate_message(n: Notification) -> EmailMessage:
         headers = _unsubscribe_headers(unsubscribe)
     else:
         lines.append(_("Ce message concerne la sécurité de votre compte : il vous est toujours envoyé."))
-    return EmailMessage(
+    message = EmailMessage(
         subject=n.text[:120],
         body="\n".join(lines),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[n.recipient.email],
         headers=headers,
     )
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    return message
 
 
 # Headlines of a digest group for the verbs we know, « 3 nouvelles versions dans Finances ». Others fall back

@@ -47,12 +47,13 @@ def send_immediate(payload: dict) -> int:
     )
     if not rows:
         return 0
+    attachments = [tuple(a) for a in payload.get("attachments") or [] if isinstance(a, list) and len(a) == 3]
     mailer = get_connection(fail_silently=False)
     sent, errors = 0, []
     with mailer:
         for n in rows:
             try:
-                mailer.send_messages([immediate_message(n)])
+                mailer.send_messages([immediate_message(n, attachments=attachments)])
             except Exception as exc:  # noqa: BLE001  (recorded on the outbox row, retried with backoff)
                 errors.append(f"notification {n.pk}: {type(exc).__name__}: {exc}")
                 continue

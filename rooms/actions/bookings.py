@@ -30,6 +30,7 @@ from .common import (
     _save,
     _send_confirmation,
     check_neighbours,
+    invitation_attachment,
     slot_label,
     validate_slot,
 )
@@ -132,8 +133,10 @@ def booking_approve(*, booking: Booking, approver, note: str = "", request=None)
             text=_("Votre réservation de « %(room)s » %(slot)s est confirmée.")
             % {"room": booking.room.name, "slot": slot_label(booking.start, booking.end)},
             url=_booking_url(booking),
+            email=True,
+            place=booking.room.name,
+            attachments=invitation_attachment(booking),
         )
-        _send_confirmation(booking)
     return booking
 
 

@@ -133,11 +133,26 @@ def _notify_managers_of_request(booking: Booking, *, count: int = 1) -> None:
     notify(recipients=managers, verb="rooms.request", text=text, url=_booking_url(booking), email=True)
 
 
-def _send_confirmation(booking: Booking) -> None:
-    from ..tasks import send_booking_invitation
+def invitation_attachment(booking: Booking) -> list[tuple[str, str, str]]:
+    """The booking as an .ics invitation, attached to the requester's confirmation e-mail."""
+    from ..ical import invitation
 
-    pk = booking.pk
-    transaction.on_commit(lambda: send_booking_invitation.enqueue(pk), robust=True)
+    return [("reservation.ics", invitation(booking).decode(), "text/calendar; charset=utf-8; method=PUBLISH")]
+
+
+def _send_confirmation(booking: Booking) -> None:
+    """A booking confirmed at once: the requester is notified (in-app, and by e-mail as they chose for
+    « Réservations de salles ») with the .ics invitation; the e-mail is an outbox row of this transaction."""
+    notify(
+        recipients=[booking.requester],
+        verb="rooms.confirmed",
+        text=_("Votre réservation « %(title)s » de « %(room)s » %(slot)s est confirmée.")
+        % {"title": booking.title, "room": booking.room.name, "slot": slot_label(booking.start, booking.end)},
+        url=_booking_url(booking),
+        email=True,
+        place=booking.room.name,
+        attachments=invitation_attachment(booking),
+    )
 
 
 def _record(booking: Booking, actor, action: str, request=None, **extra) -> None:
