@@ -19,7 +19,7 @@ from intranet import dashboard, registry
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
-from . import notices, push
+from . import notices, push, revoke
 from .agent import DASHBOARD_TOPIC
 from .choices import JoinPolicy, MemberRole, Status, Visibility
 from .models import (
@@ -65,7 +65,7 @@ def _full_name(user) -> str:
 # --- The team seen by the provisioners -------------------------------------------------------------------
 
 
-def team_of(workspace: Workspace) -> registry.Team:
+def team_of(workspace: Workspace, *, departed=()) -> registry.Team:
     groups = {
         rg.role: rg.group for rg in RosterGroup.objects.filter(workspace=workspace).select_related("group")
     }
@@ -82,13 +82,23 @@ def team_of(workspace: Workspace) -> registry.Team:
         members=members,
         refs=dict(workspace.refs or {}),
         closed=workspace.closed,
+        departed=frozenset(departed),
     )
 
 
-def _roster_changed(workspace: Workspace, actor) -> None:
-    team = team_of(workspace)
+def _roster_changed(workspace: Workspace, actor, *, departed=()) -> None:
+    team = team_of(workspace, departed=departed)
     for provisioner in registry.team_provisioners():
         provisioner.sync_roster(team, actor)
+
+
+def team_changed(workspace: Workspace, actor) -> None:
+    """The workspace's name, description or visibility changed: the « team changed » hook brings the GED
+    space (policy, name) and the salon (openness, name) in line, in the caller's transaction."""
+    team = team_of(workspace)
+    for provisioner in registry.team_provisioners():
+        if provisioner.changed is not None:
+            provisioner.changed(team, actor)
 
 
 def _put_in_group(workspace: Workspace, user, role: str | None) -> None:
@@ -300,7 +310,9 @@ def member_remove(*, workspace: Workspace, user, actor) -> None:
     # The bell must not keep naming cards the agent may no longer read.
     notices.forget_for_leaver(workspace_id=workspace.pk, user_id=user.pk)
     forget_roles(user)
-    _roster_changed(workspace, actor)
+    _roster_changed(workspace, actor, departed=[user.pk])
+    # Their open board pages close (the socket re-checks the read right if the page reconnects).
+    revoke.close_board_sockets(workspace_id=workspace.pk, user_ids=[user.pk])
     audit_record(action="projects.member.remove", actor=actor, obj=workspace, extra={"user": user.pk})
 
 
@@ -404,14 +416,43 @@ def _check_labels(board: Board, labels) -> list:
     return labels
 
 
+def _notify_assigned(card: Card, users, actor) -> None:
+    new = [u for u in users if u.pk != getattr(actor, "pk", None)]
+    if new:
+        notify(
+            recipients=new,
+            verb="projects.assigned",
+            text=_("%(who)s vous a confié la carte « %(card)s ».")
+            % {"who": _full_name(actor), "card": card.title},
+            url=reverse("projects:card", args=[card.pk]),
+            email=True,
+            place=card.board.workspace.name,
+        )
+
+
 @transaction.atomic
 def card_create(
-    *, board: Board, column: Column, title: str, actor, description: str = "", due_date=None, start_date=None
+    *,
+    board: Board,
+    column: Column,
+    title: str,
+    actor,
+    description: str = "",
+    due_date=None,
+    start_date=None,
+    assignees=None,
+    labels=None,
 ) -> Card:
+    """A card at the end of `column`; `assignees` must be in the roster, `labels` of this board."""
     _refuse_frozen(board.workspace)
     if column.board_id != board.pk:
         raise ValidationError({"column": _("Cette colonne appartient à un autre tableau.")})
     title = _check_card_fields(title=title, start_date=start_date, due_date=due_date)
+    description = (description or "").strip()
+    if len(description) > 20000:
+        raise ValidationError({"description": _("La description ne doit pas dépasser 20 000 caractères.")})
+    assignees = _check_assignees(board, assignees)
+    labels = _check_labels(board, labels)
     Board.objects.select_for_update().filter(pk=board.pk).first()  # moves and creations take turns
     position = (Card.objects.filter(column=column).aggregate(m=Max("position"))["m"] or 0) + 1
     card = Card(
@@ -419,13 +460,18 @@ def card_create(
         column=column,
         position=position,
         title=title,
-        description=(description or "").strip(),
+        description=description,
         due_date=due_date,
         start_date=start_date,
         created_by=actor,
     )
     card.full_clean()
     card.save()
+    if assignees:
+        card.assignees.set(assignees)
+        _notify_assigned(card, assignees, actor)
+    if labels:
+        card.labels.set(labels)
     return card
 
 
@@ -466,17 +512,7 @@ def card_edit(
     before = set(card.assignees.values_list("pk", flat=True))
     card.assignees.set(assignees)
     card.labels.set(labels)
-    new = [u for u in assignees if u.pk not in before and u.pk != getattr(actor, "pk", None)]
-    if new:
-        notify(
-            recipients=new,
-            verb="projects.assigned",
-            text=_("%(who)s vous a confié la carte « %(card)s ».")
-            % {"who": _full_name(actor), "card": card.title},
-            url=reverse("projects:card", args=[card.pk]),
-            email=True,
-            place=card.board.workspace.name,
-        )
+    _notify_assigned(card, [u for u in assignees if u.pk not in before], actor)
     dashboard.bump(DASHBOARD_TOPIC)  # « Mes tâches » panels: titles and due dates
     return card
 

@@ -5,37 +5,40 @@ outsiders here too."""
 from channels.db import database_sync_to_async
 from django.http import Http404
 
+from intranet.notifications.push import user_group
 from intranet.people.sessions import session_group
 from intranet.sockets import JsonSocketConsumer
 
 from .permissions import access_board
 from .push import board_group
+from .revoke import member_group
 
 CLOSE_FORBIDDEN = 4403
 
 
 @database_sync_to_async
-def _may_read(user, board_id) -> bool:
+def _readable_workspace(user, board_id) -> int | None:
+    """The board's workspace id when the agent may read the board, else None."""
     try:
-        access_board(user, board_id, need="read")
+        board, _access = access_board(user, board_id, need="read")
     except Http404:
-        return False
-    return True
+        return None
+    return board.workspace_id
 
 
 class BoardConsumer(JsonSocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         board_id = self.scope["url_route"]["kwargs"]["board_id"]
-        if (
-            user is None
-            or not user.is_authenticated
-            or not user.is_active
-            or not await _may_read(user, board_id)
-        ):
+        if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.groups_joined = [board_group(int(board_id))]
+        self.workspace_id = await _readable_workspace(user, board_id)
+        if self.workspace_id is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        # The agent's groups: leaving the team (projects.revoke) and a disabled account (user.force_close).
+        self.groups_joined = [board_group(int(board_id)), member_group(user.pk), user_group(user.pk)]
         sg = session_group(getattr(self.scope.get("session"), "session_key", None))
         if sg:
             self.groups_joined.append(sg)
@@ -56,3 +59,15 @@ class BoardConsumer(JsonSocketConsumer):
 
     async def session_close(self, event):
         await self.close(code=4401)
+
+    async def user_force_close(self, event):
+        """The account was disabled, or all its sessions ended (intranet.people.sessions)."""
+        await self.close(code=4401)
+
+    async def notification_event(self, event):
+        """Notifications travel on the same per-agent group; the notifications socket shows them."""
+        return
+
+    async def projects_revoke(self, event):
+        if event.get("workspace") == self.workspace_id:
+            await self.close(code=CLOSE_FORBIDDEN)

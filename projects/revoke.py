@@ -1,0 +1,36 @@
+"""Closing a member's open board pages when they leave a project's team.
+
+Every board socket joins its agent's group here (`member_group`); `member_remove` sends, after commit, one
+« projects.revoke » event naming the workspace, and the agent's sockets on that workspace's boards close
+(4403). Reconnecting checks the read right again: a private or secret project refuses them. A disabled
+account is cut by the core's per-agent « user.force_close », which the board socket also listens to.
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def member_group(user_id: int) -> str:
+    return f"projects.member.{user_id}"
+
+
+def close_board_sockets(*, workspace_id: int, user_ids) -> None:
+    """After the current transaction commits, close these agents' open boards of the workspace."""
+    user_ids = list(user_ids)
+    if user_ids:
+        transaction.on_commit(lambda: _send(workspace_id, user_ids), robust=True)
+
+
+def _send(workspace_id: int, user_ids: list[int]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all():
+        for user_id in user_ids:
+            await layer.group_send(
+                member_group(user_id), {"type": "projects.revoke", "workspace": workspace_id}
+            )
+
+    async_to_sync(send_all)()
