@@ -56,6 +56,7 @@ class ChatConfig(AppConfig):
             reopen=workspaces.reopen,
             resolve=workspaces.resolve,
             order=20,
+            changed=workspaces.changed,
         )
         from . import links
 

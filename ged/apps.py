@@ -56,6 +56,7 @@ class GedConfig(AppConfig):
             reopen=workspaces.reopen,
             resolve=workspaces.resolve,
             order=10,
+            changed=workspaces.changed,
         )
         from . import links
 

@@ -1,5 +1,6 @@
 """The GED's side of project teams (`intranet.registry.register_team_provisioner`): a space per team, whose
-root folder grants each roster role to the team's core group of that role.
+root folder grants each roster role to the team's core group of that role. The team's visibility is the
+space's policy, at creation and on every change (`changed`).
 
 Roster roles map to GED roles: lecteur → reader, contributeur → editor, responsable → manager. Membership
 lives in the core groups, so a roster change reaches the grants without a grant being written. Closing the
@@ -14,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .actions import grant_set, space_create, space_freeze
+from .actions.spaces import space_policy_set
 from .choices import Role, SpacePolicy
 from .models import Space
 from .permissions import access_space
@@ -57,6 +59,12 @@ def create(team, actor) -> dict:
 
 def sync_roster(team, actor) -> None:
     """Grants go to the roster's groups: the membership change already is the grant change."""
+
+
+def changed(team, actor) -> None:
+    """The team's visibility is the space's policy (open: every agent reads; private: members only, listed;
+    secret: members only, unlisted), and its name the space's name."""
+    space_policy_set(space=_space(team), policy=SpacePolicy(team.visibility), actor=actor, name=team.name)
 
 
 def close(team, actor) -> None:

@@ -110,6 +110,8 @@ class Team:
     « contributor », « manager » (lecteur, contributeur, responsable); every member is in exactly one of them.
     `members`: user id -> role, active agents only. `refs`: what each provisioner's `create` returned, keyed
     by the provisioner's key (empty at creation). `closed`: the team is closed (read-only everywhere).
+    `departed`: user ids who have just left the roster (on a `sync_roster` that removed someone), so an app
+    whose object others may also join by themselves (an open salon) removes the leavers and no one else.
     """
 
     key: str
@@ -121,6 +123,7 @@ class Team:
     members: dict[int, str]
     refs: dict[str, dict] = field(default_factory=dict)
     closed: bool = False
+    departed: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,10 @@ class TeamProvisioner:
 
     `create(team, actor) -> dict`: make the app's object (a space, a salon) and return a small JSON reference
     the owner stores and hands back in `team.refs[key]`. `sync_roster(team, actor)`: members or roles
-    changed. `close(team, actor)` / `reopen(team, actor)`: read-only and back. `resolve(ref, user)`: a
-    (label, url) link to the object for a page, or None when the user may not open it.
+    changed. `changed(team, actor)`: the team's own fields changed (name, description, visibility): the app
+    brings its object in line (the space's policy, the salon's openness). `close(team, actor)` /
+    `reopen(team, actor)`: read-only and back. `resolve(ref, user)`: a (label, url) link to the object for a
+    page, or None when the user may not open it.
     """
 
     key: str
@@ -141,6 +146,7 @@ class TeamProvisioner:
     reopen: Callable[[Team, Any], None]
     resolve: Callable[[dict, Any], tuple[Any, str] | None] | None = None
     order: int = 100
+    changed: Callable[[Team, Any], None] | None = None
 
 
 @dataclass
@@ -238,6 +244,7 @@ def register_team_provisioner(
     reopen: Callable,
     resolve=None,
     order=100,
+    changed=None,
 ) -> None:
     _registry.team_provisioners[key] = TeamProvisioner(
         key=key,
@@ -247,6 +254,7 @@ def register_team_provisioner(
         reopen=reopen,
         resolve=resolve,
         order=order,
+        changed=changed,
     )
 
 

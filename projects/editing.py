@@ -47,6 +47,7 @@ def workspace_edit(
     if lead is None or not lead.is_active:
         raise ValidationError({"lead": _("Choisissez un chef de projet en activité.")})
     check_start_date(workspace, start_date)
+    before = (workspace.name, workspace.description, workspace.visibility)
     actions.workspace_update(
         workspace=workspace,
         actor=actor,
@@ -76,6 +77,9 @@ def workspace_edit(
             obj=workspace,
             extra={"lead": workspace.lead_id, "visibility": workspace.visibility},
         )
+    if (workspace.name, workspace.description, workspace.visibility) != before:
+        # The space's policy and the salon's openness follow the visibility (« team changed » hook).
+        actions.team_changed(workspace, actor)
     return workspace
 
 

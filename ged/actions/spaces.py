@@ -68,6 +68,37 @@ def space_freeze(*, space: Space, frozen: bool, actor, request=None) -> Space:
     return space
 
 
+@transaction.atomic
+def space_policy_set(*, space: Space, policy: str, actor, name: str | None = None) -> Space:
+    """Change a space's policy (open, private, secret) and, when given, its name (and its root folder's): a
+    project team's visibility or name changed. Saved with history, so the permission version moves and
+    cached pages and listings forget what the space showed. Edit rights come from grants, which a policy
+    does not touch: open co-editing sessions are not concerned."""
+    if policy not in SpacePolicy.values:
+        raise ValidationError({"policy": _("Politique d'espace inconnue.")})
+    space = Space.objects.select_for_update(of=("self",)).select_related("root").get(pk=space.pk)
+    fields = []
+    if space.policy != policy:
+        space.policy = policy
+        fields.append("policy")
+    if name is not None and clean_name(name)[:200] != space.name:
+        space.name = clean_name(name)[:200]
+        fields.append("name")
+        if space.root is not None:
+            space.root.name = space.name
+            _history_reason(space.root, "rename").save(update_fields=["name"])
+    if not fields:
+        return space
+    _history_reason(space, "policy").save(update_fields=fields)
+    audit_record(
+        action="ged.space.policy",
+        actor=actor,
+        obj=space,
+        extra={"space": space.pk, "policy": space.policy, "fields": fields},
+    )
+    return space
+
+
 def leaver_spaces_notify(*, user) -> list[Space]:
     """Tell the leaver's department head and manager which "
     "spaces the leaver managed, so someone takes over."""
