@@ -1,6 +1,7 @@
-"""/api/v1/projects/: workspaces, boards, cards, card edits and moves, through the same permission functions
-and actions as the pages. Forbidden and missing answer alike (404); a stale edit answers 409 with the card
-as it is now; a move to a column of another board is refused in French (400)."""
+"""/api/v1/projects/: workspaces, boards, cards (create, edit, move, assign), comments and checklist items,
+through the same permission functions and actions as the pages. Forbidden and missing answer alike (404),
+a reader's write too; a stale edit answers 409 with the card as it is now; a move to a column of another
+board, an assignee outside the roster, a label of another board are refused in French (400)."""
 
 from datetime import date, datetime
 
@@ -10,11 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from intranet.api_schema import StrictIn
+from intranet.api_schema import ObjectId, StrictIn
 from intranet.params import parse_id
 
 from . import actions, queries
-from .models import Column
+from .models import ChecklistItem, Column, Label, Member
 from .permissions import access_board, access_card, access_workspace
 
 router = Router(tags=["projets"])
@@ -72,6 +73,26 @@ class BoardOut(Schema):
     columns: list[ColumnOut]
 
 
+class ChecklistItemOut(Schema):
+    id: int
+    text: str
+    done: bool
+    position: int
+
+
+class CardDetail(CardOut):
+    milestone: int | None = Field(..., description="Le jalon de la carte (un au plus).")
+    checklist: list[ChecklistItemOut]
+    comments: int = Field(..., description="Nombre de commentaires : GET …/comments pour les lire.")
+
+
+class CommentOut(Schema):
+    id: int
+    author: str | None = Field(..., description="Identifiant de l'auteur (vide si le compte a disparu).")
+    text: str
+    created_at: datetime
+
+
 class CardEditIn(StrictIn):
     version: int
     title: str = Field(..., max_length=10000)
@@ -80,8 +101,37 @@ class CardEditIn(StrictIn):
     due_date: date | None = None
 
 
+class CardCreateIn(StrictIn):
+    column: ObjectId = Field(..., description="Une colonne de ce tableau.")
+    title: str = Field(..., max_length=10000)
+    description: str = Field("", max_length=100000)
+    start_date: date | None = None
+    due_date: date | None = None
+    assignees: list[str] = Field(
+        [], max_length=50, description="Identifiants d'agents de l'équipe du projet."
+    )
+    labels: list[str] = Field([], max_length=40, description="Noms d'étiquettes de ce tableau.")
+
+
+class AssigneesIn(StrictIn):
+    version: int = Field(..., description="La version lue avec la carte : 409 si elle a changé depuis.")
+    assignees: list[str] = Field(..., max_length=50, description="Identifiants d'agents de l'équipe.")
+
+
+class CommentIn(StrictIn):
+    text: str = Field(..., max_length=100000)
+
+
+class ChecklistAddIn(StrictIn):
+    text: str = Field(..., max_length=10000)
+
+
+class ChecklistSetIn(StrictIn):
+    done: bool
+
+
 class MoveIn(StrictIn):
-    column: int
+    column: ObjectId
     position: int = Field(0, ge=0, le=100000)
 
 
@@ -92,6 +142,77 @@ class ConflictOut(Schema):
 
 def _not_found():
     return HttpError(404, _("Introuvable."))
+
+
+def _bad(exc: ValidationError):
+    return HttpError(400, " ".join(exc.messages))
+
+
+def _texts(*values) -> None:
+    """PostgreSQL refuses NUL in text, and the pages' forms refuse it too: say so in French (400)."""
+    for value in values:
+        items = value if isinstance(value, list) else [value]
+        if any("\x00" in (v or "") for v in items):
+            raise HttpError(400, _("Le texte contient un caractère nul : retirez-le et renvoyez."))
+
+
+def _members_by_username(workspace_id: int, usernames: list[str]) -> list:
+    """The roster's active agents named in `usernames`; anyone else (unknown, outside the team, disabled)
+    is refused with the same French sentence as on the card page, which reveals nothing about accounts."""
+    wanted = list(dict.fromkeys(u.strip() for u in usernames if u and u.strip()))
+    found = {
+        m.user.username: m.user
+        for m in Member.objects.filter(
+            workspace_id=workspace_id, user__is_active=True, user__username__in=wanted
+        ).select_related("user")
+    }
+    strangers = [u for u in wanted if u not in found]
+    if strangers:
+        raise HttpError(
+            400,
+            _("%(who)s ne fait pas partie de l'équipe du projet : ajoutez la personne d'abord.")
+            % {"who": ", ".join(f"« {u[:150]} »" for u in strangers)},
+        )
+    return [found[u] for u in wanted]
+
+
+def _labels_by_name(board, names: list[str]) -> list:
+    wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+    found = {lb.name: lb for lb in Label.objects.filter(board=board, name__in=wanted)}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise HttpError(
+            400,
+            _("Ce tableau n'a pas d'étiquette %(names)s : créez-la d'abord sur le tableau.")
+            % {"names": ", ".join(f"« {n[:40]} »" for n in missing)},
+        )
+    return [found[n] for n in wanted]
+
+
+def _conflict(current):
+    return Status(
+        409,
+        {
+            "detail": _(
+                "Cette carte a été modifiée par quelqu'un d'autre pendant que vous la modifiiez : "
+                "voici le texte actuel. Reprenez votre modification à partir de lui."
+            ),
+            "current": _card_out(current),
+        },
+    )
+
+
+def _item_out(item) -> dict:
+    return {"id": item.pk, "text": item.text, "done": item.done, "position": item.position}
+
+
+def _comment_out(comment) -> dict:
+    return {
+        "id": comment.pk,
+        "author": comment.author.username if comment.author_id else None,
+        "text": comment.text,
+        "created_at": comment.created_at,
+    }
 
 
 def _card_out(card, *, assignees=None, labels=None) -> dict:
@@ -177,10 +298,51 @@ def board(request, board_id: int):
     }
 
 
-@router.get("/cards/{card_id}", response=CardOut, summary="Une carte")
+@router.post(
+    "/boards/{board_id}/cards",
+    response={201: CardOut},
+    summary="Créer une carte",
+    description=(
+        "À la fin de la colonne indiquée (une colonne de ce tableau). Les personnes sont des membres de "
+        "l'équipe du projet (prévenues comme sur la page de la carte), les étiquettes celles du tableau."
+    ),
+)
+def card_create(request, board_id: int, payload: CardCreateIn):
+    board, access = _access(access_board, request.auth, board_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()  # a reader may not write: answered like a missing board
+    _texts(payload.title, payload.description, payload.assignees, payload.labels)
+    column = Column.objects.filter(pk=payload.column).first()
+    if column is None:
+        raise HttpError(400, _("Cette colonne n'existe pas."))
+    assignees = _members_by_username(board.workspace_id, payload.assignees)
+    labels = _labels_by_name(board, payload.labels)
+    try:
+        card = actions.card_create(
+            board=board,
+            column=column,
+            title=payload.title,
+            description=payload.description,
+            start_date=payload.start_date,
+            due_date=payload.due_date,
+            assignees=assignees,
+            labels=labels,
+            actor=request.auth,
+        )
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(201, _card_out(card))
+
+
+@router.get("/cards/{card_id}", response=CardDetail, summary="Une carte, avec sa liste et son jalon")
 def card(request, card_id: int):
     card, _access_ = _access(access_card, request.auth, card_id, need="read")
-    return _card_out(card)
+    return {
+        **_card_out(card),
+        "milestone": card.milestone_id,
+        "checklist": [_item_out(i) for i in card.checklist.all()],
+        "comments": card.comments.count(),
+    }
 
 
 @router.patch(
@@ -197,6 +359,7 @@ def card_edit(request, card_id: int, payload: CardEditIn):
     card, access = _access(access_card, request.auth, card_id, need="read")
     if not access.abilities["edit"]:
         raise _not_found()  # a reader may not write: answered like a missing card
+    _texts(payload.title, payload.description)
     try:
         card = actions.card_edit(
             card=card,
@@ -210,19 +373,106 @@ def card_edit(request, card_id: int, payload: CardEditIn):
             labels=list(card.labels.all()),
         )
     except actions.CardConflict as conflict:
-        return Status(
-            409,
-            {
-                "detail": _(
-                    "Cette carte a été modifiée par quelqu'un d'autre pendant que vous la modifiiez : "
-                    "voici le texte actuel. Reprenez votre modification à partir de lui."
-                ),
-                "current": _card_out(conflict.current),
-            },
-        )
+        return _conflict(conflict.current)
     except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from None
+        raise _bad(exc) from None
     return Status(200, _card_out(card))
+
+
+@router.put(
+    "/cards/{card_id}/assignees",
+    response={200: CardOut, 409: ConflictOut},
+    summary="Confier une carte : la liste complète des personnes",
+    description=(
+        "Remplace les personnes de la carte par celles indiquées (membres de l'équipe du projet ; une liste "
+        "vide retire tout le monde). Les nouvelles personnes sont prévenues. Envoyez la `version` lue avec "
+        "la carte : 409 avec la carte actuelle si elle a changé depuis."
+    ),
+)
+def card_assignees(request, card_id: int, payload: AssigneesIn):
+    card, access = _access(access_card, request.auth, card_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()
+    _texts(payload.assignees)
+    assignees = _members_by_username(card.board.workspace_id, payload.assignees)
+    try:
+        card = actions.card_edit(
+            card=card,
+            version=payload.version,
+            actor=request.auth,
+            title=card.title,
+            description=card.description,
+            start_date=card.start_date,
+            due_date=card.due_date,
+            assignees=assignees,
+            labels=list(card.labels.all()),
+        )
+    except actions.CardConflict as conflict:
+        return _conflict(conflict.current)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(200, _card_out(card))
+
+
+@router.get("/cards/{card_id}/comments", response=list[CommentOut], summary="Les commentaires d'une carte")
+def comments(request, card_id: int):
+    card, _access_ = _access(access_card, request.auth, card_id, need="read")
+    return [_comment_out(c) for c in card.comments.select_related("author")]
+
+
+@router.post(
+    "/cards/{card_id}/comments",
+    response={201: CommentOut},
+    summary="Commenter une carte",
+    description="Réservé à l'équipe du projet. « @identifiant » prévient le membre de l'équipe nommé.",
+)
+def comment_add(request, card_id: int, payload: CommentIn):
+    card, access = _access(access_card, request.auth, card_id, need="read")
+    if not access.abilities["comment"]:
+        raise _not_found()
+    _texts(payload.text)
+    try:
+        comment = actions.comment_add(card=card, author=request.auth, text=payload.text)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(201, _comment_out(comment))
+
+
+@router.post(
+    "/cards/{card_id}/checklist",
+    response={201: ChecklistItemOut},
+    summary="Ajouter un élément à la liste d'une carte",
+)
+def checklist_add(request, card_id: int, payload: ChecklistAddIn):
+    card, access = _access(access_card, request.auth, card_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()
+    _texts(payload.text)
+    try:
+        item = actions.checklist_add(card=card, text=payload.text, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(201, _item_out(item))
+
+
+@router.patch(
+    "/cards/{card_id}/checklist/{item_id}",
+    response=ChecklistItemOut,
+    summary="Cocher ou décocher un élément de la liste d'une carte",
+)
+def checklist_set(request, card_id: int, item_id: int, payload: ChecklistSetIn):
+    card, access = _access(access_card, request.auth, card_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()
+    item = ChecklistItem.objects.filter(card=card, pk=parse_id(item_id, param="id")).first()
+    if item is None:
+        raise _not_found()
+    item.card = card
+    try:
+        item = actions.checklist_toggle(item=item, done=payload.done, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return _item_out(item)
 
 
 @router.post("/cards/{card_id}/move", response=CardOut, summary="Déplacer une carte")
@@ -236,6 +486,6 @@ def card_move(request, card_id: int, payload: MoveIn):
     try:
         card = actions.card_move(card=card, column=column, position=payload.position, actor=request.auth)
     except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from None
+        raise _bad(exc) from None
     card.refresh_from_db()
     return _card_out(card)
