@@ -8,6 +8,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from intranet import registry
+
+        from .demo import seed_notification_preferences
         from .outbox import register_outbox_kinds
 
         register_outbox_kinds()
+        registry.register_demo_seeder(key="notifications", seeder=seed_notification_preferences, order=95)

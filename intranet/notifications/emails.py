@@ -76,6 +76,15 @@ def _headline(verb: str, kind: str, place: str, count: int) -> str:
         return ngettext("%(n)s nouvelle version", "%(n)s nouvelles versions", count) % values
     if verb == "ged.share":
         return ngettext("%(n)s partage avec vous", "%(n)s partages avec vous", count) % values
+    if verb == "events.promoted":
+        return (
+            ngettext(
+                "%(n)s place obtenue sur liste d'attente", "%(n)s places obtenues sur liste d'attente", count
+            )
+            % values
+        )
+    if verb == "events.cancelled":
+        return ngettext("%(n)s événement annulé", "%(n)s événements annulés", count) % values
     if verb == "chat.mention" and place:
         return (
             ngettext("%(n)s mention dans « %(place)s »", "%(n)s mentions dans « %(place)s »", count) % values

@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     MUST_READ = "must_read", _("Actualités à lire obligatoirement")
     DOCUMENTS = "documents", _("Documents (nouvelles versions, partages)")
     BOOKINGS = "bookings", _("Réservations de salles")
+    AGENDA = "agenda", _("Agenda (place obtenue, événement annulé)")
     CHAT = "chat", _("Mentions et messages de la messagerie")
     PROJECTS = "projects", _("Projets")
     CIRCUITS = "circuits", _("Circuits de validation et de signature")
@@ -37,6 +38,7 @@ CONFIGURABLE: tuple[str, ...] = (
     Kind.NEWS,
     Kind.DOCUMENTS,
     Kind.BOOKINGS,
+    Kind.AGENDA,
     Kind.CHAT,
     Kind.PROJECTS,
     Kind.CIRCUITS,
@@ -49,6 +51,7 @@ DEFAULTS: dict[str, str] = {
     Kind.NEWS: Delivery.IMMEDIATE,  # today: guide owners told a review is due (weekly, a task to do)
     Kind.DOCUMENTS: Delivery.DIGEST,  # versions come in bursts: « 3 nouvelles versions dans Finances »
     Kind.BOOKINGS: Delivery.IMMEDIATE,  # requests to approve, refusals: someone is waiting
+    Kind.AGENDA: Delivery.IMMEDIATE,  # a place freed on the waiting list, an event cancelled: it is soon
     Kind.CHAT: Delivery.DIGEST,
     Kind.PROJECTS: Delivery.DIGEST,
     Kind.CIRCUITS: Delivery.IMMEDIATE,  # a document waits for the agent's signature
@@ -67,6 +70,7 @@ VERB_KINDS: dict[str, str] = {
     "ged.circuits": Kind.CIRCUITS,
     "circuits": Kind.CIRCUITS,
     "rooms": Kind.BOOKINGS,
+    "events": Kind.AGENDA,
     "chat": Kind.CHAT,
     "projects": Kind.PROJECTS,
     "welcome": Kind.ACCOUNT,

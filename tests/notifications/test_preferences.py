@@ -23,6 +23,9 @@ EXPECTED = {
     "rooms.cancelled": Kind.BOOKINGS,
     "rooms.approved": Kind.BOOKINGS,
     "rooms.rejected": Kind.BOOKINGS,
+    "rooms.confirmed": Kind.BOOKINGS,
+    "events.promoted": Kind.AGENDA,
+    "events.cancelled": Kind.AGENDA,
     "kotje_review_due": Kind.NEWS,
     "chat.member_add": Kind.CHAT,
     "chat.mention": Kind.CHAT,
@@ -49,6 +52,7 @@ SAMPLE_VERB = {
     Kind.NEWS: "kotje_review_due",
     Kind.DOCUMENTS: "ged.version",
     Kind.BOOKINGS: "rooms.request",
+    Kind.AGENDA: "events.promoted",
     Kind.CHAT: "chat.mention",
     Kind.PROJECTS: "projects.card_assigned",
     Kind.CIRCUITS: "ged.circuit.sign_requested",
@@ -80,6 +84,7 @@ def test_every_callers_verb_ends_with_its_kind():
             assert kind == EXPECTED[verb], verb
         else:
             assert kind in Kind.values, verb
+        assert kind != Kind.OTHER, f"{verb} falls in « Autres notifications »: give its prefix a kind"
     for verb, kind in EXPECTED.items():
         assert kind_for_verb(verb) == kind, verb
 
