@@ -51,6 +51,7 @@ urlpatterns = [
     path("recherche/", include("intranet.search.urls")),
     path("kotje/", include("kotje.urls")),
     path("documents/", include("ged.urls")),
+    path("parapheur/", include("ged.circuits.urls")),
     path("salles/", include("rooms.urls")),
     path("discussions/", include("chat.urls")),
     path("projets/", include("projects.urls")),

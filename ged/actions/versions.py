@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
 
+from .. import version_hooks
 from ..models import (
     Blob,
     Document,
@@ -100,6 +101,7 @@ def _add_version(
     locked.current_version, locked.updated_at = version, updated_at
     document.current_version = version
     document.updated_at = locked.updated_at
+    version_hooks.version_added(document=locked, version=version, author=author)  # circuits: stop on change
     from ..tasks import extract_text
 
     transaction.on_commit(lambda: extract_text.enqueue(version.pk), robust=True)

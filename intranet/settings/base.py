@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "intranet.accessibility",
     "kotje",
     "ged",
+    "ged.circuits",
     "rooms",
     "chat",
     "events",

@@ -61,3 +61,12 @@ ONLYOFFICE_TIMEOUT = env.int("ONLYOFFICE_TIMEOUT", default=30)
 ONLYOFFICE_KEY_PREFIX = env.str("ONLYOFFICE_KEY_PREFIX", default="ccfi")
 ONLYOFFICE_CONVERSION_TRIES = env.int("ONLYOFFICE_CONVERSION_TRIES", default=30)
 ONLYOFFICE_CONVERSION_INTERVAL = env.float("ONLYOFFICE_CONVERSION_INTERVAL", default=1.0)
+# Circuits (ged/circuits/signing.py): the collectivité's signing key and certificate (PEM paths) for the PAdES
+# signature of PDFs at a circuit's signature step; empty = visas and signatures are recorded (who, when,
+# version hash) without a PAdES signature. Chain: comma-separated PEM intermediates.
+CIRCUITS_SIGNING_KEY = env.str("CIRCUITS_SIGNING_KEY", default="")
+CIRCUITS_SIGNING_CERT = env.str("CIRCUITS_SIGNING_CERT", default="")
+CIRCUITS_SIGNING_CHAIN = env.str("CIRCUITS_SIGNING_CHAIN", default="")
+CIRCUITS_SIGNING_PASSPHRASE = env.str("CIRCUITS_SIGNING_PASSPHRASE", default="")
+CIRCUITS_SIGNING_LOCATION = env.str("CIRCUITS_SIGNING_LOCATION", default="Hazebrouck")
+CIRCUITS_SIGNING_VISIBLE = env.bool("CIRCUITS_SIGNING_VISIBLE", default=False)

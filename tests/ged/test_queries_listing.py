@@ -84,8 +84,9 @@ def test_document_page_queries(client, space, upload, manager, versions):
             document=doc, uploaded_file_or_path=Named(f"{i + 1}".encode(), "a.txt"), author=manager
         )
     client.force_login(manager)
-    # session, user, document, ancestors, grants, versions, follow, history, audit, + layout (unread)
-    assert _count(client, f"/documents/document/{doc.pk}/") == 10
+    # session, user, document, ancestors, grants, versions, follow, history, audit, the newest circuit
+    # (ged/circuits section), + layout (unread)
+    assert _count(client, f"/documents/document/{doc.pk}/") == 11
 
 
 def test_spaces_page_and_trash_and_access_queries(client, make_space, manager, upload, subfolder):

@@ -1,0 +1,97 @@
+"""Reads of the circuits: the agent's steps to act on, their own circuits, late circuits, a circuit's log."""
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from ..permissions import readable_documents_q
+from .choices import Decision
+from .models import Circuit, CircuitStep, StepAction
+from .permissions import desk_ids_for, seats, visible_actions_q
+
+
+def steps_to_act(user) -> list[CircuitStep]:
+    """Active steps of the desks the agent acts for (delegations included) on documents they may read, where
+    they still hold an undecided seat; oldest due first."""
+    desk_ids = desk_ids_for(user)
+    if not desk_ids:
+        return []
+    steps = list(
+        CircuitStep.objects.active()
+        .filter(desk_id__in=desk_ids)
+        .filter(readable_documents_q(user, prefix="circuit__document__"))
+        .select_related("desk", "circuit", "circuit__document", "circuit__submitter", "circuit__version")
+        .order_by("due_at", "started_at", "pk")
+    )
+    if not steps:
+        return []
+    decided: dict[int, set[int]] = {}
+    for step_id, seat_id in StepAction.objects.filter(
+        step__in=steps, decision__in=[Decision.APPROVE, Decision.REJECT]
+    ).values_list("step_id", "seat_id"):
+        decided.setdefault(step_id, set()).add(seat_id)
+    held: dict[int, list[int]] = {}
+    out = []
+    for step in steps:
+        if step.desk_id not in held:  # seats per desk, not per step: a few desks at most
+            held[step.desk_id] = [s.user_id for s in seats(user, step.desk)]
+        free = [uid for uid in held[step.desk_id] if uid not in decided.get(step.pk, set())]
+        if free:
+            step.for_someone_else = free[0] != user.pk
+            out.append(step)
+    return out
+
+
+def my_circuits(user, limit: int = 200) -> list[Circuit]:
+    return list(
+        Circuit.objects.filter(submitter=user)
+        .filter(readable_documents_q(user, prefix="document__"))
+        .select_related("document", "version")
+        .prefetch_related(Prefetch("steps", queryset=CircuitStep.objects.select_related("desk")))
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+
+
+def late_steps(user, now=None) -> list[CircuitStep]:
+    """Late active steps of the circuits the agent submitted or acts for, on documents they may read."""
+    desk_ids = desk_ids_for(user)
+    return list(
+        CircuitStep.objects.late(now or timezone.now())
+        .filter(Q(desk_id__in=desk_ids) | Q(circuit__submitter=user))
+        .filter(readable_documents_q(user, prefix="circuit__document__"))
+        .select_related("desk", "circuit", "circuit__document", "circuit__submitter")
+        .order_by("due_at", "pk")
+    )
+
+
+def circuit_log(circuit: Circuit, user, desk_ids: set[int]) -> tuple[list[CircuitStep], list[StepAction]]:
+    steps = list(circuit.steps.select_related("desk").order_by("position"))
+    actions = list(
+        circuit.actions.filter(visible_actions_q(user, desk_ids))
+        .select_related("desk", "version")
+        .order_by("at", "pk")
+    )
+    by_step: dict[int, list[StepAction]] = {}
+    for action in actions:
+        by_step.setdefault(action.step_id, []).append(action)
+    for step in steps:
+        step.log = by_step.get(step.pk, [])
+    return steps, actions
+
+
+def all_actions(circuit: Circuit) -> list[StepAction]:
+    """Every decision and public annotation, for the bordereau (private annotations stay private)."""
+    return list(
+        circuit.actions.filter(Q(visibility="public") | ~Q(decision=Decision.ANNOTATE))
+        .select_related("step", "desk", "version")
+        .order_by("at", "pk")
+    )
+
+
+def document_circuit(document_id: int) -> Circuit | None:
+    """The document's newest circuit (one query): at most one is in progress, and it is then the newest."""
+    return (
+        Circuit.objects.filter(document_id=document_id)
+        .select_related("version")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
