@@ -1,5 +1,6 @@
 """Project notifications through notify() (kind « projects », so each agent's e-mail preference decides):
-mentions in comments, due dates drawing near, and forgetting them when an agent leaves a team.
+mentions in comments, due dates and milestones drawing near or late, and forgetting them when an agent leaves
+a team.
 
 Rule: a notification names a card only to someone who may read it now — current members of its project.
 """
@@ -17,12 +18,14 @@ from django.utils.translation import gettext as _
 from intranet.notifications.actions import notify
 from intranet.notifications.models import Notification
 
-from .choices import Status
-from .models import Card, Member
+from .choices import MemberRole, Status
+from .models import Card, Member, Milestone
 
 # « @claire.martin » — a login as the directory writes them; a trailing dot ends the sentence, not the login.
 MENTION_RE = re.compile(r"(?<![\w.@])@([\w][\w.+-]*)")
 DUE_VERB = "projects.due_soon"
+MILESTONE_SOON_VERB = "projects.milestone_soon"
+MILESTONE_LATE_VERB = "projects.milestone_late"
 
 
 def _full_name(user) -> str:
@@ -112,6 +115,98 @@ def due_reminders(*, today=None, days: int | None = None) -> int:
             created += len(
                 notify(recipients=users, verb=DUE_VERB, text=text, url=url, email=True, place=ws_name)
             )
+    return created
+
+
+def milestone_url(milestone_id: int, date: datetime.date, *, late: bool) -> str:
+    """The reminder's link; its fragment names the date and the reminder (« bientôt » or « en retard »), so
+    each is sent once per agent, milestone and date, and a moved milestone is reminded again."""
+    state = "retard" if late else "bientot"
+    return f"{reverse('projects:milestone', args=[milestone_id])}#jalon-{date.isoformat()}-{state}"
+
+
+def milestone_reminders(*, today=None, days: int | None = None) -> int:
+    """Tell the project's responsables and the assignees of a milestone's live cards (active, still in the
+    roster) that an open milestone falls within `days` (today included), or that its date has passed while
+    it is still open. Projects that are closed are left alone. Idempotent: one reminder of each kind per
+    (agent, milestone, date). Five queries, then one notify() per milestone to remind. Returns the number of
+    notifications created."""
+    today = today or timezone.localdate()
+    days = days if days is not None else getattr(settings, "PROJECTS_DUE_REMINDER_DAYS", 2)
+    horizon = today + datetime.timedelta(days=days)
+    milestones = list(
+        Milestone.objects.filter(closed_at__isnull=True, date__lte=horizon)
+        .exclude(workspace__status=Status.CLOSED)
+        .select_related("workspace")
+        .order_by("date", "pk")
+    )
+    if not milestones:
+        return 0
+    workspace_ids = {m.workspace_id for m in milestones}
+    members = set(
+        Member.objects.filter(workspace_id__in=workspace_ids, user__is_active=True).values_list(
+            "workspace_id", "user_id"
+        )
+    )
+    people: dict[int, set[int]] = {m.pk: set() for m in milestones}
+    managers = Member.objects.filter(
+        workspace_id__in=workspace_ids, role=MemberRole.MANAGER, user__is_active=True
+    ).values_list("workspace_id", "user_id")
+    by_workspace: dict[int, set[int]] = {}
+    for workspace_id, user_id in managers:
+        by_workspace.setdefault(workspace_id, set()).add(user_id)
+    for m in milestones:
+        people[m.pk] |= by_workspace.get(m.workspace_id, set())
+    workspace_of = {m.pk: m.workspace_id for m in milestones}
+    for milestone_id, user_id in Card.assignees.through.objects.filter(
+        card__milestone_id__in=list(people), card__archived_at__isnull=True
+    ).values_list("card__milestone_id", "user_id"):
+        if (workspace_of[milestone_id], user_id) in members:
+            people[milestone_id].add(user_id)
+    urls = {m.pk: milestone_url(m.pk, m.date, late=m.date < today) for m in milestones}
+    already = set(
+        Notification.objects.filter(
+            verb__in=[MILESTONE_SOON_VERB, MILESTONE_LATE_VERB], url__in=set(urls.values())
+        ).values_list("recipient_id", "url")
+    )
+    created = 0
+    for m in milestones:
+        recipients = [uid for uid in sorted(people[m.pk]) if (uid, urls[m.pk]) not in already]
+        if not recipients:
+            continue
+        names = {"name": m.name, "project": m.workspace.name, "date": m.date.strftime("%d/%m/%Y")}
+        with transaction.atomic():
+            if m.date < today:
+                created += len(
+                    notify(
+                        recipients=recipients,
+                        verb=MILESTONE_LATE_VERB,
+                        text=_(
+                            "Le jalon « %(name)s » du projet « %(project)s » est en retard : prévu le "
+                            "%(date)s, il n'est pas clos."
+                        )
+                        % names,
+                        url=urls[m.pk],
+                        email=True,
+                        place=m.workspace.name,
+                    )
+                )
+            else:
+                text = (
+                    _("Le jalon « %(name)s » du projet « %(project)s » tombe aujourd'hui.")
+                    if m.date == today
+                    else _("Le jalon « %(name)s » du projet « %(project)s » tombe le %(date)s.")
+                ) % names
+                created += len(
+                    notify(
+                        recipients=recipients,
+                        verb=MILESTONE_SOON_VERB,
+                        text=text,
+                        url=urls[m.pk],
+                        email=True,
+                        place=m.workspace.name,
+                    )
+                )
     return created
 
 

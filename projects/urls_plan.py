@@ -16,6 +16,7 @@ urlpatterns = [
     path("jalons/<int:pk>/clore/", v.milestone_close, name="milestone_close"),
     path("jalons/<int:pk>/rouvrir/", v.milestone_reopen, name="milestone_reopen"),
     path("jalons/<int:pk>/supprimer/", v.milestone_delete, name="milestone_delete"),
+    path("cartes/<int:pk>/jalon/", v.card_milestone, name="card_milestone"),
     path("tableaux/<int:pk>/modifier/", v.board_edit, name="board_edit"),
     path("tableaux/<int:pk>/enregistrer-modele/", v.board_save_template, name="board_save_template"),
     path("modeles/", v.template_list, name="templates"),

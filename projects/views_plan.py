@@ -24,7 +24,7 @@ from .forms_plan import (
     WorkspaceEditForm,
 )
 from .models import Card, Column, Member, Milestone, Template
-from .permissions import _check, _int, access_board, access_workspace
+from .permissions import _check, _int, access_board, access_card, access_workspace
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -178,6 +178,36 @@ def milestone_detach(request, pk, card_pk):
     else:
         messages.success(request, _("Carte « %(title)s » détachée du jalon.") % {"title": card.title})
     return redirect("projects:milestone", milestone.pk)
+
+
+@require_POST
+def card_milestone(request, pk):
+    """The card page's « Jalon » form: attach the card to an open milestone of its project, or detach it."""
+    card, access = access_card(request.user, pk, need="edit")
+    card.board.workspace = access.workspace
+    raw = request.POST.get("milestone", "")
+    milestone = None
+    if raw:
+        milestone = (
+            Milestone.objects.filter(workspace_id=access.workspace.pk, pk=raw).first()
+            if is_valid_id(raw)
+            else None
+        )
+        if milestone is None:
+            messages.error(request, _("Choisissez un jalon de ce projet dans la liste."))
+            return redirect("projects:card", card.pk)
+    if (milestone.pk if milestone else None) == card.milestone_id:
+        return redirect("projects:card", card.pk)
+    try:
+        milestones.card_milestone_set(card=card, milestone=milestone, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if milestone is None:
+            messages.success(request, _("Carte détachée de son jalon."))
+        else:
+            messages.success(request, _("Carte rattachée au jalon « %(name)s ».") % {"name": milestone.name})
+    return redirect("projects:card", card.pk)
 
 
 @require_POST
