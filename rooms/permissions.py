@@ -56,23 +56,26 @@ def bookable_rooms_q(actor: Actor) -> Q:
     return Q(is_active=True) & (Q(bookable_by_all=True) | Q(Exists(allowed))) & policy_allows_q(actor)
 
 
-def bookable_rooms_sql(actor: Actor, alias: str) -> tuple[str, list]:
+def bookable_rooms_sql(actor: Actor, alias: str, policy_id: str) -> tuple[str, list]:
     """`bookable_rooms_q` as a SQL condition over the room table aliased `alias`, with its parameters, for
-    reads written in SQL (the free-room finder). The same rule: tests check both give the same rooms."""
+    reads written in SQL (the free-room finder). `policy_id` is the SQL expression of the room's effective
+    policy id (the room's own, else its site's; NULL without either), which the caller has joined. The same
+    rule: tests check both give the same rooms."""
     if actor.is_superuser:
         return f"{alias}.is_active", []
-    from .policies import policy_allows_sql
+    from .policies import policy_denied_sql
 
-    policy_sql, policy_params = policy_allows_sql(actor, alias)
+    denied, params = policy_denied_sql(actor)
+    policy_sql = f"({policy_id} IS NULL OR {policy_id} NOT IN ({denied}))"
     if not actor.department_ids:
-        return f"{alias}.is_active AND {alias}.bookable_by_all AND {policy_sql}", policy_params
+        return f"{alias}.is_active AND {alias}.bookable_by_all AND {policy_sql}", params
     through = Room.allowed_departments.through._meta.db_table
     marks = ", ".join(["%s"] * len(actor.department_ids))
     sql = (
         f"{alias}.is_active AND ({alias}.bookable_by_all OR EXISTS (SELECT 1 FROM {through} ad "  # noqa: S608  (names from the models)
         f"WHERE ad.room_id = {alias}.id AND ad.department_id IN ({marks}))) AND {policy_sql}"
     )
-    return sql, [*actor.department_ids, *policy_params]
+    return sql, [*actor.department_ids, *params]
 
 
 def managed_rooms_q(user) -> Q:

@@ -166,7 +166,7 @@ def free_rooms_sql(
     equipment, room_equipment = Equipment._meta.db_table, Room.equipment.through._meta.db_table
     policy = BookingPolicy._meta.db_table
     defaults = default_policy()
-    allowed, params = bookable_rooms_sql(actor, "r")
+    allowed, params = bookable_rooms_sql(actor, "r", "COALESCE(po.id, ps.id)")
     # The effective policy: the room's own, else its site's, else the defaults (two LEFT JOINs, no row-by-row
     # lookup). Closed on a public holiday is one parameter: the day is the same for every room.
     opens = "COALESCE(po.opens_at, ps.opens_at, %s)"

@@ -228,6 +228,58 @@ def test_free_rooms_sql_gives_the_orm_answer_for_every_filter_and_actor(world, m
     assert nonempty >= 8  # the comparison is not between empty lists
 
 
+@pytest.mark.parametrize("who", ["agent", "manager", "outsider", "superuser", "sub_department"])
+def test_free_rooms_sql_applies_who_may_book_of_the_policies_like_the_orm(world, make_user, host_org, who):
+    """Policies restricting booking to departments or employers (a site's, a room's own that replaces it,
+    one restricting both): the finder's SQL (the agent's denied policies as one set) gives the ORM's rooms
+    (`policy_allows_q`) for every kind of agent."""
+    from intranet.people.actions import department_create
+
+    users = {
+        "agent": world.agent,
+        "manager": world.manager,
+        "outsider": world.outsider,
+        "superuser": make_user("admin.rooms", superuser=True),
+        "sub_department": make_user(
+            "paie.agent",
+            department=department_create(name="Paie", organisation=world.rh.organisation, parent=world.rh),
+            employer=host_org,
+        ),
+    }
+    world.manager.employer = host_org
+    world.manager.save()
+    BookingPolicy.objects.create(name="Siège", site=world.siege).departments.set([world.rh])
+    BookingPolicy.objects.create(
+        name="Moyenne", room=world.medium
+    )  # its own, open to all, replaces the site's
+    BookingPolicy.objects.create(name="Petite", room=world.small).employers.set([host_org])
+    both = BookingPolicy.objects.create(name="Grande", room=world.big)
+    both.departments.set([world.rh, world.urba])
+    both.employers.set([host_org])
+    actor = actor_for(users[who])
+    day = working_day()
+    for query in (q(world, day), q(world, day, capacity=7), q(world, day, site=world.siege.pk)):
+        expected = _orm_free_rooms(actor, query)
+        assert _answer(free_rooms(actor, query)) == expected, query
+    seen = {r[2] for r in _orm_free_rooms(actor, q(world, day))}
+    assert (
+        seen
+        == {
+            "agent": {"Salle moyenne"},
+            "manager": {"Salle moyenne", "Petite salle", "Grande salle", "Salle du conseil", "Salle RH"},
+            "outsider": {"Salle moyenne"},
+            "superuser": {"Salle moyenne", "Petite salle", "Grande salle", "Salle du conseil", "Salle RH"},
+            "sub_department": {
+                "Salle moyenne",
+                "Petite salle",
+                "Grande salle",
+                "Salle du conseil",
+                "Salle RH",
+            },
+        }[who]
+    )
+
+
 def test_free_rooms_one_query_at_two_data_sizes(world, django_assert_num_queries):
     """The same single query for 5 rooms and a few bookings as for 60 rooms with a month of bookings."""
     from rooms.models import Equipment
