@@ -535,13 +535,14 @@ def card_move(*, card: Card, column: Column, position: int, actor) -> Card:
     )
     position = max(0, min(int(position), len(ids)))
     ids.insert(position, card.pk)
-    Card.objects.filter(pk=card.pk).update(column=column)
+    # One UPDATE: the card joins the column (the others are in it already) and the column is renumbered.
     Card.objects.filter(pk__in=ids).update(
+        column=column,
         position=Case(
             *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)],
             default=F("position"),
             output_field=PositiveIntegerField(),
-        )
+        ),
     )
     card.column = column
     card.position = position

@@ -54,8 +54,14 @@ class BoardConsumer(JsonSocketConsumer):
         # Read-only socket: writes go through the HTTP actions and their permission checks.
         return
 
-    async def board_event(self, event):
-        await self.send_json(event["payload"])
+    async def dispatch(self, message):
+        if message["type"] == "board.event":
+            # Once per open page for every move: the text was serialised once (push.py) and needs no database,
+            # so it skips Channels' per-message close_old_connections, a hop to the one sync thread that the
+            # HTTP views wait for too (a move to a board open in 200 pages made 200 such hops, B11).
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
+            return
+        await super().dispatch(message)
 
     async def session_close(self, event):
         await self.close(code=4401)

@@ -124,10 +124,15 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, columns=(), positions=30, **kwargs):
         super().__init__(*args, **kwargs)
+        self.columns = {c.pk: c for c in columns}
         self.fields["column"].choices = [(c.pk, c.name) for c in columns]
         self.fields["position"].choices = [(i, str(i + 1)) for i in range(max(positions, 1))]
         self.fields["column"].error_messages["invalid_choice"] = _("Choisissez une colonne de ce tableau.")
         self.fields["position"].error_messages["invalid_choice"] = _("Choisissez une position dans la liste.")
+
+    def chosen_column(self):
+        """The column chosen (after is_valid()): one of the board's, as the form was given them."""
+        return self.columns[self.cleaned_data["column"]]
 
 
 class ChecklistForm(forms.Form):

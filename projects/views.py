@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -294,8 +295,13 @@ def _edit_form(card, data=None):
 
 
 def _move_form(card, data=None):
-    columns = list(Column.objects.filter(board_id=card.board_id))
-    biggest = max([c.cards.filter(archived_at__isnull=True).count() for c in columns] + [1])
+    """The move form with the board's columns and their live card counts, in one query."""
+    columns = list(
+        Column.objects.filter(board_id=card.board_id).annotate(
+            live=Count("cards", filter=Q(cards__archived_at__isnull=True))
+        )
+    )
+    biggest = max([c.live for c in columns] + [1])
     return MoveForm(
         data,
         columns=columns,
@@ -377,7 +383,7 @@ def card_move(request, pk):
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if request.method == "POST":
         if form.is_valid():
-            column = Column.objects.get(pk=form.cleaned_data["column"])
+            column = form.chosen_column()
             try:
                 actions.card_move(
                     card=card, column=column, position=form.cleaned_data["position"], actor=request.user
