@@ -4,6 +4,7 @@ agent), cancelling an event, and the feed key. Registration changes run while ho
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from intranet import dashboard
@@ -132,9 +133,11 @@ def event_cancel(*, event: EventPage, by, reason: str = "", now=None) -> EventPa
         revision = locked.save_revision(user=by, log_action=True)
         revision.publish()  # the organiser may lack Wagtail's publish permission: the action decides
         recipients = list(Registration.objects.filter(event=locked).values_list("user_id", flat=True))
-        text = _("« %(title)s » du %(date)s est annulé.") % {
+        start = timezone.localtime(locked.start)
+        text = _("« %(title)s » du %(date)s à %(time)s est annulé.") % {
             "title": locked.title,
-            "date": timezone.localtime(locked.start).strftime("%d/%m/%Y %H:%M"),
+            "date": date_format(start, "l j F Y"),
+            "time": date_format(start, "H:i"),
         }
         if reason:
             text += " " + _("Motif : %(reason)s") % {"reason": reason}

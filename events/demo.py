@@ -38,7 +38,7 @@ EVENTS = (
         "Un moment convivial pour rencontrer les services de la CCFI et les élus.",
         in_days=3, start="08:30", hours=1.5, place="Salle du conseil, Hazebrouck",
         registration=True, capacity=3,
-        registrants=("marie.dupont", "jerome.vandenbroucke", "helene.lefebvre", "francois.declercq"),
+        registrants=("nathalie.deconinck", "jerome.vandenbroucke", "helene.lefebvre", "francois.declercq"),
     ),
     EventSpec(
         "webinaire-ged", "Webinaire : bien ranger ses documents dans la GED",

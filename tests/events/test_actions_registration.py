@@ -105,5 +105,10 @@ def test_organiser_cancels_the_event_and_registrants_are_notified(territory, pub
     assert cancelled.get_latest_revision().as_object().cancelled_at is not None  # the admin shows it too
     texts = dict(Notification.objects.values_list("recipient__username", "text"))
     assert set(texts) == {"r1", "r2"} and "Intervenant malade" in texts["r1"]
+    # The date reads as French words, not « 12/12/2026 11:00 »; the kind is the agenda's.
+    start = timezone.localtime(event.start)
+    assert f"{start.day} " in texts["r1"] and f"à {start:%H:%M} est annulé" in texts["r1"]
+    assert "/" not in texts["r1"].split(" du ")[1]
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"agenda"}
     with pytest.raises(RegistrationRefused):
         event_cancel(event=event, by=territory.organiser)
