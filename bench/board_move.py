@@ -213,7 +213,7 @@ def main():
     )
     print(
         f"B11 p50_ratio={r['p50_ratio']:.2f} target<=2.5 p99_ratio={r['p99_ratio']:.2f} target<=4 "
-        f"lost={r['lost']} clients={args.clients} moves={args.moves} p50_ms={r['app_p50']:.1f} "
+        f"lost={r['lost']} target<=0 clients={args.clients} moves={args.moves} p50_ms={r['app_p50']:.1f} "
         f"base_p50_ms={r['base_p50']:.1f} db={connection.vendor} {'OK' if ok else 'FAIL'}"
     )
     raise SystemExit(0 if ok else 1)
