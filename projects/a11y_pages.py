@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from .choices import MemberRole
 from .models import Card, Member, Milestone, Template
+from .templating import may_edit_template
 
 
 def accessibility_pages(user):
@@ -13,6 +14,10 @@ def accessibility_pages(user):
     template = Template.objects.order_by("pk").first()
     if template is not None:
         pages.append((reverse("projects:template", args=[template.pk]), _("Modèle de projet")))
+        if may_edit_template(user, template):
+            pages.append((reverse("projects:template_edit", args=[template.pk]), _("Modifier le modèle")))
+    pages.append((reverse("projects:portfolio"), _("Portefeuille de projets")))
+    pages.append((reverse("projects:feed"), _("Mes échéances dans mon agenda")))
     member = Member.objects.filter(user=user).order_by("workspace_id").first()
     if member is None:
         return pages

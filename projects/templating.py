@@ -133,14 +133,15 @@ def _board_data(board: Board, milestone_names: dict[int, str]) -> dict:
     }
 
 
-def _check_name(name: str, description: str) -> tuple[str, str]:
+def _check_name(name: str, description: str, *, exclude_pk=None) -> tuple[str, str]:
     name = _text(name, 500)
     if not name:
         raise ValidationError({"name": _("Donnez un nom au modèle.")})
     if len(name) > 120:
         raise ValidationError({"name": _("Le nom du modèle ne doit pas dépasser 120 caractères.")})
     # Compared in Python: SQLite's case-insensitive match knows ASCII only (« É » ≠ « é »).
-    if any(other.casefold() == name.casefold() for other in Template.objects.values_list("name", flat=True)):
+    others = Template.objects.exclude(pk=exclude_pk).values_list("name", flat=True)
+    if any(other.casefold() == name.casefold() for other in others):
         raise ValidationError({"name": _name_taken()})
     description = (description or "").strip()
     if len(description) > 2000:
@@ -187,6 +188,29 @@ def template_from_board(*, board: Board, name: str, actor, description: str = ""
         )
     )
     audit_record(action="projects.template.create", actor=actor, obj=template, extra={"board": board.pk})
+    return template
+
+
+def may_edit_template(user, template: Template) -> bool:
+    """Its author (a responsable when they saved it), staff and IT."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.is_staff or template.created_by_id == user.pk
+
+
+@transaction.atomic
+def template_update(*, template: Template, actor, name: str, description: str, data: dict) -> Template:
+    """Rename the template and replace its structure (`data`, bounded by `clean_data`). The row is locked so
+    two editors take turns; projects already created from it do not change."""
+    template = Template.objects.select_for_update().get(pk=template.pk)
+    name, description = _check_name(name, description, exclude_pk=template.pk)
+    template.name, template.description, template.data = name, description, clean_data(data)
+    try:
+        with transaction.atomic():
+            template.save(update_fields=["name", "description", "data"])
+    except IntegrityError:
+        raise ValidationError({"name": _name_taken()}) from None
+    audit_record(action="projects.template.update", actor=actor, obj=template)
     return template
 
 

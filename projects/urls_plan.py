@@ -4,6 +4,7 @@ share the « projects » namespace)."""
 from django.urls import path
 
 from . import views_plan as v
+from . import views_templates
 
 urlpatterns = [
     path("<int:pk>/modifier/", v.workspace_edit, name="workspace_edit"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("modeles/", v.template_list, name="templates"),
     path("modeles/<int:pk>/", v.template_detail, name="template"),
     path("modeles/<int:pk>/supprimer/", v.template_delete, name="template_delete"),
+    path("modeles/<int:pk>/modifier/", views_templates.template_edit, name="template_edit"),
     path("modeles/<int:pk>/tableau/", v.template_board_use, name="template_board_use"),
 ]

@@ -452,6 +452,7 @@ def template_detail(request, pk):
             "form": form,
             "workspaces": _my_boards_workspaces(request.user) if template.kind == Template.Kind.BOARD else [],
             "can_delete": request.user.is_superuser or template.created_by_id == request.user.pk,
+            "can_edit": templating.may_edit_template(request.user, template),
         },
         status=status,
     )
