@@ -149,6 +149,24 @@ def portfolio_q(user) -> Q:
     return scope & (~Q(visibility=Visibility.SECRET) | Q(mine))
 
 
+def may_see_portfolio(user) -> bool:
+    """Whether the portfolio has something to show the agent: they sponsor a project or head a department (the
+    two ways into `portfolio_q`). One query."""
+    from intranet.people.models import Department
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(
+            Exists(Workspace.objects.filter(sponsor_id=OuterRef("pk")))
+            | Exists(Department.objects.filter(head_id=OuterRef("pk")))
+        )
+        .exists()
+    )
+
+
 def _done_column_ids(workspace_ids) -> set[int]:
     """The last column of each board counts as « done »: its cards are never overdue."""
     last: dict[int, int] = {}

@@ -206,9 +206,9 @@ def test_my_tasks_query_count_does_not_grow(client, lead, colleague, board, djan
     client.force_login(colleague)
     url = reverse("projects:my_tasks")
     client.get(url)  # the base page caches a few fragments (menu, counters) on the first view
-    # Session and user, the cards (one join), their labels, the agent's workspaces for the filter, and the
-    # base page's own.
-    with django_assert_num_queries(7) as small:
+    # Session and user, the cards (one join), their labels, the agent's workspaces for the filter, whether
+    # the projects navigation links the portfolio, and the base page's own.
+    with django_assert_num_queries(8) as small:
         assert client.get(url).status_code == 200
     _assign(board, lead, colleague, 12, today)
     with django_assert_num_queries(len(small.captured_queries)):
