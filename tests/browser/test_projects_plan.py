@@ -36,7 +36,7 @@ def plan(make_user):
     actions.card_edit(card=card, version=card.version, actor=lead, title=card.title, due_date=today)
     milestone = ws.milestones.get(name="Publication de l'avis")
     assert milestones.open_cards(milestone)
-    return {"ws": ws, "board": board, "milestone": milestone, "template": template}
+    return {"ws": ws, "board": board, "milestone": milestone, "template": template, "card": card}
 
 
 def test_plan_pages_at_390(page, login, plan):
@@ -52,10 +52,20 @@ def test_plan_pages_at_390(page, login, plan):
         f"/projets/{ws.pk}/enregistrer-modele/",
         "/projets/modeles/",
         f"/projets/modeles/{plan['template'].pk}/",
+        f"/projets/modeles/{plan['template'].pk}/modifier/",
+        f"/projets/cartes/{plan['card'].pk}/",  # with its « Jalon » section
     ):
         page.goto(url)
         assert_accessible(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    # The template edit page refusing a milestone offset: the errors are announced and axe-clean at 390 px.
+    page.goto(f"/projets/modeles/{plan['template'].pk}/modifier/")
+    page.get_by_label("Jours après le début du projet").first.fill("5000")
+    page.get_by_role("button", name="Enregistrer le modèle").click()
+    page.wait_for_load_state()
+    assert "De 0 à 3650 jours" in page.content()
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # Closing the milestone with an open card: a confirmation page (axe clean too), then closed.
     page.goto(f"/projets/jalons/{milestone.pk}/")
     page.get_by_role("button", name="Clore le jalon").click()
