@@ -34,6 +34,11 @@ _own_version: contextvars.ContextVar[int | None] = contextvars.ContextVar("circu
 TEXT_MAX = 2000
 
 
+def _clean(value, limit: int) -> str:
+    """Free text as stored: no NUL (PostgreSQL refuses it in text), trimmed, capped."""
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
 def _url(circuit: Circuit) -> str:
     return reverse("circuits:circuit", args=[circuit.pk])
 
@@ -43,7 +48,7 @@ def _url(circuit: Circuit) -> str:
 
 @transaction.atomic
 def desk_create(*, name: str, members=(), actor=None, description: str = "") -> Desk:
-    name = " ".join((name or "").split())[:120]
+    name = " ".join(_clean(name, 500).split())[:120]
     if not name:
         raise ValidationError(_("Donnez un nom au bureau, par exemple « Direction des finances »."))
     if Desk.objects.filter(name__iexact=name).exists():
@@ -59,7 +64,7 @@ def desk_create(*, name: str, members=(), actor=None, description: str = "") -> 
 @transaction.atomic
 def template_create(*, name: str, steps: list[dict], document_type: str = "", actor=None) -> CircuitTemplate:
     """`steps`: dicts with desk, kind, mode, quorum and deadline_days, in order."""
-    name = " ".join((name or "").split())[:200]
+    name = " ".join(_clean(name, 500).split())[:200]
     if not name:
         raise ValidationError(_("Donnez un nom au modèle de circuit."))
     if not steps:
@@ -186,7 +191,7 @@ def circuit_submit(
                     template=template,
                     name=template.name,
                     submitter=submitter,
-                    message=" ".join((message or "").split())[:500],
+                    message=" ".join(_clean(message, 2000).split())[:500],
                     submitted_at=now,
                 )
         except IntegrityError:  # a concurrent submission won (one circuit in progress per document)
@@ -276,7 +281,7 @@ def _decide_seat(actor, step: CircuitStep):
 def step_approve(*, circuit: Circuit, actor, text: str = "", request=None) -> StepAction:
     """Approve (visa, signature, favourable opinion) the active step as the actor's first free seat; the step
     ends when its required number of distinct seats have approved, and the next one starts."""
-    text = (text or "").strip()[:TEXT_MAX]
+    text = _clean(text, TEXT_MAX)
     with transaction.atomic():
         document, locked, step = _lock(circuit)
         _require_reader(actor, document)
@@ -383,7 +388,7 @@ def _finish_step(document: Document, circuit: Circuit, step: CircuitStep, actor,
 
 def step_reject(*, circuit: Circuit, actor, reason: str, request=None) -> StepAction:
     """Reject with a mandatory reason: the circuit ends and goes back to its submitter."""
-    reason = (reason or "").strip()[:TEXT_MAX]
+    reason = _clean(reason, TEXT_MAX)
     if not reason:
         raise ValidationError(
             _("Indiquez le motif du rejet : il est transmis à la personne qui a déposé le document.")
@@ -427,7 +432,7 @@ def circuit_annotate(
 ):
     """A public or private annotation by an actor of the active step (private: read only by its author and
     those acting for the same desk)."""
-    text = (text or "").strip()[:TEXT_MAX]
+    text = _clean(text, TEXT_MAX)
     if not text:
         raise ValidationError(_("Écrivez le texte de l'annotation."))
     if visibility not in Visibility.values:
@@ -463,6 +468,8 @@ def circuit_annotate(
 def circuit_version_added(*, document: Document, version: Version, author) -> None:
     """The GED's `version_added` hook (document row locked): a new version stops the circuit in progress,
     unless the circuit added it itself (the signed PDF, `_own_version`)."""
+    if version.number == 1:  # a new document is in no circuit: no query on the upload path
+        return
     circuit = Circuit.objects.in_progress().select_for_update().filter(document_id=document.pk).first()
     if circuit is None or _own_version.get() == circuit.pk:
         return

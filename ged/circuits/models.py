@@ -93,8 +93,9 @@ class Circuit(models.Model):
     document = models.ForeignKey(
         "ged.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="circuits"
     )
+    # Versions are deleted only with their document (a purge), which deletes its circuits too.
     version = models.ForeignKey(
-        "ged.Version", verbose_name=_("version"), on_delete=models.PROTECT, related_name="+"
+        "ged.Version", verbose_name=_("version"), on_delete=models.CASCADE, related_name="+"
     )
     version_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     template = models.ForeignKey(
@@ -218,7 +219,7 @@ class StepAction(models.Model):
     )
     text = models.TextField(_("motif ou annotation"), blank=True)
     at = models.DateTimeField(_("le"), default=timezone.now)
-    version = models.ForeignKey("ged.Version", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey("ged.Version", on_delete=models.CASCADE, related_name="+")
     version_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
 
     class Meta:

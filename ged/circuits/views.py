@@ -136,6 +136,11 @@ def bordereau(request, pk):
     return response
 
 
+def _text(request, name: str, limit: int) -> str:
+    """A POSTed text without NUL (PostgreSQL refuses it in a lookup: a 500), trimmed and capped."""
+    return (request.POST.get(name) or "").replace("\x00", "").strip()[:limit]
+
+
 def _date(value: str):
     try:
         return datetime.date.fromisoformat((value or "").strip())
@@ -150,9 +155,7 @@ def delegations(request):
     error = ""
     if request.method == "POST":
         target = request.POST.get("target", "")
-        deputy = (
-            get_user_model().objects.filter(username=(request.POST.get("deputy") or "").strip()[:150]).first()
-        )
+        deputy = get_user_model().objects.filter(username=_text(request, "deputy", 150)).first()
         desk = None
         if target.startswith("desk-"):
             desk = next((d for d in my_desks if str(d.pk) == target[5:]), None)

@@ -259,3 +259,15 @@ def test_steps_to_act_lists_only_undecided_steps_of_my_desks(submit, people):
     step_approve(circuit=circuit, actor=people["fin1"])
     assert steps_to_act(people["fin1"]) == []
     assert [s.circuit_id for s in steps_to_act(people["fin2"])] == [circuit.pk]
+
+
+def test_purging_a_document_deletes_its_circuits(submit, people, doc, manager):
+    """Versions are PROTECTed from circuits, yet a purge (deleting them with the document) goes through."""
+    from ged.actions import document_purge, document_trash
+
+    circuit = submit()
+    step_approve(circuit=circuit, actor=people["fin1"])
+    document_trash(document=doc, actor=manager)
+    doc.refresh_from_db()
+    document_purge(document=doc, actor=manager)
+    assert not Circuit.objects.exists() and not StepAction.objects.exists()
