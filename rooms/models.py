@@ -398,6 +398,16 @@ class Booking(models.Model):
         blank=True,
         help_text=_("Les règles ont changé après la réservation : elle est maintenue, à revoir."),
     )
+    policy_flag_kept = models.CharField(
+        _("écart maintenu par un gestionnaire"),
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "Le signalement qu'un gestionnaire a choisi de maintenir : il n'est plus signalé de nouveau."
+        ),
+    )
 
     history = HistoricalRecords(excluded_fields=["reminded_at"])
     objects = BookingQuerySet.as_manager()

@@ -126,6 +126,8 @@ def abilities(user, booking: Booking, *, manager: bool | None = None) -> dict[st
         "cancel": own and live and future,
         "manager_cancel": manager and not own and live and future,
         "edit": own and live and future,
+        # a booking a policy edit left outside the rules: the manager keeps it as it is, or cancels it
+        "keep": manager and live and future and bool(booking.policy_flag),
     }
 
 

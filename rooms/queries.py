@@ -515,6 +515,21 @@ def pending_approvals(user, limit: int = 200):
     )
 
 
+def flagged_bookings(user, limit: int = 200) -> list[Booking]:
+    """Live bookings still to come, of resources the user manages, that a policy edit left outside the rules
+    (`policy_flag`, which says the rule each breaks), soonest first; one query."""
+    return list(
+        Booking.objects.filter(
+            status__in=_BLOCKING,
+            end__gt=timezone.now(),
+            room__in=Room.objects.filter(managed_rooms_q(user)),
+        )
+        .exclude(policy_flag="")
+        .select_related("room", "room__site", "requester")
+        .order_by("start")[:limit]
+    )
+
+
 def pending_approvals_count(user) -> int:
     return Booking.objects.filter(
         status=BookingStatus.PENDING,

@@ -22,5 +22,6 @@ urlpatterns = [
     path("reservations/<id:pk>/valider/", views.booking_approve, name="booking_approve"),
     path("reservations/<id:pk>/refuser/", views.booking_reject, name="booking_reject"),
     path("reservations/<id:pk>/annuler/", views.booking_cancel, name="booking_cancel"),
+    path("reservations/<id:pk>/maintenir/", views.booking_keep, name="booking_keep"),
     path("reservations/<id:pk>/retour/", views.vehicle_return, name="vehicle_return"),
 ]

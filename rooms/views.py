@@ -36,6 +36,7 @@ from .queries import (
     FinderQuery,
     day_view,
     feed_bookings,
+    flagged_bookings,
     free_rooms,
     my_bookings,
     next_free_slots,
@@ -359,6 +360,27 @@ def booking_cancel(request, pk):
             messages.success(request, _("Réservation annulée : le créneau est libéré."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    if request.POST.get("next") == "approvals":
+        return redirect(reverse("rooms:approvals") + "#a-revoir")
+    return redirect("rooms:booking", pk=booking.pk)
+
+
+@require_POST
+def booking_keep(request, pk):
+    """A manager keeps a booking that a policy edit flagged: the flag goes (404 for anyone else)."""
+    booking = access_booking_as_manager(request.user, pk)
+    try:
+        actions.booking_keep(booking=booking, manager=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Réservation « %(title)s » maintenue : elle ne sera plus signalée pour cette règle.")
+            % {"title": booking.title},
+        )
+    if request.POST.get("next") == "approvals":
+        return redirect(reverse("rooms:approvals") + "#a-revoir")
     return redirect("rooms:booking", pk=booking.pk)
 
 
@@ -443,7 +465,8 @@ def mine(request):
 
 @require_http_methods(["GET", "POST"])
 def approvals(request):
-    """« Mes validations »: pending requests of the rooms I manage, approve one or several at once."""
+    """« Mes validations »: pending requests of the rooms I manage, approve one or several at once; below,
+    the bookings a policy edit left outside the rules, to keep or cancel with a reason."""
     if request.method == "POST":
         ids = [parse_id(v) for v in request.POST.getlist("booking") if is_valid_id(v)]
         if not ids:
@@ -473,7 +496,11 @@ def approvals(request):
             if not approved and not errors:
                 raise Http404
         return redirect("rooms:approvals")
-    return render(request, "rooms/approvals.html", {"pending": pending_approvals(request.user)})
+    return render(
+        request,
+        "rooms/approvals.html",
+        {"pending": pending_approvals(request.user), "flagged": flagged_bookings(request.user)},
+    )
 
 
 # --- iCalendar feeds ---------------------------------------------------------------------------------------

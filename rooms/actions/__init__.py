@@ -16,6 +16,7 @@ from .bookings import (
 from .common import BookingConflict, slot_label, validate_slot
 from .feeds import feed_token_create, feed_token_revoke, feed_token_user
 from .jobs import (
+    booking_keep,
     bookings_cancel_for_leaver,
     bookings_expire_pending,
     bookings_flag_for_policy,
@@ -52,6 +53,7 @@ __all__ = [
     "bookings_expire_pending",
     "bookings_cancel_for_leaver",
     "bookings_flag_for_policy",
+    "booking_keep",
     "feed_token_create",
     "feed_token_revoke",
     "feed_token_user",

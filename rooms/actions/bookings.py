@@ -287,6 +287,10 @@ def booking_update(
             moved = (start, end) != (booking.start, booking.end)
             booking.title, booking.start, booking.end, booking.attendees = title, start, end, attendees
             fields = ["title", "start", "end", "attendees"]
+            if moved and (booking.policy_flag or booking.policy_flag_kept):
+                # the new slot passed every rule of the current policy (validate_slot): nothing to review
+                booking.policy_flag = booking.policy_flag_kept = ""
+                fields += ["policy_flag", "policy_flag_kept"]
             if moved and booking.room.requires_approval and not is_manager(actor, booking.room):
                 booking.status = BookingStatus.PENDING
                 booking.decided_by = booking.decided_at = None

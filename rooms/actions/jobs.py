@@ -3,7 +3,9 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +15,7 @@ from intranet.notifications.actions import notify
 
 from ..choices import BLOCKING_STATUSES, BookingStatus
 from ..models import Booking
-from ..permissions import room_managers
+from ..permissions import is_manager, room_managers
 from ..recurrence import is_working_day, to_local, working_days_between
 from .bookings import (
     _cancel_locked,
@@ -130,7 +132,8 @@ def bookings_cancel_for_leaver(*, user) -> int:
 def bookings_flag_for_policy(*, policy) -> int:
     """After a policy edit, re-check the future live bookings it governs. Those that no longer fit stay as
     they are (nobody loses a booking to an admin edit) but carry the reason in `policy_flag`, and the
-    managers of each resource are told once; those that fit again lose their flag. Idempotent."""
+    managers of each resource are told once; those that fit again lose their flag. A booking a manager kept
+    (`booking_keep`) is not flagged again for the same reason. Idempotent."""
     from ..policies import breaches, governed_bookings
 
     flagged = 0
@@ -151,6 +154,8 @@ def bookings_flag_for_policy(*, policy) -> int:
                 if reason
                 else ""
             )
+            if flag and flag == b.policy_flag_kept:
+                flag = ""  # a manager chose to keep it as it is: not flagged again for the same reason
             if flag == b.policy_flag:
                 continue
             Booking.objects.filter(pk=b.pk).update(policy_flag=flag)
@@ -170,6 +175,32 @@ def bookings_flag_for_policy(*, policy) -> int:
                     len(bookings),
                 )
                 % {"room": room.name, "n": len(bookings)},
-                url=reverse("rooms:room", args=[room.pk]),
+                url=reverse("rooms:approvals") + "#a-revoir",
             )
     return flagged
+
+
+@_retried
+def booking_keep(*, booking: Booking, manager, request=None) -> Booking:
+    """A manager keeps a booking flagged by a policy edit as it is: the flag goes, and the same reason will
+    not flag it again (a stricter edit will). Anyone but the resource's managers: 404, like a missing one."""
+    if not is_manager(manager, booking.room):
+        raise Http404
+    with transaction.atomic():
+        booking = _lock(booking)
+        if booking.status not in BLOCKING_STATUSES or booking.end <= timezone.now():
+            raise ValidationError(
+                _("Cette réservation n'est plus active (%(status)s) : rien à maintenir."),
+                params={"status": booking.get_status_display()},
+                code="not_active",
+            )
+        if not booking.policy_flag:
+            raise ValidationError(
+                _("Cette réservation n'est plus signalée : elle respecte les règles actuelles."),
+                code="not_flagged",
+            )
+        kept = booking.policy_flag
+        booking.policy_flag_kept, booking.policy_flag = kept, ""
+        _save(booking, manager, ["policy_flag", "policy_flag_kept"])
+        _record(booking, manager, "keep", request, flag=kept)
+    return booking

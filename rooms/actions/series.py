@@ -344,7 +344,9 @@ def series_update_following(
             for b, start, end in moves:
                 row = locked[b.pk]
                 row.start, row.end = start, end
-                fields = ["start", "end"]
+                # the new times passed every rule of the current policy (validate_slot): nothing to review
+                row.policy_flag = row.policy_flag_kept = ""
+                fields = ["start", "end", "policy_flag", "policy_flag_kept"]
                 if row.room_id and b.room.requires_approval and not is_manager(actor, b.room):
                     row.status, row.decided_by, row.decided_at = BookingStatus.PENDING, None, None
                     fields += ["status", "decided_by", "decided_at"]
