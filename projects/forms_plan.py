@@ -56,8 +56,8 @@ class WorkspaceEditForm(WorkspaceForm):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
         self.fields["visibility"].help_text = _(
-            "L'espace documentaire et le salon du projet suivent : ouvert, tous les agents les lisent ; "
-            "privé ou secret, l'équipe seulement."
+            "L'espace documentaire et le salon du projet suivent : ouvert, tous les agents peuvent les "
+            "lire ; privé ou secret, l'équipe seulement."
         )
 
 
