@@ -126,6 +126,33 @@ def test_api_room_and_document_with_huge_id(agent_client, world):
     assert agent_client.get(f"/api/v1/rooms/{world.room.pk}").status_code == 200
 
 
+def test_api_projects_with_huge_ids_and_hostile_bodies(agent_client, agent):
+    """The projects API's new writes: ids beyond 64 bits, a column id beyond them in a body, a NUL, a
+    10,000-character title, an assignee outside the team; then the valid card."""
+    from projects.actions import workspace_create
+
+    board = workspace_create(name="Plan vélo", creator=agent).boards.get()
+    column = board.columns.first()
+    for url in (f"/api/v1/projects/cards/{BIG}/comments", f"/api/v1/projects/boards/{BIG}"):
+        _french_400_json(agent_client.get(url), "Identifiant invalide")
+    url = f"/api/v1/projects/boards/{board.pk}/cards"
+    huge = agent_client.post(url, {"column": int(BIG), "title": "x"}, content_type="application/json")
+    assert huge.status_code == 422 and "column" in huge.content.decode()
+    for body, words in (
+        ({"title": "a\x00b"}, "caractère nul"),
+        ({"title": "x" * 10000}, "200 caractères"),
+        ({"title": "Carte", "assignees": ["inconnu"]}, "ne fait pas partie de l'équipe"),
+    ):
+        response = agent_client.post(url, {"column": column.pk, **body}, content_type="application/json")
+        _french_400_json(response, words)
+    card = agent_client.post(url, {"column": column.pk, "title": "Carte"}, content_type="application/json")
+    assert card.status_code == 201
+    item_url = f"/api/v1/projects/cards/{card.json()['id']}/checklist/{BIG}"
+    _french_400_json(
+        agent_client.patch(item_url, {"done": True}, content_type="application/json"), "Identifiant"
+    )
+
+
 def test_rooms_page_with_huge_or_odd_site(agent_client, world):
     for hostile in (BIG, "²", "-1"):
         response = agent_client.get("/salles/", {"site": hostile})
