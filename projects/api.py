@@ -93,8 +93,13 @@ class CommentOut(Schema):
     created_at: datetime
 
 
+# A card's version is a PositiveIntegerField: a bounded number, so a huge one is a 422, not a database error.
+def _version():
+    return Field(..., ge=0, le=2**31 - 1, description="La version lue avec la carte : 409 si elle a changé.")
+
+
 class CardEditIn(StrictIn):
-    version: int
+    version: int = _version()
     title: str = Field(..., max_length=10000)
     description: str = Field("", max_length=100000)
     start_date: date | None = None
@@ -114,7 +119,7 @@ class CardCreateIn(StrictIn):
 
 
 class AssigneesIn(StrictIn):
-    version: int = Field(..., description="La version lue avec la carte : 409 si elle a changé depuis.")
+    version: int = _version()
     assignees: list[str] = Field(..., max_length=50, description="Identifiants d'agents de l'équipe.")
 
 

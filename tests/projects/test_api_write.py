@@ -161,6 +161,8 @@ def test_assign_members_with_version(client, setup, colleague, lead, outsider):
     assert ok.status_code == 200 and ok.json()["assignees"] == ["claire.lead", "rita.lectrice"]
     assert ok.json()["version"] == 2 and ok.json()["title"] == "Étude"
     assert Notification.objects.filter(recipient=reader, verb="projects.assigned").count() == 1
+    huge = client.put(url, {"version": 2**63, "assignees": []}, content_type=JSON)
+    assert huge.status_code == 422 and "version" in huge.content.decode()
     stale = client.put(url, {"version": 1, "assignees": []}, content_type=JSON)
     assert stale.status_code == 409 and stale.json()["current"]["assignees"] == [
         "claire.lead",
