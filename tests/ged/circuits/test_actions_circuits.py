@@ -262,7 +262,7 @@ def test_steps_to_act_lists_only_undecided_steps_of_my_desks(submit, people):
 
 
 def test_purging_a_document_deletes_its_circuits(submit, people, doc, manager):
-    """Versions are PROTECTed from circuits, yet a purge (deleting them with the document) goes through."""
+    """A purge deletes the document, its versions and the circuits on them: nothing blocks it."""
     from ged.actions import document_purge, document_trash
 
     circuit = submit()

@@ -203,4 +203,4 @@ def test_hostile_ids_and_values_on_the_parapheur_routes(client, submit, people, 
     response = client.post(
         "/parapheur/delegations/", {"target": "me", "deputy": "vp\x00.adjoint", "start": "x", "end": "\x00"}
     )
-    assert response.status_code == 400 and "Aucun agent n'a cet identifiant" in response.content.decode()
+    assert response.status_code == 400 and "La date de fin de la délégation" in response.content.decode()
