@@ -325,6 +325,23 @@ class UserEntryMapper:
             else:
                 self.field_slots[key] = -1
         self.size = len(self.slot_of)
+        self.guid_slot = self.field_slots["guid"]
+        self.text_slots = [
+            self.field_slots[key]
+            for key in (
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "mobile",
+                "job_title",
+                "manager_dn",
+                "department",
+                "employer",
+                *DISABLED_MARKERS,
+            )
+        ]
         self.learned: dict[str, int] = {}  # attribute name as the server spells it -> slot
         self.expected = {
             s.LDAP_ATTR_USERNAME: "username",
@@ -342,16 +359,29 @@ class UserEntryMapper:
                 slot = learned[name] = self.slot_of.get(name.lower(), self.size)
             if values:
                 first[slot] = values[0]
-        slots = self.field_slots
-
-        def text(key):
-            slot = slots[key]
-            value = first[slot] if slot >= 0 else None
-            if value is None:
-                return ""
-            return value.decode("utf-8", "replace") if value.__class__ is bytes else str(value)
-
-        raw_guid = first[slots["guid"]] if slots["guid"] >= 0 else None
+        # Each field's first value decoded in one pass over the precomputed slots (no per-field call).
+        text = [
+            ""
+            if value is None
+            else value.decode("utf-8", "replace")
+            if value.__class__ is bytes
+            else str(value)
+            for value in [first[slot] if slot >= 0 else None for slot in self.text_slots]
+        ]
+        (
+            username,
+            first_name,
+            last_name,
+            email,
+            phone,
+            mobile,
+            job_title,
+            manager_dn,
+            department,
+            employer,
+        ) = text[:10]
+        uac, locked, ad_disabled = text[10:]  # DISABLED_MARKERS order
+        raw_guid = first[self.guid_slot] if self.guid_slot >= 0 else None
         if raw_guid is None:
             guid = ""
         elif self.guid_is_objectguid and raw_guid.__class__ is bytes and len(raw_guid) == 16:
@@ -360,25 +390,24 @@ class UserEntryMapper:
             guid = (
                 raw_guid.decode("ascii", "replace") if raw_guid.__class__ is bytes else str(raw_guid)
             ).lower()
-        uac = text("userAccountControl")
-        disabled = (
-            (uac.lstrip("-").isdigit() and bool(int(uac) & AD_ACCOUNTDISABLE))
-            or text("msDS-UserAccountDisabled").upper() == "TRUE"
-            or text("pwdAccountLockedTime") == OPENLDAP_ADMIN_LOCK
+        disabled = bool(
+            (uac and uac.lstrip("-").isdigit() and int(uac) & AD_ACCOUNTDISABLE)
+            or (ad_disabled and ad_disabled.upper() == "TRUE")
+            or locked == OPENLDAP_ADMIN_LOCK
         )
         data = {
             "dn": dn,
             "guid": guid,
-            "username": text("username").strip().lower()[:150],
-            "first_name": text("first_name")[:150],
-            "last_name": text("last_name")[:150],
-            "email": text("email")[:254],
-            "phone": text("phone")[:30],
-            "mobile": text("mobile")[:30],
-            "job_title": text("job_title")[:200],
-            "manager_dn": text("manager_dn"),
-            "department": text("department"),
-            "employer": text("employer"),
+            "username": username.strip().lower()[:150],
+            "first_name": first_name[:150],
+            "last_name": last_name[:150],
+            "email": email[:254],
+            "phone": phone[:30],
+            "mobile": mobile[:30],
+            "job_title": job_title[:200],
+            "manager_dn": manager_dn,
+            "department": department,
+            "employer": employer,
             "disabled": disabled,
         }
         data["missing"] = [attr for attr, key in self.expected if not data[key]]

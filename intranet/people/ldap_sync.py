@@ -30,7 +30,15 @@ from intranet.audit.choices import Result
 
 from . import ldap as directory
 from .actions import _group_name
-from .bulk import BATCH, allocate_ids, bulk_update_values, fetch_tuples, insert_values, model_rows
+from .bulk import (
+    BATCH,
+    allocate_ids,
+    bulk_update_values,
+    fetch_tuples,
+    insert_users,
+    insert_values,
+    model_rows,
+)
 from .choices import DepartmentKind
 from .leavers import users_deactivate
 from .models import Department, DirectoryGroup, Organisation, User
@@ -493,7 +501,7 @@ class _Sync:
             fields["ldap_synced_at"] = self.now
             fields["date_joined"] = self.now
         if not self.dry and new:
-            insert_values(User, *model_rows(User, [fields for fields, _e in new]))
+            insert_users(*model_rows(User, [fields for fields, _e in new]))
         changed, rehashed = [], []
         department_ids, manager_for, digest_of = self.department_ids, self.manager_for, self.entry_digest
         for row, entry in pairs:

@@ -280,3 +280,38 @@ def test_resync_skips_rows_whose_digest_matches_and_compares_after_a_local_edit(
     assert report.updated == 0 and report.unchanged == BULK_USERS + NAMED
     assert len(_writes(ctx.captured_queries)) == 1
     assert User.objects.get(pk=agent.pk).ldap_hash == agent.ldap_hash
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search vectors are PostgreSQL only")
+def test_agents_inserted_by_the_sync_get_the_triggers_search_vector(directory):
+    """B7: the sync computes the search vectors of the agents it creates in its INSERT … SELECT (migration
+    people 0008) instead of the row trigger; they are the vectors the trigger writes. Other inserts, even in
+    the same transaction after the sync, still go through the trigger."""
+    Organisation.objects.filter(is_host=True).update(short_name="CCFI")
+    ldap_sync_run()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, search_vector::text FROM people_user WHERE ldap_dn IS NOT NULL ORDER BY id"
+        )
+        by_sync = cursor.fetchall()
+        # A no-op update of a watched column fires the trigger on every row.
+        cursor.execute("UPDATE people_user SET first_name = first_name WHERE ldap_dn IS NOT NULL")
+        cursor.execute(
+            "SELECT id, search_vector::text FROM people_user WHERE ldap_dn IS NOT NULL ORDER BY id"
+        )
+        by_trigger = cursor.fetchall()
+        cursor.execute("SELECT search_vector::text FROM people_user WHERE username = 'eloise.garcon'")
+        (eloise,) = cursor.fetchone()
+    assert len(by_sync) == BULK_USERS + NAMED and all(vector for _pk, vector in by_sync)
+    assert by_sync == by_trigger
+    # Names (A), login and title (B), department, its parent and the employer's short name (C).
+    assert "'garcon':2A" in eloise and "'reseau':5B" in eloise and "'assain':7C" in eloise
+    assert "'ccfi':16C" in eloise
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('intranet.search_vector_given', 'on', false)")
+        try:
+            other = User.objects.create(username="agent.local", first_name="Zoé", last_name="Local")
+            cursor.execute("SELECT search_vector::text FROM people_user WHERE id = %s", [other.pk])
+            assert ":1A" in cursor.fetchone()[0]
+        finally:
+            cursor.execute("SELECT set_config('intranet.search_vector_given', '', false)")
