@@ -171,7 +171,7 @@ class Synapse:
             try:
                 if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
                 pass
             time.sleep(0.2)
         self.stop()

@@ -144,7 +144,7 @@ def r8_server(transactional_db):
             try:
                 requests.get(f"http://{address}/ping/", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
                 assert process.poll() is None and time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
         yield address, prefix, redis_url

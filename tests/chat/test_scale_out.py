@@ -66,7 +66,7 @@ def two_servers(transactional_db):
                 try:
                     requests.get(f"http://{address}/ping/", timeout=1)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
                     assert process.poll() is None and time.monotonic() < deadline, "server did not start"
                     time.sleep(0.2)
         yield [address for _p, address in servers]

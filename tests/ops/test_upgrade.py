@@ -230,7 +230,7 @@ class Worker:
                 if requests.get(self.url + "/healthz", timeout=30).status_code == 200:
                     self.up = True
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
                 pass
             time.sleep(0.2)
         raise AssertionError(f"worker on {self.port} did not start: {self.log.read_text()[-3000:]}")
