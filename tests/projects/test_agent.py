@@ -142,6 +142,7 @@ def test_ical_feed_is_signed_parsed_by_icalendar_and_follows_the_roster(client, 
     client.force_login(colleague)
     page = client.get(reverse("projects:feed")).content.decode()
     token = agent.feed_token(colleague)
+    assert agent.feed_token(colleague) == token  # the same address whenever the page is shown
     url = reverse("projects:feed_ics", args=[token])
     assert url in page
     client.logout()  # calendar applications have no session
