@@ -52,6 +52,8 @@ urlpatterns = [
     path("kotje/", include("kotje.urls")),
     path("documents/", include("ged.urls")),
     path("parapheur/", include("ged.circuits.urls")),
+    path("archives/", include("ged.retention.urls")),
+    path("mon-coffre/", include("ged.payslips.urls")),
     path("salles/", include("rooms.urls")),
     path("discussions/", include("chat.urls")),
     path("projets/", include("projects.urls")),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "kotje",
     "ged",
     "ged.circuits",
+    "ged.retention",
+    "ged.payslips",
     "rooms",
     "chat",
     "events",

@@ -1,0 +1,1 @@
+"""Payslips: each agent's confidential safe (« Mon coffre agent »), payroll deposits and quarantine (issue 18)."""

@@ -1,0 +1,1 @@
+"""Records retention: management rules, legal holds, destruction lists, SEDA 2.2 transfers, fixity (issue 18)."""
