@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from intranet.audit.actions import audit_record
 
+from .. import removal_hooks
 from ..models import (
     Document,
     Folder,
@@ -21,6 +22,7 @@ from .titles import free_title, is_title_collision, title_taken_message
 
 @transaction.atomic
 def document_trash(*, document: Document, actor, request=None) -> Document:
+    removal_hooks.check_removal(documents=[document], action="trash")
     document.trashed_at = timezone.now()
     document.trashed_by = actor
     document.lock_holder = None
@@ -35,6 +37,7 @@ def document_trash(*, document: Document, actor, request=None) -> Document:
         obj=document,
         extra={"space": document.space_id},
     )
+    removal_hooks.document_trashed(document=document, actor=actor)
     return document
 
 
@@ -105,6 +108,7 @@ def document_purge(*, document: Document, actor=None, request=None) -> None:
     """Delete for good (from the trash only). Unreferenced blobs are removed by ged_cleanup."""
     if document.trashed_at is None:
         raise ValidationError(_("Seul un document de la corbeille peut être supprimé définitivement."))
+    removal_hooks.check_removal(documents=[document], action="purge")
     pk, space_id, title = document.pk, document.space_id, document.title
     Document.objects.filter(pk=pk).update(current_version=None)
     document.delete()
