@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from intranet.api_schema import Error, ObjectId, PageNumber, StrictIn
 from intranet.params import is_valid_id, parse_id
 
+from . import removal_hooks
 from .actions import (
     StaleVersion,
     document_purge,
@@ -508,12 +509,16 @@ def folder_trash(request, folder_id: ObjectId, page: PageNumber = 1):
 
 @router.post(
     "/ged/documents/{document_id}/trash",
-    response={204: None, 404: Error},
+    response={204: None, 404: Error, 409: Error},
     summary="Mettre un document à la corbeille",
+    description="409 quand un gel (conservation pour motif légal) l'interdit, avec la raison en français.",
 )
 def trash_document(request, document_id: ObjectId):
     access = _guard(access_document, request.user, document_id, need="trash")
-    document_trash(document=access.document, actor=request.user, request=request)
+    try:
+        document_trash(document=access.document, actor=request.user, request=request)
+    except removal_hooks.RemovalRefused as exc:
+        return 409, {"detail": error_text(exc)}
     return 204, None
 
 
@@ -555,12 +560,16 @@ def restore_document(request, document_id: ObjectId):
 
 @router.delete(
     "/ged/documents/{document_id}",
-    response={204: None, 404: Error},
+    response={204: None, 404: Error, 409: Error},
     summary="Supprimer définitivement un document de la corbeille",
+    description="409 quand un gel (conservation pour motif légal) l'interdit, avec la raison en français.",
 )
 def purge_document(request, document_id: ObjectId):
     access = _guard(access_document, request.user, document_id, need="purge", trashed=True)
-    document_purge(document=access.document, actor=request.user, request=request)
+    try:
+        document_purge(document=access.document, actor=request.user, request=request)
+    except removal_hooks.RemovalRefused as exc:
+        return 409, {"detail": error_text(exc)}
     return 204, None
 
 

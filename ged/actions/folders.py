@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from intranet.audit.actions import audit_record
 
+from .. import removal_hooks
 from ..models import (
     Document,
     Folder,
@@ -108,6 +109,9 @@ def folder_delete(*, folder: Folder, actor) -> Folder:
                 "pour qu'ils ne deviennent jamais lisibles par plus de monde."
             )
         )
+    removal_hooks.check_removal(
+        documents=Document.objects.live().filter(folder__path__startswith=folder.path), action="folder_delete"
+    )
     live_children = Folder.objects.filter(
         path__startswith=folder.path, depth__gt=folder.depth, trashed_at__isnull=True
     ).exists()

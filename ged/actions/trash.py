@@ -131,7 +131,13 @@ def trash_purge_expired(*, now=None, progress=None) -> int:
     if progress is not None and progress.interactive:
         progress.add_total(expired.count())
     for document in expired:
-        document_purge(document=document)
+        try:
+            document_purge(document=document)
+        except removal_hooks.RemovalRefused:
+            # Held (legal hold): kept in the trash until the hold is released; the rest of the run goes on.
+            if progress is not None:
+                progress.advance()
+            continue
         count += 1
         if progress is not None:
             progress.advance()

@@ -1,1 +1,2 @@
-"""Records retention: management rules, legal holds, destruction lists, SEDA 2.2 transfers, fixity (issue 18)."""
+"""Records retention: management rules, legal holds, destruction lists, SEDA 2.2 transfers,
+fixity (issue 18)."""

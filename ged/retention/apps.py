@@ -9,3 +9,18 @@ class RetentionConfig(AppConfig):
     name = "ged.retention"
     label = "ged_retention"
     verbose_name = _("Archivage et durées de conservation")
+
+    def ready(self):
+        from intranet import registry
+        from intranet.accessibility.pages import register_sample_pages
+        from intranet.api import api
+
+        from .. import removal_hooks
+        from . import actions, hooks
+        from .api import router
+        from .demo import seed_retention
+
+        removal_hooks.register_guard(actions.hold_guard)
+        registry.register_demo_seeder(key="retention", seeder=seed_retention, order=57)
+        register_sample_pages(key="retention", resolve=hooks.accessibility_pages, order=36)
+        api.add_router("/retention", router)

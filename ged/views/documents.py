@@ -269,7 +269,11 @@ def move(request, pk):
 @require_POST
 def trash(request, pk):
     access = access_document(request.user, pk, need="trash")
-    document_trash(document=access.document, actor=request.user, request=request)
+    try:
+        document_trash(document=access.document, actor=request.user, request=request)
+    except ValidationError as exc:  # a removal guard (legal hold) refused it
+        messages.error(request, error_text(exc))
+        return redirect("ged:document", pk=access.document.pk)
     messages.success(
         request,
         _("« %(title)s » est dans la corbeille de l'espace ; vous pouvez l'en sortir pendant %(days)s jours.")
@@ -325,7 +329,11 @@ def access_document_or_none(user, pk):
 def purge(request, pk):
     access = access_document(request.user, pk, need="purge", trashed=True)
     slug = access.folder_access.space.slug
-    document_purge(document=access.document, actor=request.user, request=request)
+    try:
+        document_purge(document=access.document, actor=request.user, request=request)
+    except ValidationError as exc:  # a removal guard (legal hold) refused it
+        messages.error(request, error_text(exc))
+        return redirect("ged:trash", slug=slug)
     messages.success(request, _("Le document est supprimé définitivement."))
     return redirect("ged:trash", slug=slug)
 

@@ -1,0 +1,270 @@
+"""Every write of the records management: a document's type, holds, destruction lists (propose, approve,
+execute, cancel). Each runs in one transaction, audits, and refuses in French (ValidationError) with nothing
+half-done. The removal guard refuses trash, purge, folder deletion and destruction of held documents."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intranet.audit.actions import audit_record
+
+from .. import removal_hooks
+from ..actions import document_purge, document_trash
+from ..models import Document
+from .choices import FinalDisposition, ListStatus
+from .models import DestructionItem, DestructionList, DocumentRecord, LegalHold, RetentionRule, add_years
+from .permissions import is_approver, is_archivist
+from .slip import slip_pdf
+
+MAX_REASON = 500
+
+
+# --- the guard ---
+
+
+def hold_guard(*, documents, action: str) -> None:
+    """Registered in removal_hooks: refuses removing any document under an active hold."""
+    ids = [d.pk for d in documents] if isinstance(documents, list | tuple) else documents.values("pk")
+    held = list(
+        Document.objects.filter(pk__in=ids, legal_holds__in=LegalHold.objects.active())
+        .distinct()
+        .order_by("title")
+        .values_list("title", flat=True)[:5]
+    )
+    if not held:
+        return
+    names = ", ".join(f"« {t} »" for t in held)
+    if action == "destroy":
+        message = _("Élimination refusée : %(names)s fait l'objet d'un gel (conservation pour motif légal).")
+    elif action == "folder_delete":
+        message = _(
+            "Suppression du dossier refusée : %(names)s fait l'objet d'un gel. Faites lever le gel d'abord."
+        )
+    else:
+        message = _(
+            "%(names)s fait l'objet d'un gel (conservation pour motif légal) : il ne peut être ni mis à la "
+            "corbeille ni supprimé tant que le gel n'est pas levé par l'archiviste ou un gestionnaire."
+        )
+    raise removal_hooks.RemovalRefused(message % {"names": names})
+
+
+# --- a document's type ---
+
+
+@transaction.atomic
+def record_set(
+    *, document: Document, rule: RetentionRule, event_date: datetime.date, actor
+) -> DocumentRecord:
+    if document.trashed_at is not None:
+        raise ValidationError(_("Ce document est dans la corbeille : restaurez-le avant de le qualifier."))
+    if not rule.active:
+        raise ValidationError(_("Cette règle de gestion n'est plus active : choisissez-en une autre."))
+    if event_date > timezone.localdate():
+        raise ValidationError(_("La date de l'événement de départ ne peut pas être dans le futur."))
+    due = add_years(event_date, rule.dua_years)
+    record, _created = DocumentRecord.objects.update_or_create(
+        document=document,
+        defaults={
+            "rule": rule,
+            "event_date": event_date,
+            "due_date": due,
+            "set_by": actor,
+            "set_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="retention.record.set",
+        actor=actor,
+        obj=document,
+        extra={"rule": rule.code, "event_date": event_date.isoformat(), "due_date": due.isoformat()},
+    )
+    return record
+
+
+# --- holds ---
+
+
+def trashed_hold_message() -> str:
+    return _(
+        "Ce document est dans la corbeille : un gel ne peut porter que sur un document en place. "
+        "Restaurez-le d'abord."
+    )
+
+
+@transaction.atomic
+def hold_place(*, document: Document, reason: str, owner, start_date=None, end_date=None, actor) -> LegalHold:
+    reason = (reason or "").strip()
+    start_date = start_date or timezone.localdate()
+    # Locks the row: a concurrent trash waits, then its guard sees the hold.
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.trashed_at is not None:
+        raise ValidationError(trashed_hold_message())
+    if not reason:
+        raise ValidationError(_("Indiquez le motif du gel (contentieux, contrôle, demande d'accès…)."))
+    if len(reason) > MAX_REASON:
+        raise ValidationError(_("Le motif du gel ne peut dépasser 500 caractères."))
+    if end_date is not None and end_date < start_date:
+        raise ValidationError(_("La date de fin du gel doit suivre sa date de début."))
+    if owner is None or not owner.is_active:
+        raise ValidationError(_("Le responsable du gel doit être un agent actif."))
+    hold = LegalHold.objects.create(
+        document=document,
+        reason=reason,
+        owner=owner,
+        start_date=start_date,
+        end_date=end_date,
+        created_by=actor,
+    )
+    audit_record(
+        action="retention.hold.place",
+        actor=actor,
+        obj=document,
+        extra={"hold": hold.pk, "owner": owner.pk, "reason": reason[:200]},
+    )
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: LegalHold, actor) -> LegalHold:
+    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        raise ValidationError(_("Ce gel est déjà levé."))
+    hold.released_at = timezone.now()
+    hold.released_by = actor
+    hold.save(update_fields=["released_at", "released_by"])
+    audit_record(action="retention.hold.release", actor=actor, obj=hold.document, extra={"hold": hold.pk})
+    return hold
+
+
+# --- destruction lists ---
+
+
+def destroyable_records(*, include_sort: bool = False, day=None):
+    """Due records of rules to destroy (D, and T when asked), not held, not in an open list."""
+    dispositions = [FinalDisposition.DESTROY] + ([FinalDisposition.SORT] if include_sort else [])
+    open_items = DestructionItem.objects.filter(
+        destruction_list__status__in=[ListStatus.PROPOSED, ListStatus.APPROVED]
+    ).values("document_id")
+    return (
+        DocumentRecord.objects.due(day)
+        .filter(rule__final_disposition__in=dispositions, document__placeholder=False)
+        .exclude(document__legal_holds__in=LegalHold.objects.active(day))
+        .exclude(document_id__in=open_items)
+        .select_related("rule", "document", "document__current_version")
+        .order_by("due_date", "document_id")
+    )
+
+
+@transaction.atomic
+def destruction_propose(*, actor, include_sort: bool = False, note: str = "", day=None) -> DestructionList:
+    if not is_archivist(actor):
+        raise ValidationError(_("Seul un archiviste peut proposer une liste d'élimination."))
+    records = list(destroyable_records(include_sort=include_sort, day=day))
+    if not records:
+        raise ValidationError(
+            _("Aucun document n'est à éliminer : aucune échéance de DUA n'est passée hors gel.")
+        )
+    dlist = DestructionList.objects.create(
+        proposed_by=actor, include_sort=include_sort, note=note.strip()[:500]
+    )
+    DestructionItem.objects.bulk_create(
+        DestructionItem(
+            destruction_list=dlist,
+            document=r.document,
+            document_ref=r.document_id,
+            title=r.document.title,
+            rule_code=r.rule.code,
+            rule_label=r.rule.label,
+            event_date=r.event_date,
+            due_date=r.due_date,
+            sha256=r.document.current_version.blob_id if r.document.current_version_id else "",
+        )
+        for r in records
+    )
+    audit_record(action="retention.list.propose", actor=actor, obj=dlist, extra={"documents": len(records)})
+    return dlist
+
+
+def _locked(dlist: DestructionList, expected: str) -> DestructionList:
+    dlist = DestructionList.objects.select_for_update().get(pk=dlist.pk)
+    if dlist.status != expected:
+        raise ValidationError(
+            _("Cette liste est « %(status)s » : cette étape n'est plus possible.")
+            % {"status": dlist.get_status_display()}
+        )
+    return dlist
+
+
+@transaction.atomic
+def destruction_approve(*, dlist: DestructionList, actor) -> DestructionList:
+    if not is_approver(actor):
+        raise ValidationError(
+            _("Le visa d'une liste d'élimination est réservé au rôle « Visa des éliminations ».")
+        )
+    dlist = _locked(dlist, ListStatus.PROPOSED)
+    if dlist.proposed_by_id == actor.pk:
+        raise ValidationError(_("Vous avez proposé cette liste : son visa doit venir d'une autre personne."))
+    dlist.status = ListStatus.APPROVED
+    dlist.approved_by = actor
+    dlist.approved_at = timezone.now()
+    dlist.save(update_fields=["status", "approved_by", "approved_at"])
+    audit_record(action="retention.list.approve", actor=actor, obj=dlist)
+    return dlist
+
+
+@transaction.atomic
+def destruction_cancel(*, dlist: DestructionList, actor) -> DestructionList:
+    if not (is_archivist(actor) or is_approver(actor)):
+        raise ValidationError(
+            _("Seuls l'archiviste et le visa des éliminations peuvent abandonner une liste.")
+        )
+    dlist = DestructionList.objects.select_for_update().get(pk=dlist.pk)
+    if dlist.status not in (ListStatus.PROPOSED, ListStatus.APPROVED):
+        raise ValidationError(_("Une liste exécutée ou abandonnée ne peut plus être abandonnée."))
+    dlist.status = ListStatus.CANCELLED
+    dlist.save(update_fields=["status"])
+    audit_record(action="retention.list.cancel", actor=actor, obj=dlist)
+    return dlist
+
+
+@transaction.atomic
+def destruction_execute(*, dlist: DestructionList, actor) -> DestructionList:
+    """Destroys every document of an approved list through the GED's trash and purge actions, after the
+    removal guards (action "destroy") accepted the whole list: a hold placed since the visa refuses the
+    execution, and nothing is destroyed. Then writes the élimination slip."""
+    if not is_archivist(actor):
+        raise ValidationError(_("Seul un archiviste peut exécuter une liste d'élimination."))
+    dlist = _locked(dlist, ListStatus.APPROVED)
+    items = list(dlist.items.all())
+    documents = list(
+        Document.objects.select_for_update().filter(pk__in=[i.document_id for i in items if i.document_id])
+    )
+    removal_hooks.check_removal(documents=documents, action="destroy")
+    by_pk = {d.pk: d for d in documents}
+    now = timezone.now()
+    for item in items:
+        document = by_pk.get(item.document_id)
+        if document is None:  # already purged by someone else: the slip says so (no date of destruction)
+            continue
+        if document.current_version_id:
+            item.sha256 = document.current_version.blob_id
+        if document.trashed_at is None:
+            document_trash(document=document, actor=actor)
+        document_purge(document=document, actor=actor)
+        item.destroyed_at = now
+    DestructionItem.objects.bulk_update(items, ["sha256", "destroyed_at"])
+    dlist.status = ListStatus.EXECUTED
+    dlist.executed_by = actor
+    dlist.executed_at = now
+    dlist.slip_pdf = slip_pdf(dlist, items)
+    dlist.save(update_fields=["status", "executed_by", "executed_at", "slip_pdf"])
+    audit_record(
+        action="retention.list.execute",
+        actor=actor,
+        obj=dlist,
+        extra={"destroyed": sum(1 for i in items if i.destroyed_at)},
+    )
+    return dlist

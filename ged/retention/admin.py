@@ -1,0 +1,45 @@
+"""Management rules in the Django admin (the archivist, with the model permissions); holds and lists are
+read there only, their writes go through the /archives/ pages and the API (actions, audit)."""
+
+from django.contrib import admin
+
+from .models import DestructionList, LegalHold, RetentionRule
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "label",
+        "dua_years",
+        "start_event",
+        "final_disposition",
+        "communicability",
+        "example",
+    ]
+    list_filter = ["final_disposition", "start_event", "example", "active"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    list_display = ["document", "reason", "owner", "start_date", "end_date", "released_at"]
+    raw_id_fields = ["document", "owner", "created_by", "released_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DestructionList)
+class DestructionListAdmin(admin.ModelAdmin):
+    list_display = ["pk", "status", "proposed_by", "proposed_at", "approved_by", "executed_at"]
+    exclude = ["slip_pdf"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,274 @@
+"""The /archives/ pages: rules, holds, a document's type and holds, due documents with destruction lists
+(propose, visa, execution, slip) and transfers to the archives. Thin: validate, call one action or query,
+render; refusals are French messages, missing and forbidden alike 404."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from intranet.audit.actions import audit_record
+from intranet.params import parse_date, parse_id
+
+from ..views.common import error_text
+from . import actions, queries
+from .choices import FinalDisposition, ListStatus
+from .models import RetentionRule
+from .permissions import access_hold, access_list, access_record_document, is_approver, is_archivist
+
+
+def _roles(request) -> dict:
+    return {"archivist": is_archivist(request.user), "approver": is_approver(request.user)}
+
+
+@require_GET
+def index(request):
+    roles = _roles(request)
+    ctx = {**roles, "tab": "index"}
+    if roles["archivist"] or roles["approver"]:
+        ctx["due_destroy"] = list(queries.due_records(FinalDisposition.DESTROY))
+        ctx["due_sort"] = list(queries.due_records(FinalDisposition.SORT))
+        ctx["lists"] = list(queries.destruction_lists())
+    return render(request, "retention/index.html", ctx)
+
+
+@require_GET
+def rules(request):
+    return render(
+        request, "retention/rules.html", {**_roles(request), "rules": queries.rules(), "tab": "rules"}
+    )
+
+
+@require_GET
+def holds(request):
+    roles = _roles(request)
+    return render(
+        request,
+        "retention/holds.html",
+        {**roles, "holds": list(queries.holds(request.user, archivist=roles["archivist"])), "tab": "holds"},
+    )
+
+
+@require_GET
+def document(request, pk):
+    access, abilities = access_record_document(request.user, pk)
+    record, holds_ = queries.document_retention(access.document.pk)
+    return render(
+        request,
+        "retention/document.html",
+        {
+            **_roles(request),
+            "document": access.document,
+            "record": record,
+            "holds": holds_,
+            "abilities": abilities,
+            "rules": queries.rules() if abilities["classify"] else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+def classify(request, pk):
+    access, _abilities = access_record_document(request.user, pk, need="classify")
+    try:
+        try:
+            rule = RetentionRule.objects.get(pk=parse_id(request.POST.get("rule"), param="rule"), active=True)
+        except RetentionRule.DoesNotExist:
+            raise ValidationError(
+                _("Cette règle de gestion n'existe pas : choisissez-en une dans la liste.")
+            ) from None
+        event_date = parse_date(request.POST.get("event_date"), param="event_date")
+        if event_date is None:
+            raise ValidationError(_("Indiquez la date de l'événement de départ (AAAA-MM-JJ)."))
+        actions.record_set(document=access.document, rule=rule, event_date=event_date, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Le type du document et son échéance sont enregistrés."))
+    return redirect("retention:document", pk=access.document.pk)
+
+
+@require_POST
+def hold_place(request, pk):
+    access, _abilities = access_record_document(request.user, pk, need="hold")
+    try:
+        start = parse_date(request.POST.get("start_date"), default=timezone.localdate(), param="start_date")
+        end = parse_date(request.POST.get("end_date"), param="end_date")
+        actions.hold_place(
+            document=access.document,
+            reason=request.POST.get("reason", ""),
+            owner=request.user,
+            start_date=start,
+            end_date=end,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Le document est gelé : il ne peut plus être supprimé ni éliminé."))
+    return redirect("retention:document", pk=access.document.pk)
+
+
+@require_POST
+def hold_release(request, pk):
+    hold = access_hold(request.user, pk)
+    try:
+        actions.hold_release(hold=hold, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Le gel est levé."))
+    if hold.document.trashed_at is None:
+        return redirect("retention:document", pk=hold.document_id)
+    return redirect("retention:holds")
+
+
+@require_POST
+def propose(request):
+    if not is_archivist(request.user):
+        raise Http404
+    try:
+        dlist = actions.destruction_propose(
+            actor=request.user,
+            include_sort=request.POST.get("include_sort") == "1",
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("retention:index")
+    messages.success(
+        request, _("La liste d'élimination est proposée : elle attend le visa d'une autre personne.")
+    )
+    return redirect("retention:list", pk=dlist.pk)
+
+
+@require_GET
+def destruction_list(request, pk):
+    dlist = queries.list_with_items(access_list(request.user, pk))
+    roles = _roles(request)
+    abilities = {
+        "approve": roles["approver"]
+        and dlist.status == ListStatus.PROPOSED
+        and dlist.proposed_by_id != request.user.pk,
+        "execute": roles["archivist"] and dlist.status == ListStatus.APPROVED,
+        "cancel": dlist.status in (ListStatus.PROPOSED, ListStatus.APPROVED),
+        "slip": dlist.status == ListStatus.EXECUTED,
+    }
+    return render(
+        request, "retention/list.html", {**roles, "dlist": dlist, "abilities": abilities, "tab": "index"}
+    )
+
+
+def _list_step(request, pk, action, done: str):
+    dlist = access_list(request.user, pk)
+    try:
+        action(dlist=dlist, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect("retention:list", pk=dlist.pk)
+
+
+@require_POST
+def approve(request, pk):
+    return _list_step(
+        request, pk, actions.destruction_approve, _("La liste est visée : l'archiviste peut l'exécuter.")
+    )
+
+
+@require_POST
+def execute(request, pk):
+    return _list_step(
+        request,
+        pk,
+        actions.destruction_execute,
+        _("La liste est exécutée : le bordereau d'élimination est prêt."),
+    )
+
+
+@require_POST
+def cancel(request, pk):
+    return _list_step(request, pk, actions.destruction_cancel, _("La liste est abandonnée."))
+
+
+@require_GET
+def slip(request, pk):
+    dlist = access_list(request.user, pk)
+    if dlist.status != ListStatus.EXECUTED or not dlist.slip_pdf:
+        raise Http404
+    audit_record(action="retention.slip.download", actor=request.user, request=request, obj=dlist)
+    response = HttpResponse(bytes(dlist.slip_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="bordereau-elimination-{dlist.pk}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def transfers(request):
+    if not is_archivist(request.user):
+        raise Http404
+    records = list(queries.transfer_documents()[: queries.LIMIT])
+    return render(
+        request,
+        "retention/transfers.html",
+        {**_roles(request), "records": records, "available": transfer_available(), "tab": "transfers"},
+    )
+
+
+def transfer_available() -> bool:
+    try:
+        from .seda import document_items, stream_transfer  # noqa: F401  (written by another part of issue 18)
+    except ImportError:
+        return False
+    return True
+
+
+@require_GET
+def transfer_export(request):
+    if not is_archivist(request.user):
+        raise Http404
+    try:
+        from .seda import document_items, stream_transfer
+    except ImportError:
+        messages.error(request, _("Export indisponible : le module SEDA n'est pas encore installé."))
+        return redirect("retention:transfers")
+    records = list(queries.transfer_documents())
+    if not records:
+        messages.error(request, _("Aucun document à verser : aucune échéance de règle « C » n'est passée."))
+        return redirect("retention:transfers")
+    by_document = {r.document_id: r for r in records}
+
+    def rule_for(doc):
+        record = by_document.get(doc.pk)
+        if record is None:
+            return None
+        return record.rule.code, record.event_date, "Keep"
+
+    now = timezone.now()
+    message_id = f"versement-{now:%Y%m%d%H%M%S}"
+    audit_record(
+        action="retention.transfer.export",
+        actor=request.user,
+        request=request,
+        object_type="ged_retention.transfer",
+        object_id=message_id,
+        extra={"documents": [r.document_id for r in records][:1000]},
+    )
+    items = document_items([r.document for r in records], rule_for)
+    chunks = stream_transfer(
+        items,
+        message_id=message_id,
+        comment=_("Versement de %(n)s documents à conserver") % {"n": len(records)},
+        archival_agency=getattr(settings, "RETENTION_ARCHIVAL_AGENCY", "") or "FRAD059",
+        transferring_agency=getattr(settings, "RETENTION_TRANSFERRING_AGENCY", "") or "CCFI",
+    )
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{message_id}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
