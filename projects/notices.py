@@ -211,28 +211,42 @@ def milestone_reminders(*, today=None, days: int | None = None) -> int:
 
 
 def forget_for_leaver(*, workspace_id: int, user_id: int) -> int:
-    """Delete the agent's project notifications that name cards of a project they just left: the bell must
-    not keep showing titles they may no longer read. Two queries."""
+    """Delete the agent's project notifications that name cards or milestones of a project they just left:
+    the bell must not keep showing titles they may no longer read, and a reminder still waiting for the daily
+    digest (or an immediate e-mail not yet sent) goes with its row, so it is never mailed. Three queries at
+    most."""
     rows = list(
         Notification.objects.filter(
             recipient_id=user_id, verb__startswith="projects.", url__startswith="/"
         ).values_list("pk", "url")
     )
-    card_ids = {}
-    prefix = reverse("projects:card", args=[0]).rsplit("0/", 1)[0]
+    card_ids: dict[int, int] = {}
+    milestone_ids: dict[int, int] = {}
+    card_prefix = reverse("projects:card", args=[0]).rsplit("0/", 1)[0]
+    milestone_prefix = reverse("projects:milestone", args=[0]).rsplit("0/", 1)[0]
     for pk, url in rows:
-        if url.startswith(prefix):
-            head = url[len(prefix) :].split("/", 1)[0]
-            if head.isdigit():
-                card_ids[pk] = int(head)
-    if not card_ids:
-        return 0
-    theirs = set(
-        Card.objects.filter(pk__in=set(card_ids.values()), board__workspace_id=workspace_id).values_list(
-            "pk", flat=True
+        for prefix, found in ((card_prefix, card_ids), (milestone_prefix, milestone_ids)):
+            if url.startswith(prefix):
+                head = url[len(prefix) :].split("/", 1)[0]
+                if head.isdigit():
+                    found[pk] = int(head)
+                break
+    theirs_cards = set()
+    if card_ids:
+        theirs_cards = set(
+            Card.objects.filter(pk__in=set(card_ids.values()), board__workspace_id=workspace_id).values_list(
+                "pk", flat=True
+            )
         )
-    )
-    doomed = [pk for pk, card_id in card_ids.items() if card_id in theirs]
+    theirs_milestones = set()
+    if milestone_ids:
+        theirs_milestones = set(
+            Milestone.objects.filter(
+                pk__in=set(milestone_ids.values()), workspace_id=workspace_id
+            ).values_list("pk", flat=True)
+        )
+    doomed = [pk for pk, card_id in card_ids.items() if card_id in theirs_cards]
+    doomed += [pk for pk, m_id in milestone_ids.items() if m_id in theirs_milestones]
     if doomed:
         Notification.objects.filter(pk__in=doomed).delete()
     return len(doomed)
