@@ -473,19 +473,36 @@ def circuit_version_added(*, document: Document, version: Version, author) -> No
     circuit = Circuit.objects.in_progress().select_for_update().filter(document_id=document.pk).first()
     if circuit is None or _own_version.get() == circuit.pk:
         return
-    now = timezone.now()
     who = (author.get_full_name() or author.get_username()) if author is not None else _("le système")
-    circuit.status, circuit.finished_at = CircuitStatus.STOPPED, now
-    circuit.stop_reason = _("Nouvelle version %(n)s déposée par %(who)s pendant le circuit.") % {
+    reason = _("Nouvelle version %(n)s déposée par %(who)s pendant le circuit.") % {
         "n": version.number,
         "who": who,
     }
+    _stop(circuit, document, author, reason, extra={"version": version.number})
+
+
+def circuit_document_trashed(*, document: Document, actor) -> None:
+    """The GED's `trashed` hook (ged/removal_hooks.py, inside document_trash's transaction): a document put
+    in the trash stops its circuit in progress, like a new version does."""
+    circuit = Circuit.objects.in_progress().select_for_update().filter(document_id=document.pk).first()
+    if circuit is None:
+        return
+    who = (actor.get_full_name() or actor.get_username()) if actor is not None else _("le système")
+    reason = _("Document mis à la corbeille par %(who)s pendant le circuit.") % {"who": who}
+    _stop(circuit, document, actor, reason, extra={"trashed": True})
+
+
+def _stop(circuit: Circuit, document: Document, author, reason: str, extra: dict) -> None:
+    """Stop a circuit in progress (its row locked by the caller): waiting and active steps are cancelled, the
+    submitter and the active step's actors are told (not the agent who caused the stop)."""
+    now = timezone.now()
+    circuit.status, circuit.finished_at, circuit.stop_reason = CircuitStatus.STOPPED, now, reason[:500]
     circuit.save(update_fields=["status", "finished_at", "stop_reason"])
     active = list(circuit.steps.select_related("desk").filter(status=StepStatus.ACTIVE))
     circuit.steps.filter(status__in=[StepStatus.ACTIVE, StepStatus.WAITING]).update(
         status=StepStatus.CANCELLED, finished_at=now
     )
-    audit_record(action="circuits.stop", actor=author, obj=circuit, extra={"version": version.number})
+    audit_record(action="circuits.stop", actor=author, obj=circuit, extra=extra)
     recipients = set()
     for step in active:
         recipients.update(step_recipients(step, document))

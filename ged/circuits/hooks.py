@@ -1,10 +1,16 @@
-"""What the circuits add to the rest of the intranet: pages for the automated accessibility checks."""
+"""What the circuits add to the rest of the intranet: pages for the automated accessibility checks, the
+« À viser » panel of the home page."""
+
+import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..permissions import readable_documents_q
 from .models import Circuit
+from .permissions import desk_ids_for
+from .queries import steps_to_act
 
 
 def accessibility_pages(user):
@@ -25,3 +31,39 @@ def accessibility_pages(user):
         pages.append((reverse("circuits:circuit", args=[circuit.pk]), _("Circuit")))
         pages.append((reverse("circuits:submit", args=[circuit.document_id]), _("Soumettre à un circuit")))
     return pages
+
+
+# --- « À viser » on the home page ---------------------------------------------------------------------------
+
+DASHBOARD_TOPIC = "circuits"
+PANEL_ROWS = 5
+
+
+def dashboard_context(request) -> dict | None:
+    """The steps waiting for the agent (delegations included): hidden for an agent who acts for no desk (one
+    query); otherwise the same query as « À viser / à signer »: a handful, whatever the number of steps."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False) or not desk_ids_for(user):
+        return None
+    steps = steps_to_act(user)
+    now = timezone.now()
+    upcoming = [s.due_at for s in steps if s.due_at and s.due_at >= now]
+    return {
+        "rows": steps[:PANEL_ROWS],
+        "count": len(steps),
+        "late": sum(1 for s in steps if s.due_at and s.due_at < now),
+        "more": max(0, len(steps) - PANEL_ROWS),
+        "today": timezone.localdate().isoformat(),
+        "next_due": min(upcoming).isoformat() if upcoming else "",
+    }
+
+
+def dashboard_valid_until(context: dict):
+    """The panel turns stale when a step becomes late, or at midnight (delegations start and end by day)."""
+    today = datetime.date.fromisoformat(context["today"])
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
+    )
+    if context["next_due"]:
+        return min(midnight, datetime.datetime.fromisoformat(context["next_due"]))
+    return midnight
