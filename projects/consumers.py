@@ -9,16 +9,18 @@ from intranet.notifications.push import user_group
 from intranet.people.sessions import session_group
 from intranet.sockets import JsonSocketConsumer
 
-from .permissions import access_board
+from .permissions import access_board, forget_roles
 from .push import board_group
-from .revoke import member_group
+from .revoke import member_group, workspace_group
 
 CLOSE_FORBIDDEN = 4403
 
 
 @database_sync_to_async
 def _readable_workspace(user, board_id) -> int | None:
-    """The board's workspace id when the agent may read the board, else None."""
+    """The board's workspace id when the agent may read the board, else None (asked of the database each
+    time: the roles cached on the connection's user are forgotten first)."""
+    forget_roles(user)
     try:
         board, _access = access_board(user, board_id, need="read")
     except Http404:
@@ -37,8 +39,15 @@ class BoardConsumer(JsonSocketConsumer):
         if self.workspace_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        # The agent's groups: leaving the team (projects.revoke) and a disabled account (user.force_close).
-        self.groups_joined = [board_group(int(board_id)), member_group(user.pk), user_group(user.pk)]
+        # The agent's groups: leaving the team (projects.revoke), a disabled account (user.force_close), and
+        # the project's, for a visibility change (projects.recheck).
+        self.revoked = False
+        self.groups_joined = [
+            board_group(int(board_id)),
+            member_group(user.pk),
+            user_group(user.pk),
+            workspace_group(self.workspace_id),
+        ]
         sg = session_group(getattr(self.scope.get("session"), "session_key", None))
         if sg:
             self.groups_joined.append(sg)
@@ -56,6 +65,8 @@ class BoardConsumer(JsonSocketConsumer):
 
     async def dispatch(self, message):
         if message["type"] == "board.event":
+            if self.revoked:
+                return  # closing: nothing more of the board reaches this page
             # Once per open page for every move: the text was serialised once (push.py) and needs no database,
             # so it skips Channels' per-message close_old_connections, a hop to the one sync thread that the
             # HTTP views wait for too (a move to a board open in 200 pages made 200 such hops, B11).
@@ -76,4 +87,15 @@ class BoardConsumer(JsonSocketConsumer):
 
     async def projects_revoke(self, event):
         if event.get("workspace") == self.workspace_id:
+            self.revoked = True
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    async def projects_recheck(self, event):
+        """The project's visibility changed: still allowed to read this board? Messages are handled one at a
+        time, so no later move is forwarded before this answer."""
+        if event.get("workspace") != self.workspace_id or self.revoked:
+            return
+        board_id = self.scope["url_route"]["kwargs"]["board_id"]
+        if await _readable_workspace(self.scope["user"], board_id) is None:
+            self.revoked = True
             await self.close(code=CLOSE_FORBIDDEN)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from intranet.audit.actions import audit_record
 
-from . import actions
+from . import actions, revoke
 from .choices import MemberRole, Visibility
 from .milestones import check_start_date
 from .models import Board, Card, Column, Member, Workspace
@@ -80,6 +80,9 @@ def workspace_edit(
     if (workspace.name, workspace.description, workspace.visibility) != before:
         # The space's policy and the salon's openness follow the visibility (« team changed » hook).
         actions.team_changed(workspace, actor)
+    if workspace.visibility != before[2]:
+        # Open board pages of agents who may no longer read the project close (after commit).
+        revoke.recheck_board_sockets(workspace_id=workspace.pk)
     return workspace
 
 

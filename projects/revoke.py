@@ -1,9 +1,14 @@
-"""Closing a member's open board pages when they leave a project's team.
+"""Closing a member's open board pages when they leave a project's team, and every open board page whose
+agent may no longer read the board when the project's visibility changes.
 
 Every board socket joins its agent's group here (`member_group`); `member_remove` sends, after commit, one
 « projects.revoke » event naming the workspace, and the agent's sockets on that workspace's boards close
 (4403). Reconnecting checks the read right again: a private or secret project refuses them. A disabled
 account is cut by the core's per-agent « user.force_close », which the board socket also listens to.
+
+Every board socket also joins its project's group (`workspace_group`); a visibility change sends, after
+commit, one « projects.recheck »: each socket checks the read right again (one query, only then) and closes
+(4403) when it is gone, before it forwards any later event of the board.
 """
 
 from asgiref.sync import async_to_sync
@@ -13,6 +18,25 @@ from django.db import transaction
 
 def member_group(user_id: int) -> str:
     return f"projects.member.{user_id}"
+
+
+def workspace_group(workspace_id: int) -> str:
+    return f"projects.workspace.{workspace_id}"
+
+
+def recheck_board_sockets(*, workspace_id: int) -> None:
+    """After the current transaction commits, every open board socket of the workspace checks its agent's
+    read right again and closes when it is gone (an open project made private or secret)."""
+    transaction.on_commit(lambda: _recheck(workspace_id), robust=True)
+
+
+def _recheck(workspace_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        workspace_group(workspace_id), {"type": "projects.recheck", "workspace": workspace_id}
+    )
 
 
 def close_board_sockets(*, workspace_id: int, user_ids) -> None:

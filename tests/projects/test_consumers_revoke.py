@@ -84,3 +84,68 @@ async def test_disabled_account_socket_closes(live_layer, private_board, colleag
     assert closed["type"] == "websocket.close"
     again = await _communicator(colleague, board.pk)
     assert (await again.connect())[0] is False
+
+
+def _edit_visibility(ws, visibility, actor):
+    from projects import editing
+
+    return editing.workspace_edit(
+        workspace=ws,
+        actor=actor,
+        name=ws.name,
+        description=ws.description,
+        sponsor=ws.sponsor,
+        lead=ws.lead,
+        start_date=ws.start_date,
+        end_date=ws.end_date,
+        status=ws.status,
+        visibility=visibility,
+        join_policy=ws.join_policy,
+    )
+
+
+@pytest.mark.parametrize("narrow", ["private", "secret"])
+async def test_outsiders_sockets_close_when_the_project_turns_private(
+    live_layer, make_workspace, lead, colleague, outsider, narrow
+):
+    """An open project made private or secret: the open board pages of agents outside the team close before
+    any later move reaches them; the team's pages stay open and keep receiving moves."""
+    from projects import actions
+    from projects.choices import MemberRole, Visibility
+    from projects.models import Board
+
+    ws = await sync_to_async(make_workspace)(
+        visibility=Visibility.OPEN, members={colleague: MemberRole.READER}
+    )
+    board = await sync_to_async(Board.objects.get)(workspace=ws)
+    stranger = await _communicator(outsider, board.pk)
+    assert (await stranger.connect())[0]  # an open project: every agent reads its boards
+    member = await _communicator(colleague, board.pk)
+    assert (await member.connect())[0]
+    first, second = await sync_to_async(lambda: list(board.columns.all())[:2])()
+    card = await sync_to_async(actions.card_create)(board=board, column=first, title="Carte", actor=lead)
+
+    await sync_to_async(_edit_visibility)(ws, narrow, lead)
+    await sync_to_async(actions.card_move)(card=card, column=second, position=0, actor=lead)
+
+    # The outsider's socket closes and receives nothing of the move first.
+    assert await stranger.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    assert (await member.receive_json_from(timeout=5))["card"] == card.pk
+    again = await _communicator(outsider, board.pk)
+    assert await again.connect() == (False, 4403)
+    await member.disconnect()
+
+
+async def test_sockets_stay_open_when_the_project_opens(live_layer, private_board, lead, colleague):
+    """Widening (private → open) closes nobody: the recheck finds every open page still allowed."""
+    from projects import actions
+
+    ws, board, _other, _stayer = private_board
+    member = await _communicator(colleague, board.pk)
+    assert (await member.connect())[0]
+    await sync_to_async(_edit_visibility)(ws, "open", lead)
+    first, second = await sync_to_async(lambda: list(board.columns.all())[:2])()
+    card = await sync_to_async(actions.card_create)(board=board, column=first, title="Carte", actor=lead)
+    await sync_to_async(actions.card_move)(card=card, column=second, position=0, actor=lead)
+    assert (await member.receive_json_from(timeout=5))["card"] == card.pk
+    await member.disconnect()
