@@ -564,6 +564,40 @@ def card_archive(*, card: Card, actor, archived: bool = True) -> Card:
 
 
 @transaction.atomic
+def card_delete(*, card: Card, actor) -> None:
+    """Delete a card for good, with its checklist, comments and links (documents stay in the space). The
+    callers allow it to responsables only, like deleting a column or a milestone; contributeurs archive.
+    Refused when the project is closed. The board row is locked, so it takes turns with moves."""
+    _refuse_frozen(card.board.workspace)
+    Board.objects.select_for_update().filter(pk=card.board_id).first()
+    audit_record(
+        action="projects.card.delete",
+        actor=actor,
+        obj=card.board,
+        extra={"card": card.pk, "title": card.title[:200]},
+    )
+    Card.objects.filter(pk=card.pk).delete()
+    dashboard.bump(DASHBOARD_TOPIC)
+
+
+@transaction.atomic
+def card_labels_set(*, card: Card, version: int, labels, actor) -> Card:
+    """Replace the card's labels (of its board) if nobody changed the card since `version`; else raise
+    CardConflict. The version moves, as for any edit of the card."""
+    _refuse_frozen(card.board.workspace)
+    labels = _check_labels(card.board, labels)
+    updated = Card.objects.filter(pk=card.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise CardConflict(Card.objects.select_related("column").get(pk=card.pk))
+    card = Card.objects.select_related("board__workspace", "column").get(pk=card.pk)
+    card.labels.set(labels)
+    dashboard.bump(DASHBOARD_TOPIC)
+    return card
+
+
+@transaction.atomic
 def checklist_add(*, card: Card, text: str, actor) -> ChecklistItem:
     _refuse_frozen(card.board.workspace)
     text = _name(text, field="text", max_length=200, empty=_("Écrivez l'élément de la liste."))

@@ -1,12 +1,15 @@
-"""/api/v1/projects/: workspaces, boards, cards (create, edit, move, assign), comments and checklist items,
-through the same permission functions and actions as the pages. Forbidden and missing answer alike (404),
-a reader's write too; a stale edit answers 409 with the card as it is now; a move to a column of another
-board, an assignee outside the roster, a label of another board are refused in French (400)."""
+"""/api/v1/projects/: workspaces, boards, columns, labels, cards (create, edit, move, assign, label,
+archive, delete), comments and checklist items, through the same permission functions and actions as the
+pages. Forbidden and missing answer alike (404), a reader's write too; a stale edit answers 409 with the card
+as it is now; a move to a column of another board, an assignee outside the roster, a label of another board
+are refused in French (400). Who may: contributeurs and up add cards, columns and labels, label, archive and
+move cards (the board page's rights); responsables rename, reorder and delete columns (the board's edit
+page) and delete cards; a closed project refuses every write."""
 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -14,7 +17,7 @@ from ninja.errors import HttpError
 from intranet.api_schema import ObjectId, StrictIn
 from intranet.params import parse_id
 
-from . import actions, queries
+from . import actions, editing, queries
 from .models import ChecklistItem, Column, Label, Member
 from .permissions import access_board, access_card, access_workspace
 
@@ -494,3 +497,212 @@ def card_move(request, card_id: int, payload: MoveIn):
         raise _bad(exc) from None
     card.refresh_from_db()
     return _card_out(card)
+
+
+# --- Labels, archive, delete, columns ----------------------------------------------------------------------
+
+
+class LabelOut(Schema):
+    id: int
+    name: str
+
+
+class NameIn(StrictIn):
+    name: str = Field(..., max_length=10000)
+
+
+class LabelsIn(StrictIn):
+    version: int = _version()
+    labels: list[str] = Field(
+        ..., max_length=40, description="Noms d'étiquettes de ce tableau (liste complète)."
+    )
+
+
+class ColumnRef(Schema):
+    id: int
+    name: str
+    position: int
+
+
+class ColumnPlaceIn(StrictIn):
+    position: int = Field(..., ge=0, le=1000, description="La nouvelle place (0 : la première).")
+
+
+def _writable_card(request, card_id, need="edit"):
+    card, access = _access(access_card, request.auth, card_id, need="read")
+    if not access.abilities[need]:
+        raise _not_found()  # a reader's (or a contributeur's, for a responsable's action) write: like missing
+    return card, access
+
+
+def _managed_column(request, column_id):
+    """A column of a board the caller manages (responsable); 404 for anyone else, missing alike."""
+    column = Column.objects.filter(pk=parse_id(column_id, param="id")).first()
+    if column is None:
+        raise _not_found()
+    board, access = _access(access_board, request.auth, column.board_id, need="read")
+    if not access.abilities["manage"]:
+        raise _not_found()
+    column.board = board
+    return column
+
+
+def _columns_out(board) -> list[dict]:
+    return [
+        {"id": c.pk, "name": c.name, "position": c.position} for c in board.columns.order_by("position", "pk")
+    ]
+
+
+@router.get("/boards/{board_id}/labels", response=list[LabelOut], summary="Les étiquettes d'un tableau")
+def labels(request, board_id: int):
+    board, _access_ = _access(access_board, request.auth, board_id, need="read")
+    return [{"id": lb.pk, "name": lb.name} for lb in board.labels.order_by("name", "pk")]
+
+
+@router.post(
+    "/boards/{board_id}/labels",
+    response={200: LabelOut, 201: LabelOut},
+    summary="Créer une étiquette sur un tableau",
+    description="Contributeurs et responsables. Une étiquette du même nom existe déjà : 200 avec elle.",
+)
+def label_create(request, board_id: int, payload: NameIn):
+    board, access = _access(access_board, request.auth, board_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()
+    _texts(payload.name)
+    existed = Label.objects.filter(board=board, name=" ".join(payload.name.split())).exists()
+    try:
+        label = actions.label_create(board=board, name=payload.name, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(200 if existed else 201, {"id": label.pk, "name": label.name})
+
+
+@router.put(
+    "/cards/{card_id}/labels",
+    response={200: CardOut, 409: ConflictOut},
+    summary="Étiqueter une carte : la liste complète des étiquettes",
+    description=(
+        "Remplace les étiquettes de la carte par celles indiquées (des étiquettes de son tableau ; une liste "
+        "vide les retire toutes). Envoyez la `version` lue avec la carte : 409 avec la carte actuelle si "
+        "elle a changé depuis."
+    ),
+)
+def card_labels(request, card_id: int, payload: LabelsIn):
+    card, _access_ = _writable_card(request, card_id)
+    _texts(payload.labels)
+    labels = _labels_by_name(card.board, payload.labels)
+    try:
+        card = actions.card_labels_set(card=card, version=payload.version, labels=labels, actor=request.auth)
+    except actions.CardConflict as conflict:
+        return _conflict(conflict.current)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(200, _card_out(card))
+
+
+def _archive(request, card_id, archived: bool):
+    card, _access_ = _writable_card(request, card_id)
+    try:
+        actions.card_archive(card=card, actor=request.auth, archived=archived)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    card.refresh_from_db()
+    return _card_out(card)
+
+
+@router.post("/cards/{card_id}/archive", response=CardOut, summary="Archiver une carte")
+def card_archive(request, card_id: int):
+    return _archive(request, card_id, True)
+
+
+@router.post("/cards/{card_id}/unarchive", response=CardOut, summary="Rétablir une carte archivée")
+def card_unarchive(request, card_id: int):
+    return _archive(request, card_id, False)
+
+
+@router.delete(
+    "/cards/{card_id}",
+    response={204: None},
+    summary="Supprimer une carte",
+    description=(
+        "Réservé aux responsables du projet (les contributeurs archivent). Sa liste, ses commentaires et ses "
+        "liens partent avec elle ; les documents restent dans l'espace documentaire."
+    ),
+)
+def card_delete(request, card_id: int):
+    card, _access_ = _writable_card(request, card_id, need="manage")
+    try:
+        actions.card_delete(card=card, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return HttpResponse(status=204)
+
+
+@router.post(
+    "/boards/{board_id}/columns",
+    response={201: list[ColumnRef]},
+    summary="Ajouter une colonne à la fin d'un tableau",
+    description=(
+        "Contributeurs et responsables, comme sur la page du tableau. Réponse : les colonnes dans l'ordre."
+    ),
+)
+def column_create(request, board_id: int, payload: NameIn):
+    board, access = _access(access_board, request.auth, board_id, need="read")
+    if not access.abilities["edit"]:
+        raise _not_found()
+    _texts(payload.name)
+    try:
+        actions.column_create(board=board, name=payload.name, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return Status(201, _columns_out(board))
+
+
+@router.patch(
+    "/columns/{column_id}",
+    response=list[ColumnRef],
+    summary="Renommer une colonne",
+    description="Responsables du projet, comme la page de modification du tableau.",
+)
+def column_rename(request, column_id: int, payload: NameIn):
+    column = _managed_column(request, column_id)
+    _texts(payload.name)
+    try:
+        editing.column_rename(column=column, name=payload.name, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return _columns_out(column.board)
+
+
+@router.post(
+    "/columns/{column_id}/move",
+    response=list[ColumnRef],
+    summary="Changer la place d'une colonne",
+    description="Responsables du projet. Les places sont renumérotées 0, 1, 2… ; réponse : les colonnes.",
+)
+def column_move(request, column_id: int, payload: ColumnPlaceIn):
+    column = _managed_column(request, column_id)
+    try:
+        editing.column_place(column=column, position=payload.position, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return _columns_out(column.board)
+
+
+@router.delete(
+    "/columns/{column_id}",
+    response={204: None},
+    summary="Supprimer une colonne vide",
+    description=(
+        "Responsables du projet. Une colonne qui contient des cartes (archivées comprises) ou la dernière "
+        "colonne du tableau est refusée (400)."
+    ),
+)
+def column_delete(request, column_id: int):
+    column = _managed_column(request, column_id)
+    try:
+        editing.column_delete(column=column, actor=request.auth)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return HttpResponse(status=204)

@@ -122,6 +122,24 @@ def column_move(*, column: Column, offset: int, actor) -> list[int]:
 
 
 @transaction.atomic
+def column_place(*, column: Column, position: int, actor) -> list[int]:
+    """Put the column at `position` (0-based, clamped) among its board's columns, renumbered 0..n-1 in one
+    UPDATE under the board's lock (the API's reorder; the page moves one place at a time)."""
+    board = column.board
+    _refuse_closed(board.workspace)
+    Board.objects.select_for_update().filter(pk=board.pk).first()
+    ids = list(Column.objects.filter(board=board).order_by("position", "pk").values_list("pk", flat=True))
+    ids.remove(column.pk)
+    ids.insert(max(0, min(int(position), len(ids))), column.pk)
+    Column.objects.filter(pk__in=ids).update(
+        position=Case(
+            *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=PositiveIntegerField()
+        )
+    )
+    return ids
+
+
+@transaction.atomic
 def column_delete(*, column: Column, actor) -> None:
     """Only an empty column goes (archived cards count: they would lose their place), never the last one."""
     board = column.board
