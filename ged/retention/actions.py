@@ -22,6 +22,11 @@ from .slip import slip_pdf
 MAX_REASON = 500
 
 
+def clean_text(value) -> str:
+    """Without NUL and lone surrogates (neither can be stored by PostgreSQL), trimmed."""
+    return "".join(c for c in str(value or "") if c != "\x00" and not "\ud800" <= c <= "\udfff").strip()
+
+
 # --- the guard ---
 
 
@@ -96,7 +101,7 @@ def trashed_hold_message() -> str:
 
 @transaction.atomic
 def hold_place(*, document: Document, reason: str, owner, start_date=None, end_date=None, actor) -> LegalHold:
-    reason = (reason or "").strip()
+    reason = clean_text(reason)
     start_date = start_date or timezone.localdate()
     # Locks the row: a concurrent trash waits, then its guard sees the hold.
     document = Document.objects.select_for_update().get(pk=document.pk)
@@ -168,7 +173,7 @@ def destruction_propose(*, actor, include_sort: bool = False, note: str = "", da
             _("Aucun document n'est à éliminer : aucune échéance de DUA n'est passée hors gel.")
         )
     dlist = DestructionList.objects.create(
-        proposed_by=actor, include_sort=include_sort, note=note.strip()[:500]
+        proposed_by=actor, include_sort=include_sort, note=clean_text(note)[:500]
     )
     DestructionItem.objects.bulk_create(
         DestructionItem(

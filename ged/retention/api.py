@@ -96,8 +96,8 @@ def _record_out(document, abilities) -> RecordOut:
     summary="Type, échéance et gel d'un document",
 )
 def record_get(request, document_id: ObjectId):
-    access, abilities = _guard(access_record_document, request.user, document_id)
-    return 200, _record_out(access.document, abilities)
+    document, abilities = _guard(access_record_document, request.user, document_id)
+    return 200, _record_out(document, abilities)
 
 
 @router.put(
@@ -106,18 +106,16 @@ def record_get(request, document_id: ObjectId):
     summary="Qualifier un document (règle et date de l'événement de départ)",
 )
 def record_set(request, document_id: ObjectId, payload: RecordIn):
-    access, abilities = _guard(access_record_document, request.user, document_id, need="classify")
+    document, abilities = _guard(access_record_document, request.user, document_id, need="classify")
     try:
         check_date(payload.event_date, param="event_date")
-        rule = RetentionRule.objects.filter(code=payload.rule, active=True).first()
+        rule = RetentionRule.objects.filter(code=actions.clean_text(payload.rule), active=True).first()
         if rule is None:
             raise ValidationError(_("Cette règle de gestion n'existe pas : choisissez-en une dans la liste."))
-        actions.record_set(
-            document=access.document, rule=rule, event_date=payload.event_date, actor=request.user
-        )
+        actions.record_set(document=document, rule=rule, event_date=payload.event_date, actor=request.user)
     except ValidationError as exc:
         return 400, {"detail": error_text(exc)}
-    return 200, _record_out(access.document, abilities)
+    return 200, _record_out(document, abilities)
 
 
 class HoldOut(Schema):
@@ -166,7 +164,7 @@ def holds(request):
 )
 def hold_create(request, payload: HoldIn):
     try:
-        access, _abilities = access_record_document(request.user, payload.document, need="hold")
+        document, _abilities = access_record_document(request.user, payload.document, need="hold")
     except Http404:
         # A trashed document is not found by the live lookup: say why when the agent may hold it there.
         trashed = Document.objects.trashed().filter(pk=payload.document).first()
@@ -178,7 +176,7 @@ def hold_create(request, payload: HoldIn):
             if value is not None:
                 check_date(value, param=name)
         hold = actions.hold_place(
-            document=access.document,
+            document=document,
             reason=payload.reason,
             owner=request.user,
             start_date=payload.start_date,

@@ -14,7 +14,8 @@ from django.http import Http404
 
 from intranet.params import BadParameter, parse_id
 
-from ..permissions import DocumentAccess, access_document, manages_space
+from ..models import Document
+from ..permissions import access_document, manages_space
 from .models import DestructionList, LegalHold
 
 
@@ -30,24 +31,34 @@ def may_hold(user, document) -> bool:
     return is_archivist(user) or manages_space(user, document.space_id)
 
 
-def document_abilities(user, access: DocumentAccess) -> dict[str, bool]:
-    document = access.document
+def document_abilities(user, document, ged_abilities: dict) -> dict[str, bool]:
     hold = may_hold(user, document)
+    live = document.trashed_at is None
     return {
-        "classify": access.abilities.get("rename", False)
-        or (is_archivist(user) and document.trashed_at is None),
-        "hold": hold and document.trashed_at is None,
+        "classify": live and (ged_abilities.get("rename", False) or is_archivist(user)),
+        "hold": hold and live,
         "release": hold,
     }
 
 
-def access_record_document(user, pk, *, need: str = "read") -> tuple[DocumentAccess, dict]:
-    """A live document the agent may read, with its retention abilities; 404 unless `need` is among them."""
-    access = access_document(user, pk)
-    abilities = document_abilities(user, access)
+def access_record_document(user, pk, *, need: str = "read"):
+    """(document, retention abilities) for a live document the agent may read, or any live document for an
+    archivist (the archives see every space); 404 unless `need` is among the abilities."""
+    try:
+        access = access_document(user, pk)
+        document, ged_abilities = access.document, access.abilities
+    except Http404:
+        if not is_archivist(user):
+            raise
+        try:
+            document = Document.objects.live().select_related("folder").get(pk=parse_id(pk))
+        except (Document.DoesNotExist, BadParameter):
+            raise Http404 from None
+        ged_abilities = {}
+    abilities = document_abilities(user, document, ged_abilities)
     if need != "read" and not abilities.get(need):
         raise Http404
-    return access, abilities
+    return document, abilities
 
 
 def access_hold(user, pk) -> LegalHold:

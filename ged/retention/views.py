@@ -54,15 +54,15 @@ def holds(request):
 
 
 @require_GET
-def document(request, pk):
-    access, abilities = access_record_document(request.user, pk)
-    record, holds_ = queries.document_retention(access.document.pk)
+def document_page(request, pk):
+    document, abilities = access_record_document(request.user, pk)
+    record, holds_ = queries.document_retention(document.pk)
     return render(
         request,
         "retention/document.html",
         {
             **_roles(request),
-            "document": access.document,
+            "document": document,
             "record": record,
             "holds": holds_,
             "abilities": abilities,
@@ -74,7 +74,7 @@ def document(request, pk):
 
 @require_POST
 def classify(request, pk):
-    access, _abilities = access_record_document(request.user, pk, need="classify")
+    document, _abilities = access_record_document(request.user, pk, need="classify")
     try:
         try:
             rule = RetentionRule.objects.get(pk=parse_id(request.POST.get("rule"), param="rule"), active=True)
@@ -85,22 +85,22 @@ def classify(request, pk):
         event_date = parse_date(request.POST.get("event_date"), param="event_date")
         if event_date is None:
             raise ValidationError(_("Indiquez la date de l'événement de départ (AAAA-MM-JJ)."))
-        actions.record_set(document=access.document, rule=rule, event_date=event_date, actor=request.user)
+        actions.record_set(document=document, rule=rule, event_date=event_date, actor=request.user)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Le type du document et son échéance sont enregistrés."))
-    return redirect("retention:document", pk=access.document.pk)
+    return redirect("retention:document", pk=document.pk)
 
 
 @require_POST
 def hold_place(request, pk):
-    access, _abilities = access_record_document(request.user, pk, need="hold")
+    document, _abilities = access_record_document(request.user, pk, need="hold")
     try:
         start = parse_date(request.POST.get("start_date"), default=timezone.localdate(), param="start_date")
         end = parse_date(request.POST.get("end_date"), param="end_date")
         actions.hold_place(
-            document=access.document,
+            document=document,
             reason=request.POST.get("reason", ""),
             owner=request.user,
             start_date=start,
@@ -111,7 +111,7 @@ def hold_place(request, pk):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Le document est gelé : il ne peut plus être supprimé ni éliminé."))
-    return redirect("retention:document", pk=access.document.pk)
+    return redirect("retention:document", pk=document.pk)
 
 
 @require_POST
