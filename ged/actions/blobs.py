@@ -56,8 +56,17 @@ def blobs_sweep(*, older_than: datetime) -> list[str]:
             .values_list("sha256", flat=True)
         )
         # Checked again now that the rows are locked: a version committed after the statement above
-        # started would not have been seen by it.
-        used = set(Version.objects.filter(blob_id__in=candidates).values_list("blob_id", flat=True))
+        # started would not have been seen by it. Any other model's foreign key to Blob (payslips, their
+        # quarantine) keeps its blobs too.
+        used = set()
+        for relation in Blob._meta.get_fields(include_hidden=True):
+            if relation.auto_created and not relation.concrete and relation.field.many_to_one:
+                field = relation.field.attname
+                used.update(
+                    relation.related_model._base_manager.filter(**{f"{field}__in": candidates}).values_list(
+                        field, flat=True
+                    )
+                )
         orphans = [sha for sha in candidates if sha not in used]
         Blob.objects.filter(sha256__in=orphans).delete()
         # After the outermost commit (even when called inside a caller's transaction): a rolled-back

@@ -1,1 +1,1 @@
-"""Payslips: each agent's confidential safe (« Mon coffre agent »), payroll deposits and quarantine (issue 18)."""
+"""Payslips: each agent's confidential safe (« Mon coffre agent »), deposits, quarantine (issue 18)."""

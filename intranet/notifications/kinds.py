@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     CHAT = "chat", _("Mentions et messages de la messagerie")
     PROJECTS = "projects", _("Projets")
     CIRCUITS = "circuits", _("Circuits de validation et de signature")
+    PAYSLIPS = "payslips", _("Bulletins de paie")
     OTHER = "other", _("Autres notifications")
     ACCOUNT = "account", _("Sécurité de votre compte")
 
@@ -42,6 +43,7 @@ CONFIGURABLE: tuple[str, ...] = (
     Kind.CHAT,
     Kind.PROJECTS,
     Kind.CIRCUITS,
+    Kind.PAYSLIPS,
     Kind.OTHER,
 )
 
@@ -55,6 +57,7 @@ DEFAULTS: dict[str, str] = {
     Kind.CHAT: Delivery.DIGEST,
     Kind.PROJECTS: Delivery.DIGEST,
     Kind.CIRCUITS: Delivery.IMMEDIATE,  # a document waits for the agent's signature
+    Kind.PAYSLIPS: Delivery.IMMEDIATE,  # once a month; the mail names the month only, never an amount
     Kind.OTHER: Delivery.IMMEDIATE,  # an unknown verb whose caller asked for e-mail: keep its promise
     Kind.ACCOUNT: Delivery.IMMEDIATE,
 }
@@ -69,6 +72,7 @@ VERB_KINDS: dict[str, str] = {
     "ged.circuit": Kind.CIRCUITS,
     "ged.circuits": Kind.CIRCUITS,
     "circuits": Kind.CIRCUITS,
+    "payslips": Kind.PAYSLIPS,
     "rooms": Kind.BOOKINGS,
     "events": Kind.AGENDA,
     "chat": Kind.CHAT,

@@ -21,7 +21,10 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["suspended_at", "ldap_dn", "ldap_guid", "ldap_synced_at", "last_login", "date_joined"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Annuaire et suspension"), {"fields": ["ldap_dn", "ldap_guid", "ldap_synced_at", "suspended_at"]}),
+        (
+            _("Annuaire et suspension"),
+            {"fields": ["registration_number", "ldap_dn", "ldap_guid", "ldap_synced_at", "suspended_at"]},
+        ),
     ]
     # Bulk delete would erase authorship and history; accounts are deactivated, never deleted.
     actions = None

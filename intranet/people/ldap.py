@@ -231,6 +231,7 @@ def user_attrlist() -> list[str]:
         settings.LDAP_ATTR_TITLE,
         settings.LDAP_ATTR_MANAGER,
         settings.LDAP_ATTR_GUID,  # operational on OpenLDAP (entryUUID): only returned when asked for
+        settings.LDAP_ATTR_REGISTRATION_NUMBER,
         *DISABLED_MARKERS,
     ]
     if settings.LDAP_DEPARTMENT_FROM == "attribute":
@@ -314,6 +315,7 @@ class UserEntryMapper:
             ("manager_dn", s.LDAP_ATTR_MANAGER),
             ("department", s.LDAP_ATTR_DEPARTMENT if s.LDAP_DEPARTMENT_FROM == "attribute" else ""),
             ("employer", s.LDAP_ATTR_EMPLOYER or ""),
+            ("registration_number", getattr(s, "LDAP_ATTR_REGISTRATION_NUMBER", "") or ""),
             *((marker, marker) for marker in DISABLED_MARKERS),
         ]
         # One slot per distinct attribute (two settings may name the same one); -1 for "not mapped".
@@ -339,6 +341,7 @@ class UserEntryMapper:
                 "manager_dn",
                 "department",
                 "employer",
+                "registration_number",
                 *DISABLED_MARKERS,
             )
         ]
@@ -379,8 +382,9 @@ class UserEntryMapper:
             manager_dn,
             department,
             employer,
-        ) = text[:10]
-        uac, locked, ad_disabled = text[10:]  # DISABLED_MARKERS order
+            registration_number,
+        ) = text[:11]
+        uac, locked, ad_disabled = text[11:]  # DISABLED_MARKERS order
         raw_guid = first[self.guid_slot] if self.guid_slot >= 0 else None
         if raw_guid is None:
             guid = ""
@@ -408,6 +412,7 @@ class UserEntryMapper:
             "manager_dn": manager_dn,
             "department": department,
             "employer": employer,
+            "registration_number": registration_number.strip()[:32],
             "disabled": disabled,
         }
         data["missing"] = [attr for attr, key in self.expected if not data[key]]

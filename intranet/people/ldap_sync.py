@@ -55,6 +55,7 @@ USER_FIELDS = [
     "phone",
     "mobile",
     "job_title",
+    "registration_number",
     "department_id",
     "employer_id",
     "manager_id",
@@ -459,6 +460,7 @@ class _Sync:
         self.matched: dict[int, dict] = {}  # user pk -> entry
         pairs: list[tuple[dict, dict]] = []
         new: list[tuple[User, dict]] = []
+        self.drop_shared_registration_numbers()
         for entry in self.entries:
             row = by_guid.get(entry["guid"]) if entry["guid"] else None
             if row is None:
@@ -559,6 +561,7 @@ class _Sync:
                     entry["phone"],
                     entry["mobile"],
                     entry["job_title"],
+                    entry["registration_number"],
                     str(department_id),
                     str(self.employer_for(entry)),
                     str(manager_id),
@@ -578,6 +581,9 @@ class _Sync:
             "phone": entry["phone"],
             "mobile": entry["mobile"],
             "job_title": entry["job_title"],
+            # The directory's number when the entry carries one; else the one set in the admin stays.
+            "registration_number": entry["registration_number"]
+            or (row["registration_number"] if row else None),
             "department_id": self.department_ids.get(entry["department_key"]),
             "employer_id": self.employer_for(entry),
             "manager_id": None,
@@ -585,6 +591,21 @@ class _Sync:
             "ldap_guid": entry["guid"] or (row["ldap_guid"] if row else None),
             "is_active": row["is_active"] if row else not entry["disabled"],
         }
+
+    def drop_shared_registration_numbers(self) -> None:
+        """A registration number two entries carry names nobody: both keep their stored one, with a warning
+        (a payslip must never reach the wrong agent; the column is unique)."""
+        seen: dict[str, int] = {}
+        for entry in self.entries:
+            if entry["registration_number"]:
+                seen[entry["registration_number"]] = seen.get(entry["registration_number"], 0) + 1
+        for entry in self.entries:
+            if seen.get(entry["registration_number"], 0) > 1:
+                self.report.warnings.append(
+                    f"{entry['dn']} : matricule « {entry['registration_number']} » porté par plusieurs "
+                    "entrées, ignoré."
+                )
+                entry["registration_number"] = ""
 
     def manager_for(self, entry: dict, pk: int) -> int | None:
         if not entry["manager_dn"]:

@@ -201,6 +201,16 @@ class User(AbstractUser):
     ldap_guid = models.CharField(_("identifiant LDAP"), max_length=64, null=True, blank=True, unique=True)
     ldap_dn = models.CharField(_("DN LDAP"), max_length=500, null=True, blank=True, unique=True)
     ldap_synced_at = models.DateTimeField(_("dernière synchronisation LDAP"), null=True, blank=True)
+    # The payroll's registration number (matricule): how a payslip page finds its agent (ged.payslips).
+    # From the directory (LDAP_ATTR_REGISTRATION_NUMBER) when the entry carries it, else set in the admin.
+    registration_number = models.CharField(
+        _("matricule"),
+        max_length=32,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Numéro de matricule de la paie ; vide si inconnu."),
+    )
     # A digest of the directory-owned values the sync last wrote (ldap_sync.entry_digest): a re-sync whose
     # entry gives the same digest skips the field-by-field comparison. Emptied by any save through the ORM
     # (a local edit), so the next sync compares every field again.

@@ -70,3 +70,11 @@ CIRCUITS_SIGNING_CHAIN = env.str("CIRCUITS_SIGNING_CHAIN", default="")
 CIRCUITS_SIGNING_PASSPHRASE = env.str("CIRCUITS_SIGNING_PASSPHRASE", default="")
 CIRCUITS_SIGNING_LOCATION = env.str("CIRCUITS_SIGNING_LOCATION", default="Hazebrouck")
 CIRCUITS_SIGNING_VISIBLE = env.bool("CIRCUITS_SIGNING_VISIBLE", default=False)
+
+# Payslips (ged/payslips/, docs/payslips.md): the regular expression finding a registration number (matricule)
+# in a page's text or a file's name (group 1 if it has one, else the whole match); the employer's retention
+# (years) and the validity (days) of a leaver's single-use download link; the HR group.
+PAYSLIPS_MATRICULE_REGEX = env.str("PAYSLIPS_MATRICULE_REGEX", default=r"(?<![0-9])([0-9]{6})(?![0-9])")
+PAYSLIPS_RETENTION_YEARS = env.int("PAYSLIPS_RETENTION_YEARS", default=5)
+PAYSLIPS_LEAVER_LINK_DAYS = env.int("PAYSLIPS_LEAVER_LINK_DAYS", default=30)
+PAYSLIPS_MANAGER_GROUP = env.str("PAYSLIPS_MANAGER_GROUP", default="Gestionnaire paie")

@@ -60,6 +60,8 @@ LDAP_ATTR_TITLE = env.str("LDAP_ATTR_TITLE", default="title")
 LDAP_ATTR_DEPARTMENT = env.str("LDAP_ATTR_DEPARTMENT", default="departmentNumber")
 LDAP_ATTR_MANAGER = env.str("LDAP_ATTR_MANAGER", default="manager")
 LDAP_ATTR_GUID = env.str("LDAP_ATTR_GUID", default="entryUUID")
+# The payroll's registration number (matricule) of each agent, read when the entry carries it (ged.payslips).
+LDAP_ATTR_REGISTRATION_NUMBER = env.str("LDAP_ATTR_REGISTRATION_NUMBER", default="employeeNumber")
 LDAP_ATTR_EMPLOYER = env.str("LDAP_ATTR_EMPLOYER", default="")  # empty: employer from the OU mapping
 # Group membership: "member" (groupOfNames, AD) holds DNs, "memberUid" (posix) holds user names.
 LDAP_ATTR_GROUP_MEMBER = env.str(
