@@ -46,9 +46,15 @@ def seed_retention(*, stdout, agents: dict) -> None:
         seed_rules()
         archivist, approver = agents.get(ARCHIVIST), agents.get(APPROVER)
         if archivist is not None:
-            archivist.user_permissions.add(Permission.objects.get(codename="archivist"))
+            archivist.user_permissions.add(
+                Permission.objects.get(codename="archivist", content_type__app_label="ged_retention")
+            )
         if approver is not None:
-            approver.user_permissions.add(Permission.objects.get(codename="approve_destruction"))
+            approver.user_permissions.add(
+                Permission.objects.get(
+                    codename="approve_destruction", content_type__app_label="ged_retention"
+                )
+            )
         if DocumentRecord.objects.exists() or archivist is None:
             return
         rules = {r.code: r for r in RetentionRule.objects.all()}

@@ -85,8 +85,8 @@ def test_document_page_queries(client, space, upload, manager, versions):
         )
     client.force_login(manager)
     # session, user, document, ancestors, grants, versions, follow, history, audit, the newest circuit
-    # (ged/circuits section), + layout (unread)
-    assert _count(client, f"/documents/document/{doc.pk}/") == 11
+    # (ged/circuits section), the type, due date and hold (ged/retention section), + layout (unread)
+    assert _count(client, f"/documents/document/{doc.pk}/") == 12
 
 
 def test_spaces_page_and_trash_and_access_queries(client, make_space, manager, upload, subfolder):

@@ -26,8 +26,12 @@ def people(make_user, space, grant):
         "editor": make_user("editeur", first_name="Éric", last_name="Éditeur"),
         "reader": make_user("lecteur", first_name="Léa", last_name="Lecteur"),
     }
-    people["archivist"].user_permissions.add(Permission.objects.get(codename="archivist"))
-    people["approver"].user_permissions.add(Permission.objects.get(codename="approve_destruction"))
+    people["archivist"].user_permissions.add(
+        Permission.objects.get(codename="archivist", content_type__app_label="ged_retention")
+    )
+    people["approver"].user_permissions.add(
+        Permission.objects.get(codename="approve_destruction", content_type__app_label="ged_retention")
+    )
     grant(space.root, Role.EDITOR, user=people["editor"])
     grant(space.root, Role.READER, user=people["reader"])
     return people
