@@ -5,9 +5,19 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# Fixtures that start a production engine (Synapse, SeaweedFS S3, the nginx + uvicorn production shape). Tests
+# using them are marked `engines`: CI runs them once, in its PostgreSQL pass, since production runs them on
+# PostgreSQL and the embedded default (SQLite) has none of them.
+ENGINE_FIXTURES = {"synapse", "seaweed", "own_seaweed", "shape", "s3_shape", "live_shape"}
+
+
 def pytest_collection_modifyitems(items):
     """Browser journeys are marked `browser` and run last: Playwright's sync API keeps an event loop in the
-    main thread for the rest of the session, which async tests could not share."""
+    main thread for the rest of the session, which async tests could not share. Tests starting a production
+    engine are marked `engines`."""
+    for item in items:
+        if ENGINE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.engines)
     browser = [item for item in items if "tests/browser/" in str(item.fspath)]
     for item in browser:
         item.add_marker(pytest.mark.browser)

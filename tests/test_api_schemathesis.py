@@ -48,7 +48,7 @@ ROLES = {
 }
 
 # Examples per operation and generation mode. PostgreSQL is CI's full pass; SQLite re-runs the same paths.
-BUDGET = {"postgresql": {"positive": 20, "negative": 10}, "other": {"positive": 4, "negative": 2}}
+BUDGET = {"postgresql": {"positive": 14, "negative": 7}, "other": {"positive": 4, "negative": 2}}
 # How many real objects per path parameter the generator may pick (the rest of the time: random values).
 REAL_SAMPLES = 4
 
@@ -75,6 +75,7 @@ def _real_path_values(username):
         "board_id": ids("projects.Board"),
         "card_id": ids("projects.Card"),
         "item_id": ids("projects.ChecklistItem"),
+        "column_id": ids("projects.Column"),
         "news_id": ids("news.NewsPage"),
         "principal_id": ids("people.User"),
         "kind": ["user", "group"],
