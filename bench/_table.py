@@ -77,6 +77,7 @@ PLAN = [
         "B11", "board_move.py", args=["--clients", "200", "--moves", "30"], fixed="HTTP move, uvicorn+pubsub"
     ),
     Entry("S", "search.py", fixed="20,000 items, 30 reps"),
+    Entry("B12", "b12_payslips.py", env={"B12_PAGES": "500", "B12_REPS": "15"}, fixed="1 PDF, 500 agents"),
     Entry("B13", "b13_seda.py", env={"B13_DOCS": "1000", "B13_REPS": "15"}, fixed="20-200 KB each"),
 ]
 
