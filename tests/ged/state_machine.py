@@ -6,6 +6,7 @@ oracle is compared with every entry point (security.md R5, R11).
 `GedMachine` is driven by Hypothesis in test_state_machine.py; `replay()` runs a saved sequence of steps as a
 plain regression test."""
 
+import datetime
 import io
 import re
 
@@ -40,6 +41,9 @@ from ged.actions import (
 )
 from ged.choices import Role, ShareRole, SpacePolicy
 from ged.models import Document, Folder
+from ged.payslips.actions import deposit as payslip_deposit
+from ged.payslips.permissions import own_payslips
+from ged.payslips.samples import payroll_pdf
 from ged.permissions import (
     access_document,
     access_folder,
@@ -49,6 +53,7 @@ from ged.permissions import (
 )
 from ged.queries import recent_documents, search_documents, trash_listing
 from ged.samples import docx_bytes
+from ged.uploads import stage
 from intranet.notifications.models import Notification
 from intranet.people.leavers import user_deactivate
 
@@ -132,6 +137,18 @@ class GedMachine(RuleBasedStateMachine):
             c = Client()
             c.force_login(u)
             self.clients[u.pk] = c
+        # The payslip safe (issue 18): each agent's payslips are theirs alone, outside every bypass — the
+        # superuser and the spaces' manager included (oracle: `payslips`, id -> owner).
+        for i, u in enumerate(self.agents):
+            u.registration_number = f"{700000 + i}"
+            u.save(update_fields=["registration_number"])
+        self.root = User.objects.create(username="sm-root", is_superuser=True, is_staff=True)
+        self.bypass_clients = []
+        for u in (self.root, self.manager):
+            c = Client()
+            c.force_login(u)
+            self.bypass_clients.append((u, c))
+        o.payslips = {}
         self.seed()
 
     def seed(self):
@@ -383,6 +400,19 @@ class GedMachine(RuleBasedStateMachine):
         )
         o.note({u for u in followers if u != self.manager.pk and o.reads(u, doc)}, "ged.version")
 
+    @rule(i=st.integers(0, AGENTS - 1), month=st.integers(1, 12))
+    def deposit_payslip(self, i, month):
+        """HR deposits a one-page payroll for agent i (a deactivated agent's page stays in quarantine)."""
+        agent = self.agents[i]
+        period = datetime.date(2026, month, 1)
+        staged = stage(Named(payroll_pdf([(agent.registration_number, "x")], period), "paie.pdf"))
+        batch = payslip_deposit(period=period, files=[staged], by=self.manager)
+        if self.o.active[agent.pk]:
+            assert batch.delivered == 1, "an active agent's page is delivered"
+            self.o.payslips[batch.payslips.get().pk] = agent.pk
+        else:
+            assert batch.delivered == 0 and batch.quarantined == 1
+
     # --- Every entry point against the oracle ---------------------------------------------------------------
 
     @invariant()
@@ -407,8 +437,31 @@ class GedMachine(RuleBasedStateMachine):
         part = (self.steps // AGENTS) % 3
         if o.active[viewer.pk]:
             self.check_http(viewer, part)
+            self.check_safe(viewer, self.clients[viewer.pk])
         else:
             self.check_gone(viewer)
+        for user, client in self.bypass_clients:
+            self.check_safe(user, client)
+
+    def check_safe(self, viewer, c):
+        """Payslips: the owner sees theirs (queryset, page, API list, download), nobody else sees any, by any
+        entry point: safe page, API, download, search, notifications."""
+        o = self.o
+        mine = {pk for pk, owner in o.payslips.items() if owner == viewer.pk}
+        got = set(own_payslips(viewer).values_list("pk", flat=True))
+        assert got == mine, ("own_payslips", viewer.username)
+        assert {row["id"] for row in c.get("/api/v1/me/payslips").json()} == mine, ("API payslips", viewer)
+        page = c.get("/mon-coffre/").content.decode()
+        for pk, owner in o.payslips.items():
+            expected = 200 if owner == viewer.pk else 404
+            assert (f"/mon-coffre/bulletin/{pk}/" in page) == (expected == 200), ("safe page", pk, viewer)
+            assert c.get(f"/mon-coffre/bulletin/{pk}/").status_code == expected, ("payslip", pk, viewer)
+            if owner != viewer.pk:
+                assert c.get(f"/api/v1/me/payslips/{pk}/download").status_code == 404, ("API", pk, viewer)
+        body = c.get("/api/v1/search", {"q": "bulletin"}).json()
+        assert not [h for h in body["hits"] if "/mon-coffre/" in h["url"]], ("search", viewer)
+        noted = Notification.objects.filter(recipient=viewer, verb="payslips.deposit").count()
+        assert noted == len(mine), ("payslip notifications", viewer, noted, mine)
 
     def check_http(self, viewer, part=None):
         """Every entry point for `viewer`; only the `part`-th third of the documents, folders and spaces

@@ -73,3 +73,16 @@ SHARED_DOCUMENT = [
 
 def test_saved_sequence_shared_document(db, onlyoffice_settings):
     replay(SHARED_DOCUMENT, onlyoffice=True)
+
+
+def test_payslips_stay_in_their_owners_safe(db):
+    """The safe's rule and invariant on a fixed sequence: payslips for two agents, one deactivated between."""
+    replay(
+        [
+            ("deposit_payslip", {"i": 0, "month": 1}),
+            ("deposit_payslip", {"i": 1, "month": 1}),
+            ("deactivate", {"i": 1}),
+            ("deposit_payslip", {"i": 1, "month": 2}),
+            ("deposit_payslip", {"i": 2, "month": 3}),
+        ]
+    )
