@@ -5,13 +5,15 @@ stored, `FileInfo/Filename` the name the agent gave); `DescriptiveMetadata` hold
 of the GED tree (DescriptionLevel RecordGrp) with one unit per document inside (Item), which carries in its
 `Management` the `AppraisalRule` (rule, start date, final action) and, when the document is held, the
 `HoldRule`; the package's `ManagementMetadata` names the originating and submission agencies (the
-transferring service). Identifiers in the XML (`BDO…`, `AU…`) are generated: user names are only text."""
+transferring service). Identifiers in the XML (`BDO…`, `AU…`) are generated: user names are only text,
+escaped, with the characters XML 1.0 cannot carry dropped."""
 
 import functools
+import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from .items import TransferItem
 
@@ -31,16 +33,21 @@ def _token(value: str) -> str:
 def zip_name(index: int, item: TransferItem) -> str:
     """The file's path inside the package: generated (a number), with the extension of the agent's file name
     kept when it is plain, so that the SAE and a person opening the zip see a usable file."""
-    suffix = Path(item.filename).suffix.lower()
+    suffix = os.path.splitext(item.filename)[1].lower()
     suffix = suffix if suffix and not _UNSAFE_NAME.search(suffix[1:]) and len(suffix) <= 10 else ""
     return f"content/{index:06d}{suffix}"
 
 
-def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{NS}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
-    if text is not None:
-        element.text = text
-    return element
+# Characters XML 1.0 cannot carry (C0 controls but tab, CR, LF; surrogates; U+FFFE/U+FFFF): dropped from text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("", value))
+
+
+def _el(tag: str, value: str) -> str:
+    return f"<{tag}>{_text(value)}</{tag}>"
 
 
 def _iso_date(value: date | datetime) -> str:
@@ -49,25 +56,38 @@ def _iso_date(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def _management(unit, item: TransferItem) -> None:
+def _management(item: TransferItem) -> str:
     if not item.rule_code and not item.final_action and not item.hold:
-        return
-    management = _sub(unit, "Management")
+        return ""
+    out = ["<Management>"]
     if item.rule_code or item.final_action:
-        appraisal = _sub(management, "AppraisalRule")
+        out.append("<AppraisalRule>")
         if item.rule_code:
-            _sub(appraisal, "Rule", _token(item.rule_code))
+            out.append(_el("Rule", _token(item.rule_code)))
             if item.rule_start_date:
-                _sub(appraisal, "StartDate", _iso_date(item.rule_start_date))
+                out.append(_el("StartDate", _iso_date(item.rule_start_date)))
         # FinalAction is mandatory in an AppraisalRule: a rule without one is kept (« conserver »).
-        _sub(appraisal, "FinalAction", item.final_action or "Keep")
+        out.append(_el("FinalAction", item.final_action or "Keep"))
+        out.append("</AppraisalRule>")
     if item.hold:
-        hold = _sub(management, "HoldRule")
-        _sub(hold, "Rule", "GEL")
+        out.append("<HoldRule>" + _el("Rule", "GEL"))
         if item.hold.start_date:
-            _sub(hold, "StartDate", _iso_date(item.hold.start_date))
+            out.append(_el("StartDate", _iso_date(item.hold.start_date)))
         if _token(item.hold.reason):
-            _sub(hold, "HoldReason", _token(item.hold.reason))
+            out.append(_el("HoldReason", _token(item.hold.reason)))
+        out.append("</HoldRule>")
+    out.append("</Management>")
+    return "".join(out)
+
+
+class _Unit:
+    """A folder's archive unit while the tree is built: its title and its children in document order."""
+
+    __slots__ = ("children", "title")
+
+    def __init__(self, title: str):
+        self.title = title
+        self.children: list = []  # _Unit, or the XML of a document's unit
 
 
 def manifest_bytes(
@@ -80,73 +100,84 @@ def manifest_bytes(
     archival_agreement: str = "",
     now: datetime | None = None,
 ) -> bytes:
-    """The manifest of `items`, whose files will be at `zip_name(i, item)` (i counted from 1)."""
-    ET.register_namespace("", NS)
-    root = ET.Element(f"{{{NS}}}ArchiveTransfer")
+    """The manifest of `items`, whose files will be at `zip_name(i, item)` (i counted from 1). Written as
+    text in one pass (a thousand documents in milliseconds), every value escaped."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<ArchiveTransfer xmlns="{NS}">']
     if comment:
-        _sub(root, "Comment", comment)
-    _sub(root, "Date", (now or datetime.now(UTC)).replace(microsecond=0).isoformat())
-    _sub(root, "MessageIdentifier", _token(message_id))
+        out.append(_el("Comment", comment))
+    out.append(_el("Date", (now or datetime.now(UTC)).replace(microsecond=0).isoformat()))
+    out.append(_el("MessageIdentifier", _token(message_id)))
     if archival_agreement:
-        _sub(root, "ArchivalAgreement", _token(archival_agreement))
-    codes = _sub(root, "CodeListVersions")
-    _sub(codes, "ReplyCodeListVersion", "ReplyCodeListVersion0")
-    _sub(codes, "MessageDigestAlgorithmCodeListVersion", "MessageDigestAlgorithmCodeListVersion0")
-    _sub(codes, "MimeTypeCodeListVersion", "MimeTypeCodeListVersion0")
-    _sub(codes, "FileFormatCodeListVersion", "FileFormatCodeListVersion0")
-    _sub(codes, "AppraisalRuleCodeListVersion", "AppraisalRuleCodeListVersion0")
-    _sub(codes, "HoldRuleCodeListVersion", "HoldRuleCodeListVersion0")
-
-    package = _sub(root, "DataObjectPackage")
+        out.append(_el("ArchivalAgreement", _token(archival_agreement)))
+    out.append("<CodeListVersions>")
+    for code in (
+        "ReplyCodeListVersion",
+        "MessageDigestAlgorithmCodeListVersion",
+        "MimeTypeCodeListVersion",
+        "FileFormatCodeListVersion",
+        "AppraisalRuleCodeListVersion",
+        "HoldRuleCodeListVersion",
+    ):
+        out.append(_el(code, code + "0"))
+    out.append("</CodeListVersions><DataObjectPackage>")
     for index, item in enumerate(items, 1):
-        bdo = _sub(package, "BinaryDataObject", id=f"BDO{index}")
-        _sub(bdo, "DataObjectVersion", "BinaryMaster_1")
-        _sub(bdo, "Uri", zip_name(index, item))
-        _sub(bdo, "MessageDigest", item.sha256, algorithm="SHA-256")
+        out.append(
+            f'<BinaryDataObject id="BDO{index}"><DataObjectVersion>BinaryMaster_1</DataObjectVersion>'
+            f"{_el('Uri', zip_name(index, item))}"
+            f'<MessageDigest algorithm="SHA-256">{_text(item.sha256)}</MessageDigest>'
+        )
         if item.size > 0:  # SizeInBytesType is a positive integer: an empty file states no size
-            _sub(bdo, "Size", str(item.size))
+            out.append(f"<Size>{int(item.size)}</Size>")
         if item.mime_type:
-            fmt = _sub(bdo, "FormatIdentification")
-            _sub(fmt, "MimeType", _token(item.mime_type))
-        info = _sub(bdo, "FileInfo")
-        _sub(info, "Filename", item.filename)
+            out.append(
+                f"<FormatIdentification>{_el('MimeType', _token(item.mime_type))}</FormatIdentification>"
+            )
+        out.append(f"<FileInfo>{_el('Filename', item.filename)}</FileInfo></BinaryDataObject>")
 
-    descriptive = _sub(package, "DescriptiveMetadata")
     # The folder tree: one unit per distinct folder path prefix, created on first use, in document order.
-    units: dict[tuple[str, ...], ET.Element] = {}
-    counter = 0
+    top = _Unit("")
+    folders: dict[tuple[str, ...], _Unit] = {}
     for index, item in enumerate(items, 1):
-        parent = descriptive
+        parent = top
         for depth in range(1, len(item.folder_path) + 1):
             key = tuple(item.folder_path[:depth])
-            if key not in units:
-                counter += 1
-                unit = _sub(parent, "ArchiveUnit", id=f"AU{counter}")
-                content = _sub(unit, "Content")
-                _sub(content, "DescriptionLevel", "RecordGrp")
-                _sub(content, "Title", key[-1])
-                units[key] = unit
-            parent = units[key]
-        counter += 1
-        unit = _sub(parent, "ArchiveUnit", id=f"AU{counter}")
-        _management(unit, item)
-        content = _sub(unit, "Content")
-        _sub(content, "DescriptionLevel", "Item")
-        _sub(content, "Title", item.title)
-        _sub(content, "OriginatingSystemId", f"ged-document-{item.document_id}")
-        _sub(content, "CreatedDate", _iso_date(item.created))
-        ref = _sub(unit, "DataObjectReference")
-        _sub(ref, "DataObjectReferenceId", f"BDO{index}")
+            if key not in folders:
+                folders[key] = _Unit(key[-1])
+                parent.children.append(folders[key])
+            parent = folders[key]
+        parent.children.append(
+            f"{_management(item)}<Content><DescriptionLevel>Item</DescriptionLevel>{_el('Title', item.title)}"
+            f"<OriginatingSystemId>ged-document-{int(item.document_id)}</OriginatingSystemId>"
+            f"{_el('CreatedDate', _iso_date(item.created))}</Content>"
+            f"<DataObjectReference><DataObjectReferenceId>BDO{index}</DataObjectReferenceId>"
+            "</DataObjectReference>"
+        )
+    counter = 0
 
-    management = _sub(package, "ManagementMetadata")
-    _sub(management, "OriginatingAgencyIdentifier", _token(transferring_agency))
-    _sub(management, "SubmissionAgencyIdentifier", _token(transferring_agency))
+    def write(unit: _Unit) -> None:
+        nonlocal counter
+        for child in unit.children:
+            counter += 1
+            if isinstance(child, str):
+                out.append(f'<ArchiveUnit id="AU{counter}">{child}</ArchiveUnit>')
+                continue
+            out.append(
+                f'<ArchiveUnit id="AU{counter}"><Content><DescriptionLevel>RecordGrp</DescriptionLevel>'
+                f"{_el('Title', child.title)}</Content>"
+            )
+            write(child)
+            out.append("</ArchiveUnit>")
 
-    archival = _sub(root, "ArchivalAgency")
-    _sub(archival, "Identifier", _token(archival_agency))
-    transferring = _sub(root, "TransferringAgency")
-    _sub(transferring, "Identifier", _token(transferring_agency))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    out.append("<DescriptiveMetadata>")
+    write(top)
+    out.append("</DescriptiveMetadata><ManagementMetadata>")
+    out.append(_el("OriginatingAgencyIdentifier", _token(transferring_agency)))
+    out.append(_el("SubmissionAgencyIdentifier", _token(transferring_agency)))
+    out.append("</ManagementMetadata></DataObjectPackage>")
+    out.append(f"<ArchivalAgency>{_el('Identifier', _token(archival_agency))}</ArchivalAgency>")
+    out.append(f"<TransferringAgency>{_el('Identifier', _token(transferring_agency))}</TransferringAgency>")
+    out.append("</ArchiveTransfer>")
+    return "".join(out).encode()
 
 
 @functools.cache
