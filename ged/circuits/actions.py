@@ -25,8 +25,11 @@ from ..permissions import users_who_may
 from ..storage import blob_open
 from . import signing
 from .choices import CircuitStatus, Decision, StepKind, StepMode, StepStatus, Visibility
-from .models import Circuit, CircuitStep, CircuitTemplate, Delegation, Desk, StepAction, TemplateStep
+from .models import Circuit, CircuitStep, CircuitTemplate, Delegation, Desk, StepAction
 from .permissions import free_seat, seats, step_recipients
+
+# Desks and templates live in setup_actions.py; re-exported for the demo and older callers.
+from .setup_actions import desk_create, desk_update, template_create, template_update  # noqa: F401
 
 # The circuit adding a version itself (the signed PDF): that version does not stop it.
 _own_version: contextvars.ContextVar[int | None] = contextvars.ContextVar("circuit_own_version", default=None)
@@ -41,62 +44,6 @@ def _clean(value, limit: int) -> str:
 
 def _url(circuit: Circuit) -> str:
     return reverse("circuits:circuit", args=[circuit.pk])
-
-
-# Desks and templates ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def desk_create(*, name: str, members=(), actor=None, description: str = "") -> Desk:
-    name = " ".join(_clean(name, 500).split())[:120]
-    if not name:
-        raise ValidationError(_("Donnez un nom au bureau, par exemple « Direction des finances »."))
-    if Desk.objects.filter(name__iexact=name).exists():
-        raise ValidationError(
-            _("Un bureau porte déjà le nom « %(name)s » : choisissez-en un autre.") % {"name": name}
-        )
-    desk = Desk.objects.create(name=name, description=description[:300])
-    desk.members.set(members)
-    audit_record(action="circuits.desk.create", actor=actor, obj=desk, extra={"members": len(members)})
-    return desk
-
-
-@transaction.atomic
-def template_create(*, name: str, steps: list[dict], document_type: str = "", actor=None) -> CircuitTemplate:
-    """`steps`: dicts with desk, kind, mode, quorum and deadline_days, in order."""
-    name = " ".join(_clean(name, 500).split())[:200]
-    if not name:
-        raise ValidationError(_("Donnez un nom au modèle de circuit."))
-    if not steps:
-        raise ValidationError(_("Un circuit a au moins une étape : ajoutez un visa ou une signature."))
-    if CircuitTemplate.objects.filter(name__iexact=name).exists():
-        raise ValidationError(_("Un modèle de circuit porte déjà ce nom : choisissez-en un autre."))
-    template = CircuitTemplate.objects.create(name=name, document_type=(document_type or "")[:120])
-    for position, step in enumerate(steps, start=1):
-        mode = StepMode(step.get("mode", StepMode.ONE))
-        quorum = step.get("quorum") if mode == StepMode.QUORUM else None
-        desk = step["desk"]
-        if mode == StepMode.QUORUM:
-            members = desk.members.filter(is_active=True).count()
-            if not quorum or quorum < 1 or quorum > members:
-                raise ValidationError(
-                    _(
-                        "Le quorum de l'étape %(n)s doit être compris entre 1 et %(max)s "
-                        "(les membres du bureau « %(desk)s »)."
-                    )
-                    % {"n": position, "max": members, "desk": desk.name}
-                )
-        TemplateStep.objects.create(
-            template=template,
-            position=position,
-            kind=StepKind(step.get("kind", StepKind.VISA)),
-            desk=desk,
-            mode=mode,
-            quorum=quorum,
-            deadline_days=step.get("deadline_days"),
-        )
-    audit_record(action="circuits.template.create", actor=actor, obj=template, extra={"steps": len(steps)})
-    return template
 
 
 # Circuits ---------------------------------------------------------------------------------------------

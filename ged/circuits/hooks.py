@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..permissions import readable_documents_q
-from .models import Circuit
+from .models import Circuit, CircuitTemplate, Desk
 from .permissions import desk_ids_for
 from .queries import steps_to_act
+from .setup_actions import may_administer
 
 
 def accessibility_pages(user):
@@ -21,6 +22,15 @@ def accessibility_pages(user):
         (reverse("circuits:late"), _("Dossiers en retard")),
         (reverse("circuits:delegations"), _("Délégations")),
     ]
+    if may_administer(user):
+        pages.append((reverse("circuits:setup"), _("Administration des circuits")))
+        pages.append((reverse("circuits:desk_new"), _("Nouveau bureau")))
+        pages.append((reverse("circuits:template_new"), _("Nouveau modèle")))
+        desk, template = Desk.objects.order_by("pk").first(), CircuitTemplate.objects.order_by("pk").first()
+        if desk is not None:
+            pages.append((reverse("circuits:desk_edit", args=[desk.pk]), _("Bureau")))
+        if template is not None:
+            pages.append((reverse("circuits:template_edit", args=[template.pk]), _("Modèle de circuit")))
     circuit = (
         Circuit.objects.filter(readable_documents_q(user, prefix="document__"))
         .order_by("-submitted_at", "-pk")

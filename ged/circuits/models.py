@@ -22,12 +22,17 @@ class Desk(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("membres"), blank=True, related_name="circuit_desks"
     )
+    # An inactive desk is offered to no new template step; circuits already under way keep it.
+    active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("bureau")
         verbose_name_plural = _("bureaux")
         ordering = ["name"]
+        # « Administrateur des circuits »: creates and edits desks and templates on /parapheur/administration/
+        # (superusers too). Given to a group in the Django admin.
+        permissions = [("manage_circuits", _("Administrateur des circuits"))]
 
     def __str__(self):
         return self.name
