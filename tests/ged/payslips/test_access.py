@@ -131,3 +131,20 @@ def test_panel_shows_until_the_safe_is_opened(client, agents, delivered):
     client.force_login(agents[0])
     client.get("/mon-coffre/")
     assert dashboard_context(Req()) is None
+
+
+def test_home_panel_fragment_renders(agents, delivered):
+    """« Nouveau bulletin »: the panel's context and template, as the home page renders them."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from ged.payslips.hooks import dashboard_context
+
+    request = RequestFactory().get("/")
+    request.user = agents[0]
+    html = render_to_string(
+        "payslips/_dashboard_panel.html",
+        {"ctx": dashboard_context(request), "panel_id": "p"},
+        request=request,
+    )
+    assert "Nouveau bulletin" in html and "novembre 2026" in html and "/mon-coffre/" in html
