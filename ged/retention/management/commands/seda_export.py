@@ -14,6 +14,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ged.models import Document, Folder
@@ -90,7 +91,15 @@ class Command(BaseCommand):
         if not items:
             raise CommandError("Aucun document à exporter.")
         message_id = options["message_id"] or f"ged-transfert-{uuid.uuid4()}"
-        agency = options["transferring_agency"] or _default_agency()
+        # The same defaults as the archivist's download on /archives/versements/ (ged/retention/views.py).
+        agency = (
+            options["transferring_agency"]
+            or getattr(settings, "RETENTION_TRANSFERRING_AGENCY", "")
+            or _default_agency()
+        )
+        archival = (
+            options["archival_agency"] or getattr(settings, "RETENTION_ARCHIVAL_AGENCY", "") or "FRAD059"
+        )
         partial = target.with_name(target.name + ".part")
         package = hashlib.sha256()
         try:
@@ -99,7 +108,7 @@ class Command(BaseCommand):
                     items,
                     message_id=message_id,
                     comment=options["comment"],
-                    archival_agency=options["archival_agency"],
+                    archival_agency=archival,
                     transferring_agency=agency,
                     archival_agreement=options["archival_agreement"],
                 ):
