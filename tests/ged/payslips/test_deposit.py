@@ -142,3 +142,18 @@ def test_zip_holds_every_payslip(agents, deposit_rows, client):
     import hashlib
 
     assert {hashlib.sha256(archive.read(n)).hexdigest() for n in archive.namelist()} == mine
+
+
+def test_demo_seeder_gives_each_agent_their_payslip(make_user):
+    from ged.payslips.demo import seed_payslips
+
+    people = {name: make_user(name) for name in ("marine.petit", "helene.lefebvre", "admin.si")}
+    out = io.StringIO()
+    seed_payslips(stdout=out, agents=people)
+    assert "3 remis, 1 en quarantaine" in out.getvalue()
+    for user in people.values():
+        user.refresh_from_db()
+        assert user.registration_number and Payslip.objects.filter(agent=user).count() == 1
+    assert people["marine.petit"].groups.filter(name="Gestionnaire paie").exists()
+    seed_payslips(stdout=out, agents=people)  # a second run writes nothing
+    assert Payslip.objects.count() == 3
