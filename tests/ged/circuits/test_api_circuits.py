@@ -1,5 +1,5 @@
-"""/api/v1/circuits/: the same actions and permission functions as the parapheur's pages; forbidden and missing
-alike 404, a changed state 409, a refused value 400, every refusal with a French `detail`."""
+"""/api/v1/circuits/: the same actions and permission functions as the parapheur's pages; forbidden and
+missing alike 404, a changed state 409, a refused value 400, every refusal with a French `detail`."""
 
 import datetime
 
