@@ -309,6 +309,7 @@ def _deliver(payslips: list[Payslip], period, by, request, batch) -> None:
         email=True,
     )
     dashboard.bump(DASHBOARD_TOPIC, users=agents)
+    dashboard.bump(DASHBOARD_TOPIC)  # the cached set of agents with an unopened payslip (hooks.py)
 
 
 # --- Quarantine ----------------------------------------------------------------------------------------
@@ -354,6 +355,7 @@ def mark_seen(user) -> None:
     """The agent opened their safe: the « Nouveau bulletin » panel goes away."""
     if Payslip.objects.filter(agent_id=user.pk, seen_at__isnull=True).update(seen_at=timezone.now()):
         dashboard.bump(DASHBOARD_TOPIC, users=[user.pk])
+        dashboard.bump(DASHBOARD_TOPIC)
 
 
 # --- Leavers -------------------------------------------------------------------------------------------
