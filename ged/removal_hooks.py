@@ -1,5 +1,5 @@
-"""Named hooks of the GED around a document's removal. Sub-apps register at start-up (AppConfig.ready); the GED
-never imports them.
+"""Named hooks of the GED around a document's removal. Sub-apps register at start-up (AppConfig.ready);
+the GED never imports them.
 
 - guards, `guard(*, documents, action)`: called before a document is trashed or purged (and before a folder
   holding documents is deleted), inside the action's transaction; a guard refuses by raising

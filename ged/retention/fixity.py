@@ -138,7 +138,6 @@ def _record_problem(problem: FixityProblem) -> None:
 def _notify_it(report: FixityReport) -> None:
     """IT is the active superusers (the same people who read the audit log and the outbox failures)."""
     from intranet.notifications.actions import notify
-    from intranet.notifications.kinds import Kind
 
     it = get_user_model().objects.filter(is_active=True, is_superuser=True).values_list("pk", flat=True)
     text = _(
@@ -146,7 +145,7 @@ def _notify_it(report: FixityReport) -> None:
         "manquant(s) sur %(checked)s vérifié(s). Restaurez-les depuis la sauvegarde ; le détail est dans le "
         "journal d'accès (actions ged.fixity_*)."
     ) % {"mismatches": len(report.mismatches), "missing": len(report.missing), "checked": report.checked}
-    notify(recipients=list(it), verb="ged.fixity", text=text, email=True, kind=Kind.OTHER)
+    notify(recipients=list(it), verb="ged.fixity", text=text, email=True)
 
 
 def summary(report: FixityReport) -> str:
