@@ -108,7 +108,7 @@ def _payroll(request):
     except Http404:
         discard_uploads(request)
         raise
-    form = DepositForm(request.POST or None)
+    form = DepositForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         uploads = [f for f in request.FILES.getlist("files") if isinstance(f, HashedUpload)]
         if not form.is_valid() or not uploads:
@@ -131,7 +131,7 @@ def _payroll(request):
             else:
                 messages.success(
                     request,
-                    _("Paie déposée : %(delivered)s bulletin(s) remis, %(held)s page(s) en quarantaine.")
+                    _("Paie déposée. Bulletins remis : %(delivered)s ; pages en quarantaine : %(held)s.")
                     % {"delivered": batch.delivered, "held": batch.quarantined},
                 )
                 return redirect("payslips:batch", pk=batch.pk)
@@ -190,7 +190,7 @@ def quarantine_page(request, pk):
 @require_http_methods(["GET", "POST"])
 def leaver_new(request):
     require_payroll_manager(request.user)
-    form = LeaverForm(request.POST or None)
+    form = LeaverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["registration_number"]
         agent = get_user_model().objects.filter(Q(registration_number=number)).first()

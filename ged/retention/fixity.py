@@ -141,8 +141,8 @@ def _notify_it(report: FixityReport) -> None:
 
     it = get_user_model().objects.filter(is_active=True, is_superuser=True).values_list("pk", flat=True)
     text = _(
-        "Vérification d'intégrité de la GED : %(mismatches)s fichier(s) altéré(s) et %(missing)s fichier(s) "
-        "manquant(s) sur %(checked)s vérifié(s). Restaurez-les depuis la sauvegarde ; le détail est dans le "
+        "Vérification d'intégrité de la GED : fichiers vérifiés : %(checked)s ; altérés : %(mismatches)s ; "
+        "manquants : %(missing)s. Restaurez-les depuis la sauvegarde ; le détail est dans le "
         "journal d'accès (actions ged.fixity_*)."
     ) % {"mismatches": len(report.mismatches), "missing": len(report.missing), "checked": report.checked}
     notify(recipients=list(it), verb="ged.fixity", text=text, email=True)
@@ -155,7 +155,7 @@ def summary(report: FixityReport) -> str:
         "%(checked)s contenus vérifiés",
         report.checked,
     ) % {"checked": report.checked}
-    line += _(" : %(mismatches)s altéré(s), %(missing)s manquant(s).") % {
+    line += _(" ; altérés : %(mismatches)s ; manquants : %(missing)s.") % {
         "mismatches": len(report.mismatches),
         "missing": len(report.missing),
     }

@@ -71,7 +71,6 @@ VERB_KINDS: dict[str, str] = {
     "ged": Kind.DOCUMENTS,
     "ged.circuit": Kind.CIRCUITS,
     "ged.circuits": Kind.CIRCUITS,
-    "ged.fixity": Kind.OTHER,  # IT: stored files that no longer match their SHA-256
     "circuits": Kind.CIRCUITS,
     "payslips": Kind.PAYSLIPS,
     "rooms": Kind.BOOKINGS,

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SKIP_DIRS = {".venv", "tests", "bench", "node_modules", "var", "static"}
 
 # Direct e-mail outside the notifications outbox, with the reason. A new one fails the scan below.
-DIRECT_MAIL_ALLOWED: set[str] = set()
+# The payslips' leaver link goes to the personal address HR recorded for someone who no longer has an account
+# (no notification can reach them); it is an outbox performer, retried until sent.
+DIRECT_MAIL_ALLOWED: set[str] = {"ged/payslips/actions.py"}
 
 
 MAIL_CALLS = ("EmailMessage(", "send_mail(", "send_mass_mail(", "send_messages(")

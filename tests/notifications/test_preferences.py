@@ -56,6 +56,7 @@ SAMPLE_VERB = {
     Kind.CHAT: "chat.mention",
     Kind.PROJECTS: "projects.card_assigned",
     Kind.CIRCUITS: "ged.circuit.sign_requested",
+    Kind.PAYSLIPS: "payslips.deposit",
     Kind.OTHER: "quelque.chose.de.nouveau",
 }
 

@@ -27,7 +27,7 @@ def test_intact_store_exits_zero_and_logs_the_run(documents, make_user):
     it = make_user("it", superuser=True)
     code, out = _run()
     assert code == 0
-    assert "3 contenus vérifiés : 0 altéré(s), 0 manquant(s)." in out
+    assert "3 contenus vérifiés ; altérés : 0 ; manquants : 0." in out
     run = AccessEvent.objects.get(action="ged.fixity_run")
     assert run.result == "success" and run.extra["checked"] == 3
     assert not Notification.objects.filter(recipient=it).exists()
@@ -46,14 +46,14 @@ def test_flipped_byte_and_missing_file_are_reported(documents, make_user, django
         code, out = _run()
     assert code == 1
     assert f"altéré : {altered}" in out and f"manquant : {lost}" in out
-    assert "3 contenus vérifiés : 1 altéré(s), 1 manquant(s)." in out
+    assert "3 contenus vérifiés ; altérés : 1 ; manquants : 1." in out
     mismatch = AccessEvent.objects.get(action="ged.fixity_mismatch")
     assert mismatch.object_id == altered and mismatch.result == "failure"
     assert mismatch.extra["actual_sha256"] != altered
     assert mismatch.extra["actual_size"] == mismatch.extra["expected_size"]
     assert AccessEvent.objects.get(action="ged.fixity_missing").object_id == lost
     note = Notification.objects.get(recipient=it)
-    assert "1 fichier(s) altéré(s) et 1 fichier(s) manquant(s)" in note.text
+    assert "altérés : 1 ; manquants : 1" in note.text
     assert not Notification.objects.filter(recipient=agent).exists()
 
 
