@@ -89,6 +89,30 @@ def record_set(
     return record
 
 
+@transaction.atomic
+def rule_due_dates_recompute(*, rule: RetentionRule, actor=None) -> int:
+    """After a rule's DUA changed (the archivist, in the admin): every document of that type gets its due date
+    again from its own event date. Returns how many changed. Lists already proposed keep the dates they
+    were proposed with (their items are a record of that moment)."""
+    changed = []
+    for record in (
+        DocumentRecord.objects.select_for_update().filter(rule=rule).only("pk", "event_date", "due_date")
+    ):
+        due = add_years(record.event_date, rule.dua_years)
+        if due != record.due_date:
+            record.due_date = due
+            changed.append(record)
+    DocumentRecord.objects.bulk_update(changed, ["due_date"], batch_size=500)
+    if changed:
+        audit_record(
+            action="retention.rule.recompute",
+            actor=actor,
+            obj=rule,
+            extra={"rule": rule.code, "dua_years": rule.dua_years, "records": len(changed)},
+        )
+    return len(changed)
+
+
 # --- holds ---
 
 

@@ -20,6 +20,14 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     list_filter = ["final_disposition", "start_event", "example", "active"]
     search_fields = ["code", "label"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "dua_years" in form.changed_data:
+            # The documents of this type get their due date again from their own event date.
+            from .actions import rule_due_dates_recompute
+
+            rule_due_dates_recompute(rule=obj, actor=request.user)
+
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(admin.ModelAdmin):

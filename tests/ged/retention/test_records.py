@@ -86,3 +86,26 @@ def test_rules_page_and_api_list_examples(client, people, rules):
     assert "à valider par l&#x27;archiviste" in page or "à valider par l'archiviste" in page
     codes = [r["code"] for r in client.get("/api/v1/retention/rules").json()]
     assert "DELIB" in codes and "FACT" in codes
+
+
+def test_changing_a_rules_dua_in_the_admin_recomputes_the_due_dates(
+    client, space, upload, people, rules, make_user
+):
+    """The archivist edits a rule's DUA in the admin: the documents of that type get their due date again from
+    their own event date (29 February included)."""
+    from ged.retention.actions import record_set
+
+    document, _v = upload(space.root, "Délibération.pdf", b"%PDF-1.4 delib")
+    rule = rules["DELIB"]
+    record_set(document=document, rule=rule, event_date=datetime.date(2012, 2, 29), actor=people["editor"])
+    admin = make_user(superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:ged_retention_retentionrule_change", args=[rule.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("on" if v is True else "" if v in (False, None) else v) for k, v in data.items()}
+    data["dua_years"] = rule.dua_years + 1
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content
+    record = DocumentRecord.objects.get(document=document)
+    assert record.due_date == add_years(datetime.date(2012, 2, 29), rule.dua_years + 1)
