@@ -86,13 +86,14 @@ def audit_download(*, request, payslips: list[Payslip], action: str = "payslips.
 @dataclass
 class Page:
     source_name: str
-    number: int  # 1-based, in its file
-    path: str  # a temp file holding this page alone
+    number: int  # 1-based, in its file: the first page of this payslip
+    path: str  # a temp file holding this payslip alone
     sha256: str
     size: int
     found: list[str] = field(default_factory=list)  # registration numbers read (known or not)
     agent_id: int | None = None
     reason: str = ""
+    page_count: int = 1  # consecutive pages with the same number are one payslip
 
 
 def matricule_pattern() -> re.Pattern:
@@ -117,9 +118,10 @@ def corrupted_message(name: str) -> str:
 
 
 def split_pages(staged: StagedFile, pattern: re.Pattern) -> list[Page]:
-    """Each page of one checked PDF as a one-page PDF in the store's temp dir, with the numbers read from its
-    text (or, when the text has none, from the file name). Raises ValidationError on a corrupted PDF, after
-    removing what it wrote."""
+    """The payslips of one checked PDF, each as a PDF in the store's temp dir, with the numbers read from its
+    text (or, when the text has none, from the file name). Consecutive pages carrying the same one number
+    are one payslip (a two-page payslip, or a file per agent); any other page stands alone. Raises
+    ValidationError on a corrupted PDF, after removing what it wrote."""
     from pypdf import PdfReader, PdfWriter  # noqa: PLC0415 - only deposits need it
     from pypdf.errors import PyPdfError  # noqa: PLC0415
 
@@ -135,11 +137,18 @@ def split_pages(staged: StagedFile, pattern: re.Pattern) -> list[Page]:
         count = len(reader.pages)
         if count == 0:
             raise ValidationError(corrupted_message(staged.name))
+        runs: list[tuple[int, list[str], list]] = []  # (first page number, numbers, pages)
         for index in range(count):
             page = reader.pages[index]
             found = numbers_in(page.extract_text() or "", pattern) or name_numbers
+            if runs and len(found) == 1 and runs[-1][1] == found:
+                runs[-1][2].append(page)
+            else:
+                runs.append((index + 1, found, [page]))
+        for first, found, run in runs:
             writer = PdfWriter()
-            writer.add_page(page)
+            for page in run:
+                writer.add_page(page)
             buffer = io.BytesIO()
             writer.write(buffer)
             data = buffer.getvalue()
@@ -149,11 +158,12 @@ def split_pages(staged: StagedFile, pattern: re.Pattern) -> list[Page]:
             pages.append(
                 Page(
                     source_name=staged.name,
-                    number=index + 1,
+                    number=first,
                     path=tmp.name,
                     sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data),
                     found=found,
+                    page_count=len(run),
                 )
             )
     except ValidationError:
@@ -172,8 +182,9 @@ def discard_pages(pages: list[Page]) -> None:
 
 
 def match_pages(pages: list[Page]) -> None:
-    """Set each page's agent, or its quarantine reason. A page is delivered only when exactly one known
-    registration number appears on it and no other page of the batch carries the same one."""
+    """Set each payslip's agent, or its quarantine reason. A payslip (one page, or consecutive pages with the
+    same number) is delivered only when exactly one known registration number appears on it and no other
+    payslip of the batch carries the same one."""
     numbers = {n for page in pages for n in page.found}
     known = dict(
         get_user_model()
@@ -248,7 +259,7 @@ def _write_batch(period, files, pages, by, request) -> Batch:
         deposited_by=by,
         deposited_at=now,
         files=[f.name for f in files],
-        pages=len(pages),
+        pages=sum(p.page_count for p in pages),
         delivered=len(delivered),
         quarantined=len(held),
     )

@@ -50,8 +50,8 @@ def test_duplicated_and_shared_numbers_go_to_quarantine(agents, deposit_rows):
     a, b, c = agents[:3]
     rows = [
         (a.registration_number, "A"),
-        (a.registration_number, "A bis"),  # the same number twice in the batch: both held
         (f"{b.registration_number} {c.registration_number}", "B et C"),  # two known numbers on one page
+        (a.registration_number, "A bis"),  # the same number again, not next to the first: both held
         ("", "sans matricule"),
     ]
     batch = deposit_rows(rows)
@@ -64,6 +64,24 @@ def test_duplicated_and_shared_numbers_go_to_quarantine(agents, deposit_rows):
     ]
     assert not Payslip.objects.exists()
     assert not Notification.objects.filter(verb="payslips.deposit").exists()
+
+
+def test_consecutive_pages_with_one_number_are_one_payslip(agents, deposit_rows):
+    """A two-page payslip (both pages carry the agent's number) reaches its agent as one two-page PDF."""
+    a, b = agents[:2]
+    rows = [
+        (a.registration_number, "A page 1"),
+        (a.registration_number, "A page 2"),
+        (b.registration_number, "B"),
+    ]
+    batch = deposit_rows(rows)
+    assert (batch.pages, batch.delivered, batch.quarantined) == (3, 2, 0)
+    mine = Payslip.objects.get(agent=a)
+    with storage.blob_open(mine.sha256) as fh:
+        pages = PdfReader(io.BytesIO(fh.read())).pages
+    assert [f"A page {n}" in pages[n - 1].extract_text() for n in (1, 2)] == [True, True]
+    with storage.blob_open(Payslip.objects.get(agent=b).sha256) as fh:
+        assert len(PdfReader(io.BytesIO(fh.read())).pages) == 1
 
 
 def test_number_in_file_name_when_the_text_has_none(agents, hr):
