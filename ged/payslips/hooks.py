@@ -1,6 +1,8 @@
 """What the payslips give the rest of the intranet: the « Nouveau bulletin » dashboard panel and the sample
 pages of the accessibility tests. Nothing here shows a payslip to anyone but its agent."""
 
+import contextlib
+
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,37 +15,39 @@ from .permissions import is_payroll_manager
 
 
 def dashboard_context(request) -> dict | None:
-    """Shown while the agent has a payslip they have not opened yet: one query (cached per agent under the
-    `payslips` topic, bumped for the agents of each deposit and when the agent opens the safe)."""
+    """Shown while the agent has a payslip they have not opened yet. Read from the cached map of unopened
+    payslips (at most one query for everyone, see `_unseen_periods`): the panel itself costs no query."""
     user = request.user
-    if not getattr(user, "is_authenticated", False) or user.pk not in _unseen_agent_ids():
+    if not getattr(user, "is_authenticated", False):
         return None
-    periods = list(
-        Payslip.objects.filter(agent_id=user.pk, seen_at__isnull=True)
-        .order_by("-period")
-        .values_list("period", flat=True)[:12]
-    )
+    periods = _unseen_periods().get(user.pk)
     if not periods:
         return None
     return {"count": len(periods), "latest": month_label(periods[0])}
 
 
-def _unseen_agent_ids() -> set[int]:
-    """Agents with an unopened payslip, cached for everyone under the `payslips` topic's global version
-    (bumped by every deposit and every opening of a safe): an agent with nothing new pays no query for the
-    panel (the home page's B9 budget)."""
+def _unseen_periods() -> dict[int, list]:
+    """Agent id -> the months of their unopened payslips, newest first (at most 12), cached for everyone under
+    the `payslips` topic's global version (bumped by every deposit, every quarantine assignment and every
+    opening of a safe): one query when it changed, none otherwise (the home page's B9 budget)."""
     try:
         version = dashboard._versions([dashboard._version_key(DASHBOARD_TOPIC)])  # noqa: SLF001
-        key = f"payslips:unseen:{next(iter(version.values()))}"
+        key = f"payslips:unseen-periods:{next(iter(version.values()))}"
         found = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache is down: read the database
         key, found = None, None
     if found is not None:
         return found
-    ids = set(Payslip.objects.filter(seen_at__isnull=True).values_list("agent_id", flat=True).distinct())
+    periods: dict[int, list] = {}
+    rows = Payslip.objects.filter(seen_at__isnull=True).order_by("agent_id", "-period")
+    for agent_id, period in rows.values_list("agent_id", "period"):
+        mine = periods.setdefault(agent_id, [])
+        if len(mine) < 12:
+            mine.append(period)
     if key is not None:
-        cache.set(key, ids, 3600)
-    return ids
+        with contextlib.suppress(Exception):  # a cache outage only costs this query next time
+            cache.set(key, periods, 3600)
+    return periods
 
 
 def accessibility_pages(user):
