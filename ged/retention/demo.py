@@ -45,16 +45,12 @@ def seed_retention(*, stdout, agents: dict) -> None:
     with transaction.atomic():
         seed_rules()
         archivist, approver = agents.get(ARCHIVIST), agents.get(APPROVER)
-        if archivist is not None:
-            archivist.user_permissions.add(
-                Permission.objects.get(codename="archivist", content_type__app_label="ged_retention")
-            )
-        if approver is not None:
-            approver.user_permissions.add(
-                Permission.objects.get(
-                    codename="approve_destruction", content_type__app_label="ged_retention"
-                )
-            )
+        for user, codename in ((archivist, "archivist"), (approver, "approve_destruction")):
+            if user is None:
+                continue
+            permission = Permission.objects.get(codename=codename, content_type__app_label="ged_retention")
+            if not user.user_permissions.filter(pk=permission.pk).exists():  # a second seed writes nothing
+                user.user_permissions.add(permission)
         if DocumentRecord.objects.exists() or archivist is None:
             return
         rules = {r.code: r for r in RetentionRule.objects.all()}
