@@ -23,7 +23,7 @@ class Desk(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("membres"), blank=True, related_name="circuit_desks"
     )
     # An inactive desk is offered to no new template step; circuits already under way keep it.
-    active = models.BooleanField(_("actif"), default=True)
+    active = models.BooleanField(_("actif"), default=True, db_default=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     class Meta:

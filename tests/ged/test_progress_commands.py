@@ -30,6 +30,7 @@ PROGRESS_COMMANDS = {
     "storage_migrate",
     "accessibility_check",
     "import_absences",
+    "ged_fixity",
 }
 
 LONG_WORDS = ("purge", "export", "import", "cleanup", "migrate", "ldap_sync")

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='desk',
             name='active',
-            field=models.BooleanField(default=True, verbose_name='actif'),
+            field=models.BooleanField(db_default=True, default=True, verbose_name='actif'),
         ),
     ]
