@@ -4,12 +4,18 @@ half-done. The removal guard refuses trash, purge, folder deletion and destructi
 
 import datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intranet.audit.actions import audit_record
+from intranet.notifications.actions import notify
 
 from .. import removal_hooks
 from ..actions import document_purge, document_trash
@@ -185,6 +191,48 @@ def destroyable_records(*, include_sort: bool = False, day=None):
         .select_related("rule", "document", "document__current_version")
         .order_by("due_date", "document_id")
     )
+
+
+def archivists():
+    """Active agents holding the archivist permission (directly or through a group); superusers are not
+    archivists by default: the notice goes to the people the collectivité named."""
+    User = get_user_model()
+    perms = Permission.objects.filter(codename="archivist", content_type__app_label="ged_retention")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(user_permissions__in=perms) | Q(groups__permissions__in=perms))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def due_notice(*, day=None) -> int:
+    """Tell every archivist how many documents are due for destruction (DUA passed, rule D or T, not held,
+    on no open list), so that a list gets proposed and then visaed by a second person. Returns that count;
+    no notice when it is zero. Run by a weekly timer (`retention_propose --avertir`)."""
+    destroy = destroyable_records(include_sort=False, day=day).count()
+    sort = destroyable_records(include_sort=True, day=day).count() - destroy
+    total = destroy + sort
+    if not total:
+        return 0
+    recipients = list(archivists().values_list("pk", flat=True))
+    if recipients:
+        text = ngettext(
+            "%(count)d document a dépassé sa durée d'utilité administrative : "
+            "une liste d'élimination est à proposer (%(sort)d à trier).",
+            "%(count)d documents ont dépassé leur durée d'utilité administrative : "
+            "une liste d'élimination est à proposer (%(sort)d à trier).",
+            total,
+        ) % {"count": total, "sort": sort}
+        notify(
+            recipients=recipients,
+            verb="ged.retention.due",
+            text=text,
+            url=reverse("retention:index"),
+            email=True,
+            place=_("Archives"),
+        )
+    return total
 
 
 @transaction.atomic

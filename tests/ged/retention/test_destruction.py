@@ -143,3 +143,23 @@ def test_execute_requires_approved_status(due_doc, people):
     with pytest.raises(ValidationError):
         destruction_execute(dlist=dlist, actor=people["archivist"])
     assert Document.objects.filter(pk=due_doc.pk).exists()
+
+
+def test_weekly_notice_tells_the_archivists_only_and_stops_once_the_list_is_proposed(due_doc, people):
+    """`retention_notice` (the weekly timer) tells each archivist how many documents are due; nobody else
+    hears of them; once they are on a proposed list, nothing is due any more and nothing is sent."""
+    from intranet.notifications.models import Notification
+
+    out = io.StringIO()
+    call_command("retention_notice", stdout=out)
+    assert "1 document(s)" in out.getvalue()
+    sent = list(Notification.objects.filter(verb="ged.retention.due"))
+    assert [n.recipient_id for n in sent] == [people["archivist"].pk]
+    assert "1 document a dépassé" in sent[0].text
+    assert sent[0].url == "/archives/"
+
+    destruction_propose(actor=people["archivist"])
+    out = io.StringIO()
+    call_command("retention_notice", stdout=out)
+    assert out.getvalue().startswith("0 document")
+    assert Notification.objects.filter(verb="ged.retention.due").count() == 1
