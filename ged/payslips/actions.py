@@ -461,3 +461,50 @@ def send_leaver_mail(payload: dict) -> None:
         None,
         [link.email],
     )
+
+
+# --- Retention ----------------------------------------------------------------------------------------
+
+
+def purge_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """The first pay month still inside the employer's period (PAYSLIPS_RETENTION_YEARS)."""
+    today = today or timezone.localdate()
+    return today.replace(day=1).replace(year=today.year - settings.PAYSLIPS_RETENTION_YEARS)
+
+
+def purgeable(today: datetime.date | None = None):
+    """Payslips past the employer's period whose agent has left and holds no open leaver link.
+
+    The agent's copy is for life: while the agent works here, none of their payslips is ever purged; at
+    departure HR sends the leaver link (a zip of everything); once that window is closed (used or expired),
+    only the months inside the employer's period stay."""
+    now = timezone.now()
+    open_links = LeaverLink.objects.filter(used_at__isnull=True, expires_at__gt=now).values("agent_id")
+    return Payslip.objects.filter(period__lt=purge_cutoff(today), agent__is_active=False).exclude(
+        agent_id__in=open_links
+    )
+
+
+def payslips_purge(*, today: datetime.date | None = None) -> int:
+    """Delete the purgeable payslips (their blobs go with the next `ged_cleanup`), one audit event per agent
+    in their safe's log (count and months, never the content). Returns how many were deleted."""
+    with transaction.atomic():
+        rows = list(purgeable(today).select_for_update().values_list("pk", "agent_id", "period"))
+        if not rows:
+            return 0
+        per_agent: dict[int, list[str]] = {}
+        for _pk, agent_id, period in rows:
+            per_agent.setdefault(agent_id, []).append(f"{period:%Y-%m}")
+        Payslip.objects.filter(pk__in=[pk for pk, _a, _p in rows]).delete()
+        _events(
+            "payslips.purge",
+            actor=None,
+            request=None,
+            agent_ids_extras=[
+                (agent_id, {"count": len(months), "months": sorted(months)})
+                for agent_id, months in per_agent.items()
+            ],
+        )
+    dashboard.bump(DASHBOARD_TOPIC, users=list(per_agent))
+    dashboard.bump(DASHBOARD_TOPIC)  # the cached map of unopened payslips (hooks.py)
+    return len(rows)

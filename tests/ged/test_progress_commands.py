@@ -31,6 +31,8 @@ PROGRESS_COMMANDS = {
     "accessibility_check",
     "import_absences",
     "ged_fixity",
+    "payslips_purge",
+    "seda_export",
 }
 
 LONG_WORDS = ("purge", "export", "import", "cleanup", "migrate", "ldap_sync")

@@ -22,6 +22,7 @@ from ged.retention.seda import TransferIntegrityError, document_items, stream_tr
 from ged.retention.seda.rules import retention_lookups
 from intranet.audit.actions import audit_record
 from intranet.audit.choices import Result
+from intranet.ops.progress import Progress
 
 
 def _ids(value: str) -> list[int]:
@@ -102,8 +103,16 @@ class Command(BaseCommand):
         )
         partial = target.with_name(target.name + ".part")
         package = hashlib.sha256()
+        # A bar over the files' bytes on a terminal; one summary line under a timer.
+        progress = Progress(
+            stream=self.stderr,
+            out=self.stdout,
+            total=sum(i.size for i in items),
+            label="SEDA",
+            unit="octet(s)",
+        )
         try:
-            with open(partial, "xb") as out:
+            with progress, open(partial, "xb") as out:
                 for chunk in stream_transfer(
                     items,
                     message_id=message_id,
@@ -114,6 +123,7 @@ class Command(BaseCommand):
                 ):
                     package.update(chunk)
                     out.write(chunk)
+                    progress.advance(len(chunk))
                 out.flush()
                 os.fsync(out.fileno())
             with zipfile.ZipFile(partial) as archive:
@@ -149,7 +159,7 @@ class Command(BaseCommand):
                 "bytes": size,
             },
         )
-        self.stdout.write(
+        progress.finish(
             f"{len(items)} document(s) exporté(s) dans {output} (message {message_id}, "
             f"SHA-256 du paquet {package.hexdigest()})."
         )
