@@ -269,6 +269,13 @@ def agent_data_key(user, name: str, topics: Iterable[str], *parts) -> str | None
     return f"data:{name}:{user.pk}:{digest}"
 
 
+def global_data_key(name: str, topic: str) -> str:
+    """A cache key for data shared by every agent (e.g. one map read by each agent's panel), made new by every
+    everyone-wide `bump(topic)`. Raises when the cache is down: the caller then reads the database."""
+    key = _version_key(topic)
+    return f"data:{name}:{_versions([key])[key]}"
+
+
 def _versions(keys: list[str]) -> dict[str, str]:
     """The current token of each version key; a missing one (never bumped, or evicted) gets a new token,
     which no stored fragment uses."""

@@ -77,8 +77,7 @@ def _actor_ids() -> set[int]:
     no desk, and their home page then costs no query for this panel (the B9 budget)."""
     today = timezone.localdate().isoformat()
     try:
-        version = dashboard._versions([dashboard._version_key(DASHBOARD_TOPIC)])  # noqa: SLF001
-        key = f"circuits:actors:{today}:{next(iter(version.values()))}"
+        key = f"{dashboard.global_data_key('circuits-actors', DASHBOARD_TOPIC)}:{today}"
         found = cache.get(key)
     except Exception:  # the cache is down: read the database
         key, found = None, None

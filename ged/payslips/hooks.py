@@ -31,8 +31,7 @@ def _unseen_periods() -> dict[int, list]:
     the `payslips` topic's global version (bumped by every deposit, every quarantine assignment and every
     opening of a safe): one query when it changed, none otherwise (the home page's B9 budget)."""
     try:
-        version = dashboard._versions([dashboard._version_key(DASHBOARD_TOPIC)])  # noqa: SLF001
-        key = f"payslips:unseen-periods:{next(iter(version.values()))}"
+        key = dashboard.global_data_key("payslips-unseen-periods", DASHBOARD_TOPIC)
         found = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache is down: read the database
         key, found = None, None
