@@ -19,9 +19,17 @@ from intranet.notifications.actions import notify
 
 from .. import removal_hooks
 from ..actions import document_purge, document_trash
-from ..models import Document
-from .choices import FinalDisposition, ListStatus
-from .models import DestructionItem, DestructionList, DocumentRecord, LegalHold, RetentionRule, add_years
+from ..models import Document, Folder
+from .choices import FinalDisposition, ListStatus, StartEvent
+from .models import (
+    DestructionItem,
+    DestructionList,
+    DocumentRecord,
+    FolderRule,
+    LegalHold,
+    RetentionRule,
+    add_years,
+)
 from .permissions import is_approver, is_archivist
 from .slip import slip_pdf
 
@@ -84,6 +92,7 @@ def record_set(
             "due_date": due,
             "set_by": actor,
             "set_at": timezone.now(),
+            "provisional": False,
         },
     )
     audit_record(
@@ -93,6 +102,79 @@ def record_set(
         extra={"rule": rule.code, "event_date": event_date.isoformat(), "due_date": due.isoformat()},
     )
     return record
+
+
+# --- a folder's default type ---
+
+
+def folder_rule_set(*, folder: Folder, rule: RetentionRule | None, actor) -> FolderRule | None:
+    """Make `rule` the default type of `folder` and its subfolders (None removes it). Documents already there
+    keep their type; new ones get this one at their first version (`record_from_folder`)."""
+    if rule is not None and not rule.active:
+        raise ValidationError(_("Cette règle de gestion n'est plus active : choisissez-en une autre."))
+    with transaction.atomic():
+        if rule is None:
+            FolderRule.objects.filter(folder=folder).delete()
+            found = None
+        else:
+            found, _created = FolderRule.objects.update_or_create(
+                folder=folder, defaults={"rule": rule, "set_by": actor, "set_at": timezone.now()}
+            )
+        audit_record(
+            action="retention.folder_default.set",
+            actor=actor,
+            obj=folder,
+            extra={"rule": rule.code if rule is not None else None},
+        )
+    return found
+
+
+def folder_default(folder: Folder) -> FolderRule | None:
+    """The nearest default type at or above `folder` (one query)."""
+    step = Folder.steplen
+    paths = [folder.path[:end] for end in range(step, len(folder.path) + 1, step)]
+    found = {
+        fr.folder.path: fr
+        for fr in FolderRule.objects.filter(folder__path__in=paths, rule__active=True).select_related(
+            "rule", "folder"
+        )
+    }
+    for path in reversed(paths):
+        if path in found:
+            return found[path]
+    return None
+
+
+def default_event(rule: RetentionRule, created: datetime.date) -> tuple[datetime.date, bool]:
+    """(event date, provisional) for a document created on `created` with this rule: its creation date, or
+    the end of that year for a fiscal-year rule (the DUA then runs from 31 December, as the tables say);
+    for events not known at creation (closing, contract end, deliberation, departure) the creation date,
+    provisional until someone gives the real one."""
+    if rule.start_event == StartEvent.CREATION:
+        return created, False
+    if rule.start_event == StartEvent.FISCAL_YEAR:
+        return datetime.date(created.year, 12, 31), False
+    return created, True
+
+
+def record_from_folder(*, document, version, author) -> None:
+    """GED hook « a version was added »: the first version of a document in a folder with a default type
+    qualifies it (inside the version's transaction). A document already typed is left as it is."""
+    if version.number != 1 or DocumentRecord.objects.filter(document_id=document.pk).exists():
+        return
+    default = folder_default(document.folder)
+    if default is None:
+        return
+    created = timezone.localdate(document.created_at) if document.created_at else timezone.localdate()
+    event, provisional = default_event(default.rule, created)
+    DocumentRecord.objects.create(
+        document=document,
+        rule=default.rule,
+        event_date=event,
+        due_date=add_years(event, default.rule.dua_years),
+        set_by=None,
+        provisional=provisional,
+    )
 
 
 @transaction.atomic
@@ -185,7 +267,7 @@ def destroyable_records(*, include_sort: bool = False, day=None):
     ).values("document_id")
     return (
         DocumentRecord.objects.due(day)
-        .filter(rule__final_disposition__in=dispositions, document__placeholder=False)
+        .filter(rule__final_disposition__in=dispositions, document__placeholder=False, provisional=False)
         .exclude(document__legal_holds__in=LegalHold.objects.active(day))
         .exclude(document_id__in=open_items)
         .select_related("rule", "document", "document__current_version")
@@ -194,10 +276,14 @@ def destroyable_records(*, include_sort: bool = False, day=None):
 
 
 def archivists():
-    """Active agents holding the archivist permission (directly or through a group); superusers are not
-    archivists by default: the notice goes to the people the collectivité named."""
+    return role_holders("archivist")
+
+
+def role_holders(codename: str):
+    """Active agents holding a retention permission (directly or through a group); superusers are not
+    counted: notices go to the people the collectivité named."""
     User = get_user_model()
-    perms = Permission.objects.filter(codename="archivist", content_type__app_label="ged_retention")
+    perms = Permission.objects.filter(codename=codename, content_type__app_label="ged_retention")
     return (
         User.objects.filter(is_active=True)
         .filter(Q(user_permissions__in=perms) | Q(groups__permissions__in=perms))
@@ -262,6 +348,25 @@ def destruction_propose(*, actor, include_sort: bool = False, note: str = "", da
         for r in records
     )
     audit_record(action="retention.list.propose", actor=actor, obj=dlist, extra={"documents": len(records)})
+    approvers = list(role_holders("approve_destruction").exclude(pk=actor.pk).values_list("pk", flat=True))
+    if approvers:
+        notify(
+            recipients=approvers,
+            verb="ged.retention.proposed",
+            text=ngettext(
+                "Liste d'élimination n° %(number)d à viser : %(count)d document, proposée par %(who)s.",
+                "Liste d'élimination n° %(number)d à viser : %(count)d documents, proposée par %(who)s.",
+                len(records),
+            )
+            % {
+                "number": dlist.pk,
+                "count": len(records),
+                "who": actor.get_full_name() or actor.get_username(),
+            },
+            url=reverse("retention:list", args=[dlist.pk]),
+            email=True,
+            place=_("Archives"),
+        )
     return dlist
 
 

@@ -69,6 +69,9 @@ class RecordOut(Schema):
     rule: RuleOut | None
     event_date: date | None
     due_date: date | None
+    provisional: bool = Field(
+        False, description="Type reçu du dossier, date de l'événement de départ à confirmer."
+    )
     held: bool
     abilities: dict[str, bool]
 
@@ -85,6 +88,7 @@ def _record_out(document, abilities) -> RecordOut:
         rule=_rule_out(record.rule) if record else None,
         event_date=record.event_date if record else None,
         due_date=record.due_date if record else None,
+        provisional=record.provisional if record else False,
         held=any(h.is_active for h in holds),
         abilities=abilities,
     )

@@ -15,12 +15,13 @@ class RetentionConfig(AppConfig):
         from intranet.accessibility.pages import register_sample_pages
         from intranet.api import api
 
-        from .. import removal_hooks
+        from .. import removal_hooks, version_hooks
         from . import actions, hooks
         from .api import router
         from .demo import seed_retention
 
         removal_hooks.register_guard(actions.hold_guard)
+        version_hooks.register(actions.record_from_folder)
         registry.register_demo_seeder(key="retention", seeder=seed_retention, order=57)
         register_sample_pages(key="retention", resolve=hooks.accessibility_pages, order=36)
         api.add_router("/retention", router)

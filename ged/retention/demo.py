@@ -8,9 +8,9 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Document
-from .actions import hold_place, record_set
-from .models import DocumentRecord, LegalHold, RetentionRule
+from ..models import Document, Folder
+from .actions import folder_rule_set, hold_place, record_set
+from .models import DocumentRecord, FolderRule, LegalHold, RetentionRule
 from .rules_seed import EXAMPLE_RULES
 
 ARCHIVIST = "francois.declercq"
@@ -70,6 +70,10 @@ def seed_retention(*, stdout, agents: dict) -> None:
             for document in picked:
                 record_set(document=document, rule=rules[code], event_date=_years_ago(age), actor=archivist)
                 documents.append(document)
+        # The finance space's root: every bill filed there from now on is typed at once.
+        finances = Folder.objects.filter(space__slug="finances", depth=1).first()
+        if finances is not None and not FolderRule.objects.filter(folder=finances).exists():
+            folder_rule_set(folder=finances, rule=rules["FACT"], actor=archivist)
         if documents and not LegalHold.objects.exists():
             hold_place(
                 document=documents[0],

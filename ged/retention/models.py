@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Document
+from ..models import Document, Folder
 from .choices import FinalDisposition, ListStatus, StartEvent
 
 
@@ -69,6 +69,10 @@ class DocumentRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     set_at = models.DateTimeField(default=timezone.now)
+    # Set from a folder's default type when the rule's event (closing, contract end…) had not happened yet:
+    # the due date is counted from the document's creation until someone gives the real date. A provisional
+    # record is never proposed for destruction.
+    provisional = models.BooleanField(_("date de l'événement à confirmer"), default=False, db_default=False)
 
     objects = RecordQuerySet.as_manager()
 
@@ -83,6 +87,25 @@ class DocumentRecord(models.Model):
 
     def __str__(self):
         return f"{self.document_id} · {self.rule_id}"
+
+
+class FolderRule(models.Model):
+    """A folder's default type: every document created in it or below (unless a nearer folder says
+    otherwise) gets this rule and a due date at once."""
+
+    folder = models.OneToOneField(Folder, on_delete=models.CASCADE, related_name="retention_default")
+    rule = models.ForeignKey(RetentionRule, verbose_name=_("règle"), on_delete=models.PROTECT)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("type par défaut d'un dossier")
+        verbose_name_plural = _("types par défaut des dossiers")
+
+    def __str__(self):
+        return f"{self.folder_id} · {self.rule_id}"
 
 
 class HoldQuerySet(models.QuerySet):

@@ -16,7 +16,7 @@ from intranet.params import BadParameter, parse_id
 
 from ..models import Document
 from ..permissions import access_document, manages_space
-from .models import DestructionList, LegalHold
+from .models import DestructionList, FolderRule, LegalHold
 
 
 def is_archivist(user) -> bool:
@@ -36,6 +36,8 @@ def document_abilities(user, document, ged_abilities: dict) -> dict[str, bool]:
     live = document.trashed_at is None
     return {
         "classify": live and (ged_abilities.get("rename", False) or is_archivist(user)),
+        # The folder's default type: the archivist, or a manager of the space.
+        "folder_default": live and (is_archivist(user) or manages_space(user, document.space_id)),
         "hold": hold and live,
         "release": hold,
     }
@@ -59,6 +61,17 @@ def access_record_document(user, pk, *, need: str = "read"):
     if need != "read" and not abilities.get(need):
         raise Http404
     return document, abilities
+
+
+def access_folder_default(user, pk) -> FolderRule:
+    """A folder's default type the agent may remove (archivist, or manager of its space), or 404."""
+    try:
+        found = FolderRule.objects.select_related("folder").get(folder_id=parse_id(pk))
+    except (FolderRule.DoesNotExist, BadParameter):
+        raise Http404 from None
+    if not (is_archivist(user) or manages_space(user, found.folder.space_id)):
+        raise Http404
+    return found
 
 
 def access_hold(user, pk) -> LegalHold:

@@ -5,13 +5,20 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from .choices import FinalDisposition
-from .models import DestructionList, DocumentRecord, LegalHold, RetentionRule
+from .models import DestructionList, DocumentRecord, FolderRule, LegalHold, RetentionRule
 
 LIMIT = 200
 
 
 def rules():
     return RetentionRule.objects.filter(active=True).order_by("code")
+
+
+def folder_defaults():
+    """Every folder's default type, for the archivist's rules page (one query)."""
+    return FolderRule.objects.select_related("folder", "folder__space", "rule").order_by(
+        "folder__space__name", "folder__path"
+    )
 
 
 def document_retention(document_id: int):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("regles/", views.rules, name="rules"),
     path("gels/", views.holds, name="holds"),
+    path("dossiers/<id:pk>/type/retirer/", views.folder_default_remove, name="folder_default_remove"),
     path("gels/<id:pk>/lever/", views.hold_release, name="hold_release"),
     path("document/<id:pk>/", views.document_page, name="document"),
     path("document/<id:pk>/type/", views.classify, name="classify"),

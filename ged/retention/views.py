@@ -5,6 +5,7 @@ render; refusals are French messages, missing and forbidden alike 404."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,14 @@ from ..views.common import error_text
 from . import actions, queries
 from .choices import FinalDisposition, ListStatus
 from .models import RetentionRule
-from .permissions import access_hold, access_list, access_record_document, is_approver, is_archivist
+from .permissions import (
+    access_folder_default,
+    access_hold,
+    access_list,
+    access_record_document,
+    is_approver,
+    is_archivist,
+)
 
 
 def _roles(request) -> dict:
@@ -38,9 +46,24 @@ def index(request):
 
 @require_GET
 def rules(request):
+    roles = _roles(request)
+    defaults = list(queries.folder_defaults()) if roles["archivist"] else []
     return render(
-        request, "retention/rules.html", {**_roles(request), "rules": queries.rules(), "tab": "rules"}
+        request,
+        "retention/rules.html",
+        {**roles, "rules": queries.rules(), "folder_defaults": defaults, "tab": "rules"},
     )
+
+
+@require_POST
+def folder_default_remove(request, pk):
+    found = access_folder_default(request.user, pk)
+    actions.folder_rule_set(folder=found.folder, rule=None, actor=request.user)
+    messages.success(
+        request,
+        _("Le dossier « %(name)s » n'a plus de type par défaut.") % {"name": found.folder.name},
+    )
+    return redirect("retention:rules")
 
 
 @require_GET
@@ -57,6 +80,7 @@ def holds(request):
 def document_page(request, pk):
     document, abilities = access_record_document(request.user, pk)
     record, holds_ = queries.document_retention(document.pk)
+    default = actions.folder_default(document.folder)
     return render(
         request,
         "retention/document.html",
@@ -64,6 +88,7 @@ def document_page(request, pk):
             **_roles(request),
             "document": document,
             "record": record,
+            "folder_default": default,
             "holds": holds_,
             "abilities": abilities,
             "rules": queries.rules() if abilities["classify"] else [],
@@ -74,7 +99,8 @@ def document_page(request, pk):
 
 @require_POST
 def classify(request, pk):
-    document, _abilities = access_record_document(request.user, pk, need="classify")
+    document, abilities = access_record_document(request.user, pk, need="classify")
+    as_default = request.POST.get("folder_default") == "1" and abilities["folder_default"]
     try:
         try:
             rule = RetentionRule.objects.get(pk=parse_id(request.POST.get("rule"), param="rule"), active=True)
@@ -85,11 +111,20 @@ def classify(request, pk):
         event_date = parse_date(request.POST.get("event_date"), param="event_date")
         if event_date is None:
             raise ValidationError(_("Indiquez la date de l'événement de départ (AAAA-MM-JJ)."))
-        actions.record_set(document=document, rule=rule, event_date=event_date, actor=request.user)
+        with transaction.atomic():
+            actions.record_set(document=document, rule=rule, event_date=event_date, actor=request.user)
+            if as_default:
+                actions.folder_rule_set(folder=document.folder, rule=rule, actor=request.user)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Le type du document et son échéance sont enregistrés."))
+        if as_default:
+            messages.success(
+                request,
+                _("Les nouveaux documents du dossier « %(name)s » recevront ce type.")
+                % {"name": document.folder.name},
+            )
     return redirect("retention:document", pk=document.pk)
 
 

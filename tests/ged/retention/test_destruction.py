@@ -163,3 +163,13 @@ def test_weekly_notice_tells_the_archivists_only_and_stops_once_the_list_is_prop
     call_command("retention_notice", stdout=out)
     assert out.getvalue().startswith("0 document")
     assert Notification.objects.filter(verb="ged.retention.due").count() == 1
+
+
+def test_the_visa_holders_are_told_of_a_proposed_list(due_doc, people):
+    from intranet.notifications.models import Notification
+
+    dlist = destruction_propose(actor=people["archivist"])
+    sent = list(Notification.objects.filter(verb="ged.retention.proposed"))
+    assert [n.recipient_id for n in sent] == [people["approver"].pk]
+    assert f"n° {dlist.pk} à viser : 1 document" in sent[0].text
+    assert sent[0].url == f"/archives/eliminations/{dlist.pk}/"
