@@ -44,7 +44,13 @@ class Command(BaseCommand):
         temps = 0
         for path in storage.tmp_dir().iterdir():
             progress.advance()
-            if path.is_file() and path.stat().st_mtime <= cutoff:
+            try:
+                # An upload finishing meanwhile may rename or remove its temporary file between the listing
+                # and here: gone is fine (flaky CI run under load).
+                stale = path.is_file() and path.stat().st_mtime <= cutoff
+            except FileNotFoundError:
+                continue
+            if stale:
                 path.unlink(missing_ok=True)
                 temps += 1
         # Blob rows no version uses any more (purged documents, rolled-back uploads), past the grace period.
