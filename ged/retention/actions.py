@@ -2,13 +2,16 @@
 execute, cancel). Each runs in one transaction, audits, and refuses in French (ValidationError) with nothing
 half-done. The removal guard refuses trash, purge, folder deletion and destruction of held documents."""
 
+import contextlib
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,6 +123,8 @@ def folder_rule_set(*, folder: Folder, rule: RetentionRule | None, actor) -> Fol
             found, _created = FolderRule.objects.update_or_create(
                 folder=folder, defaults={"rule": rule, "set_by": actor, "set_at": timezone.now()}
             )
+        _forget_folder_defaults()
+        transaction.on_commit(_forget_folder_defaults, robust=True)
         audit_record(
             action="retention.folder_default.set",
             actor=actor,
@@ -159,11 +164,20 @@ def default_event(rule: RetentionRule, created: datetime.date) -> tuple[datetime
 
 def record_from_folder(*, document, version, author) -> None:
     """GED hook « a version was added »: the first version of a document in a folder with a default type
-    qualifies it (inside the version's transaction). A document already typed is left as it is."""
-    if version.number != 1 or DocumentRecord.objects.filter(document_id=document.pk).exists():
+    qualifies it (inside the version's transaction). A document already typed is left as it is. No query
+    while no folder has a default type (a cached flag); otherwise one to find the nearest default."""
+    if version.number != 1 or not _any_folder_default():
         return
-    default = folder_default(document.folder)
-    if default is None:
+    target = Folder.objects.filter(pk=document.folder_id).values("path")[:1]
+    default = (
+        FolderRule.objects.filter(rule__active=True)
+        .annotate(target=Subquery(target))
+        .filter(target__startswith=F("folder__path"))
+        .select_related("rule")
+        .order_by(Length("folder__path").desc())
+        .first()
+    )
+    if default is None or DocumentRecord.objects.filter(document_id=document.pk).exists():
         return
     created = timezone.localdate(document.created_at) if document.created_at else timezone.localdate()
     event, provisional = default_event(default.rule, created)
@@ -175,6 +189,28 @@ def record_from_folder(*, document, version, author) -> None:
         set_by=None,
         provisional=provisional,
     )
+
+
+FOLDER_DEFAULTS_FLAG = "retention:any-folder-default"
+
+
+def _any_folder_default() -> bool:
+    """Whether any folder has a default type, cached (cleared by `folder_rule_set`); a stale True only costs
+    the lookup, and the flag is False only after a check of the table."""
+    try:
+        found = cache.get(FOLDER_DEFAULTS_FLAG)
+    except Exception:  # noqa: BLE001 - the cache is down: ask the database
+        found = None
+    if found is None:
+        found = FolderRule.objects.exists()
+        with contextlib.suppress(Exception):
+            cache.set(FOLDER_DEFAULTS_FLAG, found, 3600)
+    return found
+
+
+def _forget_folder_defaults() -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(FOLDER_DEFAULTS_FLAG)
 
 
 @transaction.atomic
