@@ -11,7 +11,7 @@ from schemathesis.generation import GenerationMode
 from intranet.people.actions import api_token_create
 from tests.test_api_schemathesis import _fuzz, _load_schema
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy]
 
 
 def test_circuits_api_conforms_to_its_schema(submit, people, template, doc):
