@@ -331,7 +331,7 @@ def role_holders(codename: str):
 def due_notice(*, day=None) -> int:
     """Tell every archivist how many documents are due for destruction (DUA passed, rule D or T, not held,
     on no open list), so that a list gets proposed and then visaed by a second person. Returns that count;
-    no notice when it is zero. Run by a weekly timer (`retention_propose --avertir`)."""
+    no notice when it is zero. Run by a weekly timer (`retention_notice`)."""
     destroy = destroyable_records(include_sort=False, day=day).count()
     sort = destroyable_records(include_sort=True, day=day).count() - destroy
     total = destroy + sort
