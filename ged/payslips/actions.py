@@ -473,15 +473,19 @@ def purge_cutoff(today: datetime.date | None = None) -> datetime.date:
 
 
 def purgeable(today: datetime.date | None = None):
-    """Payslips past the employer's period whose agent has left and holds no open leaver link.
+    """Payslips past the employer's period of agents who have left: account disabled, a leaver link sent by
+    HR and none still open.
 
-    The agent's copy is for life: while the agent works here, none of their payslips is ever purged; at
-    departure HR sends the leaver link (a zip of everything); once that window is closed (used or expired),
-    only the months inside the employer's period stay."""
+    The agent's copy is for life: while the agent works here, none of their payslips is ever purged; nor is
+    it for a disabled account HR never processed as a departure (a suspension, a long leave): no leaver link,
+    no purge. At departure HR sends the leaver link (a zip of everything); once that window is closed (used
+    or expired), only the months inside the employer's period stay."""
     now = timezone.now()
     open_links = LeaverLink.objects.filter(used_at__isnull=True, expires_at__gt=now).values("agent_id")
-    return Payslip.objects.filter(period__lt=purge_cutoff(today), agent__is_active=False).exclude(
-        agent_id__in=open_links
+    return (
+        Payslip.objects.filter(period__lt=purge_cutoff(today), agent__is_active=False)
+        .filter(agent_id__in=LeaverLink.objects.values("agent_id"))
+        .exclude(agent_id__in=open_links)
     )
 
 

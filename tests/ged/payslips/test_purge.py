@@ -1,6 +1,7 @@
 """The employer's retention of payslips: `payslips_purge` deletes only the months past
 PAYSLIPS_RETENTION_YEARS of agents who have left and whose leaver link is used or expired; an agent still
-here keeps every payslip (their copy is for life); each purge is written in the agent's safe log."""
+here, or disabled without a departure processed by HR, keeps every payslip (their copy is for life); each
+purge is written in the agent's safe log."""
 
 import datetime
 import io
@@ -33,10 +34,13 @@ def test_cutoff_is_the_first_month_of_the_employers_period(settings):
     assert purge_cutoff(datetime.date(2028, 2, 29)) == datetime.date(2023, 2, 1)
 
 
-def test_only_old_payslips_of_leavers_with_no_open_link_go(slips, settings):
+def test_only_old_payslips_of_leavers_with_no_open_link_go(slips, agents, deposit_rows, settings):
     settings.PAYSLIPS_RETENTION_YEARS = 5
     here, gone, waiting = slips
-    for agent in (gone, waiting):
+    # A disabled account HR never processed as a departure (no leaver link): kept.
+    suspended = agents[3]
+    deposit_rows([(suspended.registration_number, "x")], period=OLD, name="paie-2015-03-b.pdf", seed=3)
+    for agent in (gone, waiting, suspended):
         agent.is_active = False
         agent.save(update_fields=["is_active"])
     # The leaver link of `gone` was used; `waiting` still has an open one.
@@ -53,7 +57,8 @@ def test_only_old_payslips_of_leavers_with_no_open_link_go(slips, settings):
 
     left = set(Payslip.objects.values_list("agent_id", "period"))
     assert (gone.pk, OLD) not in left
-    assert {(gone.pk, RECENT), (here.pk, OLD), (here.pk, RECENT), (waiting.pk, OLD)} <= left
+    kept = {(gone.pk, RECENT), (here.pk, OLD), (here.pk, RECENT), (waiting.pk, OLD), (suspended.pk, OLD)}
+    assert kept <= left
     event = AccessEvent.objects.get(action="payslips.purge")
     assert event.object_id == str(gone.pk)
     assert event.extra == {"count": 1, "months": ["2015-03"]}
