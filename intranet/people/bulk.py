@@ -22,8 +22,13 @@ def insert_values(model, fields: list[str], rows: list[tuple]) -> None:
             connection.cursor() as cursor,
             cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            if all(value.__class__ is int for row in rows for value in row):
+                # Rows of plain integers (memberships: 25,000 of them in a first sync of 10,000 agents):
+                # COPY's text format written in one piece, instead of one write_row call per row.
+                copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows]))
+            else:
+                for row in rows:
+                    copy.write_row(row)
         return
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     max_params = connection.features.max_query_params or 30000
