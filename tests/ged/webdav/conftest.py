@@ -22,10 +22,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def dav_server(django_db_setup, django_db_blocker):
     """`manage.py dav_serve`'s server on a free loopback port for the whole session; its URL."""
+    from django.db import connection
+
     from ged.management.commands.dav_serve import make_server
 
     port = _free_port()
-    server = make_server("127.0.0.1", port, threads=4)
+    # On SQLite the test database is in memory with a shared cache, where two threads writing at once get
+    # « database table is locked » at once (no busy timeout applies to shared-cache table locks): rclone's
+    # parallel transfers failed that way once. One request at a time there; the embedded default itself
+    # runs on a file in WAL mode with a 20 s busy timeout (settings/base.py), where writers wait instead.
+    server = make_server("127.0.0.1", port, threads=1 if connection.vendor == "sqlite" else 4)
     server.prepare()
     thread = threading.Thread(target=server.serve, daemon=True)
     with django_db_blocker.unblock():
