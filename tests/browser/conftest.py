@@ -138,6 +138,21 @@ def assert_accessible(page):
     assert not violations, results.generate_report()
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+def check_phone_page(page, path, heading):
+    """Open `path` (the viewport already at PHONE): its heading shows, nothing scrolls sideways, axe finds
+    zero violations."""
+    from playwright.sync_api import expect
+
+    page.goto(path)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{path} is {width} px wide at 390 px"
+    assert_accessible(page)
+
+
 @pytest.fixture
 def login(page):
     """Log in through the login page; staff and superusers then type their authenticator app's code at the

@@ -4,19 +4,9 @@ Chromium: no sideways scroll, axe-core finds zero violations, and a desk created
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import PHONE, assert_accessible, check_phone_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _check(page, path, heading):
-    page.goto(path)
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{path} is {width} px wide at 390 px"
-    assert_accessible(page)
 
 
 @pytest.fixture
@@ -45,14 +35,16 @@ def test_setup_pages_and_home_panel_at_390_px(page, login, world):
 
     page.set_viewport_size(PHONE)
     login("ada.circuits")
-    _check(page, "/parapheur/administration/", "Administration des circuits")
-    _check(page, f"/parapheur/administration/bureaux/{world['desk'].pk}/", f"Bureau « {world['desk'].name} »")
-    _check(
+    check_phone_page(page, "/parapheur/administration/", "Administration des circuits")
+    check_phone_page(
+        page, f"/parapheur/administration/bureaux/{world['desk'].pk}/", f"Bureau « {world['desk'].name} »"
+    )
+    check_phone_page(
         page,
         f"/parapheur/administration/modeles/{world['template'].pk}/",
         f"Modèle « {world['template'].name} »",
     )
-    _check(page, "/parapheur/administration/bureaux/nouveau/", "Nouveau bureau")
+    check_phone_page(page, "/parapheur/administration/bureaux/nouveau/", "Nouveau bureau")
     page.get_by_label("Nom du bureau").fill("Cabinet du président")
     page.get_by_label("Membres").fill("ada.circuits")
     page.get_by_role("button", name="Enregistrer").click()
@@ -64,4 +56,4 @@ def test_setup_pages_and_home_panel_at_390_px(page, login, world):
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("alert")).to_contain_text("déjà le nom")
     assert_accessible(page)
-    _check(page, "/", "À viser / à signer")
+    check_phone_page(page, "/", "À viser / à signer")

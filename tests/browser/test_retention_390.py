@@ -5,19 +5,9 @@ scroll, axe-core finds zero violations, and the default type set through the pag
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import PHONE, assert_accessible, check_phone_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _check(page, path, heading):
-    page.goto(path)
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{path} is {width} px wide at 390 px"
-    assert_accessible(page)
 
 
 @pytest.fixture
@@ -66,14 +56,16 @@ def test_archivist_pages_at_390_px(page, login, world):
 
     page.set_viewport_size(PHONE)
     login("armelle.archives")
-    _check(page, "/archives/regles/", "Règles de gestion")
+    check_phone_page(page, "/archives/regles/", "Règles de gestion")
     expect(page.get_by_role("cell", name="Marchés 2026", exact=True)).to_be_visible()
-    _check(page, f"/archives/document/{world['document'].pk}/", "Conservation de « Offre non retenue.pdf »")
+    check_phone_page(
+        page, f"/archives/document/{world['document'].pk}/", "Conservation de « Offre non retenue.pdf »"
+    )
     expect(page.get_by_text("la date de l'événement de départ est provisoire")).to_be_visible()
-    _check(page, "/archives/", "Archives et durées de conservation")
+    check_phone_page(page, "/archives/", "Archives et durées de conservation")
 
     # The bill's folder gets its default type through the page; the next bill there is typed at once.
-    _check(page, f"/archives/document/{world['bill'].pk}/", "Conservation de « Facture 42.pdf »")
+    check_phone_page(page, f"/archives/document/{world['bill'].pk}/", "Conservation de « Facture 42.pdf »")
     page.get_by_label("Type de document (règle de gestion)").select_option(
         label="FACT — Factures et mandats de paiement"
     )
