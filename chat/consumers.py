@@ -2,10 +2,10 @@
 
 Session auth (AuthMiddlewareStack) behind AllowedHostsOriginValidator (intranet.asgi). Membership is checked
 when the socket connects (no history, no group otherwise) and again on every message the client sends.
-Removing a member sends "chat.revoke" to the salon group: their sockets leave the fan-out and close at once.
-Events arrive pre-serialised (push.py); the process's fan-out (fanout.py) puts them in each socket's bounded
-queue and the socket's own writer task sends them. A client that stops reading fills its queue and is closed
-with 1013 (try again later): it reconnects and catches up, and never delays the other sockets.
+Removing a member sends "fanout.revoke" to the salon group: their sockets leave the fan-out and close at once.
+Events arrive pre-serialised (push.py); the process's fan-out (`intranet.fanout`) puts them in each socket's
+bounded queue and the socket's own writer task sends them. A client that stops reading fills its queue and is
+closed with 1013 (try again later): it reconnects and catches up, and never delays the other sockets.
 
 No missed message: on every (re)connect the page sends `{"type": "resume", "after": <last id it has>,
 "since": <cursor>, "oldest": <first id it shows>}` and receives what it missed, edits and deletions
@@ -18,16 +18,15 @@ import contextlib
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from intranet.fanout import FanoutSocket
 from intranet.notifications.push import user_group
 from intranet.params import BadParameter, is_valid_id, parse_datetime, parse_id
 from intranet.people.sessions import session_group, session_matches
 from intranet.sockets import JsonSocketConsumer
 
-from .fanout import fanout
 from .push import salon_group
 
 CLOSE_FORBIDDEN = 4403
@@ -153,7 +152,7 @@ def _uuid(value):
         return None
 
 
-class SalonConsumer(JsonSocketConsumer):
+class SalonConsumer(FanoutSocket, JsonSocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         self.salon_id = int(self.scope["url_route"]["kwargs"]["salon_id"])
@@ -165,17 +164,14 @@ class SalonConsumer(JsonSocketConsumer):
             return
         self.user_id = user.pk
         # Salon events come through this process's fan-out; the per-user group carries force_close.
-        self.salon_group = salon_group(self.salon_id)
         self.groups_joined = [user_group(user.pk)]
-        self.outbox = asyncio.Queue(maxsize=settings.CHAT_SOCKET_QUEUE)
-        self.writer = None
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
         # The session's group carries "session.close" when this session logs out (intranet.people.sessions).
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_group(self.session_key):
             self.groups_joined.append(session_group(self.session_key))
             await self.channel_layer.group_add(self.groups_joined[-1], self.channel_name)
-        await fanout().join(self.salon_group, self)
+        await self.join_live(salon_group(self.salon_id))
         # A removal committed between the first check and the join sent its revoke before this socket was
         # in the fan-out: check again now that any later revoke will reach it.
         if not await _is_member(user, self.salon_id):
@@ -183,48 +179,18 @@ class SalonConsumer(JsonSocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
-        self.writer = asyncio.ensure_future(self._write())
+        self.start_writer()
 
     async def disconnect(self, code):
-        if getattr(self, "salon_group", None):
-            await fanout().leave(self.salon_group, self)
-            self.salon_group = None
+        await self.leave_live()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
-        writer, self.writer = getattr(self, "writer", None), None
-        if writer is not None and writer is not asyncio.current_task():
-            writer.cancel()
-
-    def offer(self, message: dict) -> bool:
-        """Queue one salon event for this socket (called by the fan-out, never waits): `message` is the ASGI
-        "websocket.send" the fan-out built once for every socket (never modified). False when the queue is
-        full (the client stopped reading) or the socket is closing."""
-        if getattr(self, "salon_group", None) is None:
-            return False
-        # Between the join and the accept, events wait in the queue for the writer started at accept.
-        try:
-            self.outbox.put_nowait(message)
-        except asyncio.QueueFull:
-            return False
-        return True
-
-    async def _write(self) -> None:
-        """This socket's writer: the only task that waits for this client to read. It hands the shared
-        message straight to the server (`base_send`, below the consumer's own send helpers): this runs once
-        per socket for every message of the salon."""
-        send = self.base_send
-        while True:
-            message = await self.outbox.get()
-            try:
-                await send(message)
-            except Exception:  # noqa: BLE001  (the connection went away meanwhile)
-                return
 
     async def overflow(self):
         """Called by the fan-out when this socket's queue is full: close it; the page reconnects and
         catches up."""
-        if getattr(self, "salon_group", None) is None:
+        if self.live_group is None:
             return  # already leaving
         await self.disconnect(CLOSE_TOO_SLOW)
         # The close itself waits for the client to read (uvicorn's send waits for the transport to drain):

@@ -1,12 +1,7 @@
-"""Live delivery over the channel layer: one group per salon, fed after commit, each event serialised once."""
+"""Live delivery: one live group per salon, fed after commit through the core fan-out (`intranet.fanout`),
+each event serialised once."""
 
-import json
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-logger = logging.getLogger(__name__)
+from intranet import fanout
 
 
 def salon_group(salon_id: int) -> str:
@@ -15,20 +10,9 @@ def salon_group(salon_id: int) -> str:
 
 def push_to_salon(salon_id: int, payload: dict) -> None:
     """Send one JSON event to every open page of the salon. The consumers forward the text as is."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    group = salon_group(salon_id)
-    async_to_sync(layer.group_send)(group, {"type": "chat.event", "group": group, "text": text})
+    fanout.publish(salon_group(salon_id), payload)
 
 
 def cut_delivery(salon_id: int, user_ids: list[int]) -> None:
-    """Removed members: their open sockets on this salon leave the group and close at once."""
-    layer = get_channel_layer()
-    if layer is None or not user_ids:
-        return
-    group = salon_group(salon_id)
-    async_to_sync(layer.group_send)(
-        group, {"type": "chat.revoke", "group": group, "user_ids": list(user_ids)}
-    )
+    """Removed members: their open sockets on this salon leave the fan-out and close at once."""
+    fanout.cut(salon_group(salon_id), user_ids)

@@ -125,7 +125,7 @@ async def test_every_websocket_route_as_every_role_closes_with_a_code_and_never_
     from asgiref.sync import sync_to_async
 
     from chat.actions import salon_create
-    from chat.fanout import close_all
+    from intranet.fanout import close_all
 
     from .route_crawler import HOSTILE_BINARY_FRAMES, HOSTILE_FRAMES, build, hostile_values, websocket_routes
 

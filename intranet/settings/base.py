@@ -161,7 +161,7 @@ if REDIS_URL:
     # Redis pub/sub, not channels_redis' core layer: bench B6 (500 sockets in one salon) exhausted the core
     # layer's connections and timed out on both servers, the pub/sub layer served them with nothing lost
     # (docs/chat.md). A message published while a worker's Redis connection is down is not replayed: the
-    # chat fan-out notices the gap and makes the pages catch up (chat/fanout.py).
+    # chat fan-out notices the gap and makes the pages catch up (intranet/fanout.py).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

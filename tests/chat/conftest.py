@@ -20,7 +20,7 @@ async def _stop_fanouts():
     """Stop this test loop's salon fan-outs before pytest-asyncio closes the loop, so that no listener is
     left waiting in a Redis read while the loop shuts down."""
     yield
-    from chat.fanout import close_all
+    from intranet.fanout import close_all
 
     await close_all()
 

@@ -38,7 +38,7 @@ def uvicorn_server(live_layer, settings):
         loop = asyncio.new_event_loop()
         loops.append(loop)
         loop.run_until_complete(server.serve(sockets=[listener]))
-        from chat.fanout import close_all
+        from intranet.fanout import close_all
 
         loop.run_until_complete(close_all())
         loop.close()
@@ -110,8 +110,8 @@ def test_a_client_that_stops_reading_is_closed_and_does_not_delay_the_others(uvi
     import json
 
     from chat.actions import salon_create
-    from chat.fanout import _fanouts
     from chat.push import salon_group
+    from intranet.fanout import _fanouts
 
     marie = make_user("marie.dupont", first_name="Marie", last_name="Dupont")
     paul = make_user("paul.dewitte", first_name="Paul", last_name="Dewitte")

@@ -143,8 +143,8 @@ async def test_a_removal_between_the_check_and_the_join_is_not_missed(live_layer
     from channels.testing import WebsocketCommunicator
 
     from chat.actions import membership_remove, salon_create
-    from chat.fanout import Fanout
     from intranet.asgi import application
+    from intranet.fanout import Fanout
 
     from .test_consumers import _login
 
@@ -192,7 +192,7 @@ async def test_a_lost_beat_makes_the_pages_catch_up(live_layer, settings, make_u
     """Beats are numbered: one that never came back (published while the subscriber connection was down)
     means events published meanwhile were lost too, even when the next beat arrives on time."""
     from chat.actions import salon_create
-    from chat.fanout import fanout
+    from intranet.fanout import fanout
 
     from .test_consumers import _connected
 

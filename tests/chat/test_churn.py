@@ -59,7 +59,7 @@ SERVER = textwrap.dedent(
 
     def state(full):
         from channels.layers import get_channel_layer
-        from chat.fanout import _fanouts
+        from intranet.fanout import _fanouts
         loop = asyncio.get_running_loop()
         fanouts = [f for f in _fanouts.values() if f.loop is loop]
         layers = [("consumers", get_channel_layer())] + [("fanout", f.layer) for f in fanouts]
