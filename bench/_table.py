@@ -74,7 +74,10 @@ PLAN = [
     Entry("B9", "page_render.py", fixed="30 warm + 10 cold reps"),
     Entry("B10", "dav_propfind.py", fixed="1,000 and 10,000 docs, 7 reps"),
     Entry(
-        "B11", "board_move.py", args=["--clients", "200", "--moves", "30"], fixed="HTTP move, uvicorn+pubsub"
+        "B11",
+        "board_move.py",
+        args=["--clients", "200", "--moves", "30"],
+        fixed="move over the board socket, uvicorn+pubsub",
     ),
     Entry("S", "search.py", fixed="20,000 items, 30 reps"),
     Entry("B12", "b12_payslips.py", env={"B12_PAGES": "500", "B12_REPS": "15"}, fixed="1 PDF, 500 agents"),

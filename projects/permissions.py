@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 
 from .choices import JoinPolicy, MemberRole, Visibility
-from .models import Board, Card, Member, Workspace
+from .models import Board, Card, Column, Member, Workspace
 
 
 def member_role(user, workspace: Workspace) -> str | None:
@@ -95,13 +95,18 @@ def access_board(user, pk, *, need: str = "read") -> tuple[Board, Access]:
     return board, _check(user, board.workspace, need)
 
 
-def access_card(user, pk, *, need: str = "read") -> tuple[Card, Access]:
+def access_card(user, pk, *, need: str = "read", target_column=None) -> tuple[Card, Access]:
+    """The card and the agent's access to it. With `target_column` (an id), the card also carries
+    `target_column_id`: that column's id if it is one of the card's board's, else None (a move, one query)."""
     cards = Card.objects.select_related("board__workspace", "column")
     known = getattr(user, "is_authenticated", False)
     if known:
         # The viewer's role comes with the card (one query fewer on every card route, a move included).
         mine = Member.objects.filter(workspace_id=OuterRef("board__workspace_id"), user_id=user.pk)
         cards = cards.annotate(viewer_role=Subquery(mine.values("role")[:1]))
+    if target_column is not None:
+        same_board = Column.objects.filter(pk=target_column, board_id=OuterRef("board_id"))
+        cards = cards.annotate(target_column_id=Subquery(same_board.values("pk")[:1]))
     card = cards.filter(pk=_int(pk)).first()
     if card is None:
         raise Http404

@@ -1,10 +1,7 @@
-"""Live events of a board over the channel layer: one group per board, fed after commit, each event serialised
-once here (the sockets forward the text as is)."""
+"""Live events of a board: one live group per board, fed after commit through the core fan-out
+(`intranet.fanout`), each event serialised once (the sockets forward the text as is)."""
 
-import json
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from intranet import fanout
 
 
 def board_group(board_id: int) -> str:
@@ -12,8 +9,4 @@ def board_group(board_id: int) -> str:
 
 
 def push_to_board(board_id: int, payload: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    async_to_sync(layer.group_send)(board_group(board_id), {"type": "board.event", "text": text})
+    fanout.publish(board_group(board_id), payload)

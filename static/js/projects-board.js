@@ -1,5 +1,6 @@
 // Drag-and-drop of board cards, on top of the « Déplacer » form that works without it (and by keyboard).
-// A drop posts the same form fields as the move page; the server's answer decides, the page reloads on error.
+// A drop is sent over the board's live socket when it is open (the server checks it like the move page),
+// else posted with the move page's form fields; the server's answer decides, the page reloads on error.
 (function () {
   "use strict";
   var board = document.getElementById("board");
@@ -7,6 +8,9 @@
   var token = document.querySelector("input[name=csrfmiddlewaretoken]");
   var status = document.getElementById("board-status");
   var dragged = null;
+  var live = null;
+  var pending = {};
+  var sent = 0;
 
   // Live moves: every open page applies the server's order of the target column. A card this page does not
   // show, or a lost connection, means the page's copy may be stale: it reloads instead of guessing.
@@ -24,12 +28,24 @@
     if (!window.WebSocket || !board.dataset.socket) return;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + board.dataset.socket);
-    socket.onopen = function () { if (reconnecting) window.location.reload(); };
+    socket.onopen = function () {
+      if (reconnecting) { window.location.reload(); return; }
+      live = socket;
+    };
     socket.onmessage = function (message) {
       var event = JSON.parse(message.data);
       if (event.type === "move") applyMove(event);
+      else if (event.type === "resync") window.location.reload();
+      else if (event.type === "moved" || event.type === "error") {
+        var done = pending[event.ref];
+        delete pending[event.ref];
+        if (done) done(event.type === "moved");
+      }
     };
     socket.onclose = function (closing) {
+      live = null;
+      // A move sent and not answered may or may not have been made: the page shows the server's truth.
+      if (Object.keys(pending).length) { window.location.reload(); return; }
       if (closing.code === 4403 || closing.code === 4401) return;
       window.setTimeout(function () { listen(true); }, 3000);
     };
@@ -73,6 +89,19 @@
     }
     var card = dragged;
     list.insertBefore(card, cards[position] || null);
+    var moved = function () {
+      if (status) status.textContent = column.querySelector("h2").textContent.trim();
+    };
+    if (live && live.readyState === WebSocket.OPEN) {
+      sent += 1;
+      var ref = String(sent);
+      pending[ref] = function (ok) { if (ok) moved(); else window.location.reload(); };
+      live.send(JSON.stringify({
+        type: "move", ref: ref, card: Number(card.dataset.card),
+        column: Number(column.dataset.column), position: position
+      }));
+      return;
+    }
     var body = new FormData();
     body.append("column", column.dataset.column);
     body.append("position", String(position));
@@ -84,7 +113,7 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) throw new Error(data.error || "");
-        if (status) status.textContent = column.querySelector("h2").textContent.trim();
+        moved();
       });
     }).catch(function () { window.location.reload(); });
   });

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.chat.conftest import _stop_fanouts  # noqa: F401  (board sockets use the same process fan-out)
+
 
 @pytest.fixture
 def lead(make_user):

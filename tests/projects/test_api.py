@@ -118,8 +118,12 @@ async def test_a_reader_cannot_move_through_the_websocket(setup):
     socket = WebsocketCommunicator(application, f"/ws/projets/tableaux/{board.pk}/", headers=headers)
     connected, _code = await socket.connect()
     assert connected  # a reader may watch
-    await socket.send_json_to({"type": "move", "card": cards[0].pk, "column": second.pk, "position": 0})
-    assert await socket.receive_nothing(timeout=0.3)
+    await socket.send_json_to(
+        {"type": "move", "ref": "1", "card": cards[0].pk, "column": second.pk, "position": 0}
+    )
+    answer = await socket.receive_json_from(timeout=5)
+    assert answer == {"type": "error", "ref": "1", "message": "Vous ne pouvez pas déplacer cette carte."}
+    assert await socket.receive_nothing(timeout=0.3)  # and no move reached the board
     await socket.disconnect()
     card = await sync_to_async(Card.objects.get)(pk=cards[0].pk)
     assert card.column_id == first.pk

@@ -66,3 +66,36 @@ async def test_outsider_cannot_open_a_secret_board_socket(live_layer, setup, out
     control = await _communicator(colleague, board.pk)
     assert (await control.connect())[0]
     await control.disconnect()
+
+
+async def test_a_move_over_the_socket_is_made_and_reaches_every_open_page(live_layer, setup, lead, colleague):
+    """The page's drag and drop sends its move over the socket: the sender gets its answer, every open page
+    (the sender's included) the column's new order; another board's column is refused in French."""
+    from projects.models import Card, Column
+
+    ws, board, second, cards = setup
+    mover = await _communicator(lead, board.pk)
+    watcher = await _communicator(colleague, board.pk)
+    assert (await mover.connect())[0] and (await watcher.connect())[0]
+    move = {"type": "move", "ref": "a", "card": cards[2].pk, "column": second.pk, "position": 0}
+    await mover.send_json_to(move)
+    event = {"type": "move", "card": cards[2].pk, "column": second.pk, "order": [cards[2].pk]}
+    assert await watcher.receive_json_from(timeout=5) == event
+    got = [await mover.receive_json_from(timeout=5) for _ in range(2)]
+    assert {"type": "moved", "ref": "a", "card": cards[2].pk, "column": second.pk} in got and event in got
+    assert (await sync_to_async(Card.objects.get)(pk=cards[2].pk)).column_id == second.pk
+
+    other = await sync_to_async(lambda: Column.objects.exclude(board=board).first())()
+    elsewhere = other.pk if other else 10**6
+    bad = [
+        {"type": "move", "ref": "b", "card": cards[0].pk, "column": elsewhere, "position": 0},
+        {"type": "move", "ref": "c", "card": cards[0].pk, "column": second.pk, "position": -1},
+        {"type": "move", "ref": "d", "card": "1; DROP", "column": second.pk, "position": 0},
+    ]
+    for command in bad:
+        await mover.send_json_to(command)
+        answer = await mover.receive_json_from(timeout=5)
+        assert answer["type"] == "error" and answer["ref"] == command["ref"] and answer["message"]
+    assert await watcher.receive_nothing(timeout=0.3)
+    await mover.disconnect()
+    await watcher.disconnect()

@@ -2,6 +2,7 @@
 trip of the move is on the path of the live event)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from projects import actions
@@ -33,8 +34,9 @@ def test_json_move_query_count_does_not_grow_with_the_column(
         actions.card_create(board=board, column=second, title=f"Carte {i}", actor=lead)
     client.force_login(lead)
     # session, agent, card with the viewer's role, the board's columns with their counts, then the move:
-    # savepoint, board lock, the column's ids, one UPDATE, release (BEGIN/COMMIT outside a test).
-    with django_assert_num_queries(9):
+    # savepoint, board lock, one UPDATE that numbers the column (PostgreSQL; elsewhere the column's ids are
+    # read first, then one UPDATE), release (BEGIN/COMMIT outside a test).
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9):
         response = _move(client, card, second)
     assert response.status_code == 200
     assert response.json() == {"ok": True, "column": second.pk, "position": 0}
