@@ -31,6 +31,7 @@
     socket.onopen = function () {
       if (reconnecting) { window.location.reload(); return; }
       live = socket;
+      board.setAttribute("data-live", "");
     };
     socket.onmessage = function (message) {
       var event = JSON.parse(message.data);
@@ -44,6 +45,7 @@
     };
     socket.onclose = function (closing) {
       live = null;
+      board.removeAttribute("data-live");
       // A move sent and not answered may or may not have been made: the page shows the server's truth.
       if (Object.keys(pending).length) { window.location.reload(); return; }
       if (closing.code === 4403 || closing.code === 4401) return;

@@ -59,12 +59,16 @@ def test_a_drag_by_the_lead_reaches_a_teammates_open_board_live(page, login, bro
         assert_accessible(page)
         page.goto(f"/projets/tableaux/{board.pk}/")
         assert_accessible(page)
-        paul_page.wait_for_timeout(500)  # the reader's socket is open before the move
+        # Both sockets are open before the move: the lead's page sends its drop over its own.
+        for each in (paul_page, page):
+            each.wait_for_selector("#board[data-live]", state="attached")
+        posted = []
+        page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
         done = page.locator(".board-column").nth(2)
-        with page.expect_response(lambda r: "/deplacer/" in r.url) as response:
-            page.locator(f"#card-{card.pk}").drag_to(done.locator(".board-cards"))
-        assert response.value.status == 200
+        page.locator(f"#card-{card.pk}").drag_to(done.locator(".board-cards"))
         expect(paul_page.locator(".board-column").nth(2)).to_contain_text(card.title)
+        expect(page.locator("#board-status")).to_contain_text("Terminé")  # the socket's « moved » answer
+        assert posted == []  # no HTTP fallback
     finally:
         context.close()
     card.refresh_from_db()
