@@ -96,56 +96,101 @@ def paged_search(
     succeeded, no size or time limit was hit and the last page returned an empty cookie (or the server
     ignored paging and still answered without a limit error).
     """
-    page_size = page_size or settings.LDAP_PAGE_SIZE
-    result = SearchResult()
-    control = SimplePagedResultsControl(criticality=True, size=page_size, cookie="")
-    response_controls = {SimplePagedResultsControl.controlType: SimplePagedResultsControl}
-    entries = result.entries
-    paging_seen = False
-    try:
-        while True:
-            msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, filterstr, attrlist, serverctrls=[control])
-            while True:
-                rtype, rdata, _rmsgid, rctrls = conn.result3(
-                    msgid, all=0, resp_ctrl_classes=response_controls
-                )
-                if rtype == ldap.RES_SEARCH_RESULT:
-                    break
-                if rtype != ldap.RES_SEARCH_ENTRY:
-                    continue  # search references: not entries of ours
-                for dn, attrs in rdata:
-                    if dn is None:
-                        continue
-                    if transform is None:
-                        entries.append((dn, attrs))
-                    else:
-                        item = transform(dn, attrs)
-                        if item is not None:
-                            entries.append(item)
-            result.pages += 1
-            paged = [c for c in rctrls if c.controlType == SimplePagedResultsControl.controlType]
-            if not paged:
-                if paging_seen:
-                    result.complete = False
-                    result.problem = "le serveur a cessé de paginer sans signaler la dernière page"
-                break
-            paging_seen = True
-            if not paged[0].cookie:
-                break
-            control.cookie = paged[0].cookie
-    except ldap.SIZELIMIT_EXCEEDED:
-        result.complete = False
-        result.problem = (
-            "limite de taille atteinte (sizelimit) : donnez au compte de synchronisation une limite "
-            "plus haute"
+    return PagedSearch(conn, base, filterstr, attrlist, page_size, transform).start().finish()
+
+
+class PagedSearch:
+    """`paged_search` in two steps, so that two searches can run at once on one connection: `start()` sends
+    the request for the first page and returns at once; `finish()` reads every page (requesting the next
+    ones) and returns the SearchResult. The server works on a started search while the client reads another
+    one: its answers wait, queued by libldap, until `finish()` reads them."""
+
+    def __init__(
+        self,
+        conn,
+        base: str,
+        filterstr: str,
+        attrlist: list[str],
+        page_size: int | None = None,
+        transform: Callable[[str, dict], Any] | None = None,
+    ):
+        self.conn = conn
+        self.base, self.filterstr, self.attrlist = base, filterstr, attrlist
+        self.transform = transform
+        self.control = SimplePagedResultsControl(
+            criticality=True, size=page_size or settings.LDAP_PAGE_SIZE, cookie=""
         )
-    except ldap.TIMELIMIT_EXCEEDED:
+        self.result = SearchResult()
+        self.msgid = None
+
+    def _send(self):
+        self.msgid = self.conn.search_ext(
+            self.base, ldap.SCOPE_SUBTREE, self.filterstr, self.attrlist, serverctrls=[self.control]
+        )
+
+    def _fail(self, exc: Exception):
+        result = self.result
         result.complete = False
-        result.problem = "limite de temps atteinte (timelimit)"
-    except ldap.LDAPError as exc:
-        result.complete = False
-        result.problem = describe_error(exc)
-    return result
+        if isinstance(exc, ldap.SIZELIMIT_EXCEEDED):
+            result.problem = (
+                "limite de taille atteinte (sizelimit) : donnez au compte de synchronisation une limite "
+                "plus haute"
+            )
+        elif isinstance(exc, ldap.TIMELIMIT_EXCEEDED):
+            result.problem = "limite de temps atteinte (timelimit)"
+        else:
+            result.problem = describe_error(exc)
+
+    def start(self) -> "PagedSearch":
+        try:
+            self._send()
+        except ldap.LDAPError as exc:
+            self._fail(exc)
+        return self
+
+    def finish(self) -> SearchResult:
+        result = self.result
+        if self.msgid is None:  # the first request already failed
+            return result
+        conn, control, transform = self.conn, self.control, self.transform
+        response_controls = {SimplePagedResultsControl.controlType: SimplePagedResultsControl}
+        entries = result.entries
+        paging_seen = False
+        try:
+            while True:
+                msgid = self.msgid
+                while True:
+                    rtype, rdata, _rmsgid, rctrls = conn.result3(
+                        msgid, all=0, resp_ctrl_classes=response_controls
+                    )
+                    if rtype == ldap.RES_SEARCH_RESULT:
+                        break
+                    if rtype != ldap.RES_SEARCH_ENTRY:
+                        continue  # search references: not entries of ours
+                    for dn, attrs in rdata:
+                        if dn is None:
+                            continue
+                        if transform is None:
+                            entries.append((dn, attrs))
+                        else:
+                            item = transform(dn, attrs)
+                            if item is not None:
+                                entries.append(item)
+                result.pages += 1
+                paged = [c for c in rctrls if c.controlType == SimplePagedResultsControl.controlType]
+                if not paged:
+                    if paging_seen:
+                        result.complete = False
+                        result.problem = "le serveur a cessé de paginer sans signaler la dernière page"
+                    break
+                paging_seen = True
+                if not paged[0].cookie:
+                    break
+                control.cookie = paged[0].cookie
+                self._send()
+        except ldap.LDAPError as exc:
+            self._fail(exc)
+        return result
 
 
 def describe_error(exc: Exception) -> str:

@@ -160,29 +160,42 @@ def _run(*, dry_run: bool, progress) -> SyncReport:
         return report
     sync = _Sync(report)
     loader = _StateLoader(sync)
+    group_conn = None
     try:
         # Entries are mapped as they arrive, while the next ones are still on the wire; on PostgreSQL the
         # database rows to compare them with are read meanwhile, by a worker thread.
-        users = directory.paged_search(
+        user_search = directory.PagedSearch(
             conn,
             settings.LDAP_USER_BASE,
             settings.LDAP_USER_FILTER,
             directory.user_attrlist(),
             transform=_counted(sync.map_entry, progress),
-        )
+        ).start()
+        group_search, groups = None, directory.SearchResult()
         if settings.LDAP_GROUP_BASE:
-            groups = directory.paged_search(
-                conn,
-                settings.LDAP_GROUP_BASE,
-                settings.LDAP_GROUP_FILTER,
-                directory.group_attrlist(),
-                transform=_counted(directory.entry_to_group, progress),
-            )
-        else:
-            groups = directory.SearchResult()
+            # The group search is sent right away, on a second connection (a server keeps one paged search
+            # per connection), so the directory answers it while the agents are being read and mapped.
+            try:
+                group_conn = directory.connect()
+            except ldap.LDAPError as exc:
+                groups.complete = False
+                groups.problem = directory.describe_error(exc)
+            else:
+                group_search = directory.PagedSearch(
+                    group_conn,
+                    settings.LDAP_GROUP_BASE,
+                    settings.LDAP_GROUP_FILTER,
+                    directory.group_attrlist(),
+                    transform=_counted(directory.entry_to_group, progress),
+                ).start()
+        users = user_search.finish()
+        if group_search is not None:
+            groups = group_search.finish()
     finally:
-        with contextlib.suppress(ldap.LDAPError):
-            conn.unbind_s()
+        for bound in (conn, group_conn):
+            if bound is not None:
+                with contextlib.suppress(ldap.LDAPError):
+                    bound.unbind_s()
         loader.wait()
     for name, result in (("agents", users), ("groupes", groups)):
         if not result.complete:
