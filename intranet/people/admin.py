@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from intranet.audit.actions import audit_record
 
 from .leavers import user_active_state_changed
-from .models import AppPassword, User
+from .models import AppPassword, Team, TeamGroup, User
 
 
 @admin.register(User)
@@ -74,3 +74,36 @@ class AppPasswordAdmin(admin.ModelAdmin):
             self.message_user(request, text % {"count": len(rows)})
         else:
             self.message_user(request, _("Aucun mot de passe à révoquer : ceux choisis l'étaient déjà."))
+
+
+class TeamGroupInline(admin.TabularInline):
+    model = TeamGroup
+    fields = ["role", "group"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Read-only: a team and its role groups belong to the app that owns it (a project's roster)."""
+
+    list_display = ["name", "key", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "key"]
+    readonly_fields = list_display
+    fields = list_display
+    inlines = [TeamGroupInline]
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

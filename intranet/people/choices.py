@@ -13,6 +13,15 @@ class DepartmentKind(models.TextChoices):
     SERVICE = "service", _("Service")
 
 
+class TeamRole(models.TextChoices):
+    """The neutral roles of a group-backed team, weakest first; the apps that serve a team (GED, chat) map
+    them to their own."""
+
+    READER = "reader", _("lecteur")
+    CONTRIBUTOR = "contributor", _("contributeur")
+    MANAGER = "manager", _("responsable")
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 1, _("lundi")
     TUESDAY = 2, _("mardi")

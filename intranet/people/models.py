@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from .choices import AbsenceSource, AbsenceVisibility, DepartmentKind, OrganisationKind, Weekday
+from .choices import AbsenceSource, AbsenceVisibility, DepartmentKind, OrganisationKind, TeamRole, Weekday
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -130,6 +130,46 @@ class Department(models.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+class Team(models.Model):
+    """A group-backed team owned by an app (a project's roster): one core group per role (TeamGroup), every
+    member in exactly the group of their role. The owner keeps the roster itself; the core keeps the groups
+    the other apps grant to (intranet/people/team_groups.py).
+
+    `key`: a stable identifier chosen by the owner (« projects.workspace:12 »), the same as the
+    `intranet.registry.Team` key the provisioners see. `kind`: the owner's kind of team (« project »)."""
+
+    key = models.CharField(_("identifiant"), max_length=100, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamGroup(models.Model):
+    """The core group that holds a team's members of one role."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="role_groups")
+    role = models.CharField(_("rôle"), max_length=12, choices=TeamRole.choices)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team_role")
+
+    class Meta:
+        verbose_name = _("groupe d'équipe")
+        verbose_name_plural = _("groupes d'équipe")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "role"], name="people_team_one_group_per_role")
+        ]
+
+    def __str__(self):
+        return self.group.name
 
 
 # Fields a save may change without touching what the LDAP sync owns (logins, presence, preferences…): such a
