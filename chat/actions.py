@@ -453,57 +453,47 @@ def message_store_inbound(
 # --- Department salons, leavers, retention ----------------------------------------------------------------
 
 
-def _department_members(departments) -> dict[int, set[int]]:
-    """Active agents of each department: `User.department`, plus anyone put in the department's group."""
-    from intranet.people.models import Department
-
-    wanted: dict[int, set[int]] = {d.pk: set() for d in departments}
-    for user_id, department_id in User.objects.filter(
-        is_active=True, department__in=list(wanted)
-    ).values_list("pk", "department_id"):
-        if department_id in wanted:
-            wanted[department_id].add(user_id)
-    through = User.groups.through
-    group_to_department = dict(Department.objects.filter(pk__in=wanted).values_list("group_id", "pk"))
-    for user_id, group_id in through.objects.filter(
-        group_id__in=list(group_to_department), user__is_active=True
-    ).values_list("user_id", "group_id"):
-        wanted[group_to_department[group_id]].add(user_id)
-    return wanted
-
-
-@transaction.atomic
 def salon_department_sync(*, departments=None) -> dict[str, int]:
     """One salon per department, its members equal to the department's active agents; the head moderates.
 
-    Idempotent and set-based (a constant number of queries plus one per changed salon): call it after an LDAP
-    sync, a department change or a leaver. Returns counts of what changed.
+    The departments' rosters as the core's team hooks see them (`intranet.people.teams.department_teams`),
+    then `salon_department_teams_sync`: for the sync command, the demo and tests; the core calls the hooks
+    itself on a department or agent change and after an LDAP sync (`chat/departments.py`).
     """
-    from intranet.people.models import Department
+    from intranet.people.teams import department_teams
 
-    departments = list(departments if departments is not None else Department.objects.all())
+    return salon_department_teams_sync(department_teams(departments))
+
+
+@transaction.atomic
+def salon_department_teams_sync(teams) -> dict[str, int]:
+    """The salons of these department teams (`registry.Team`, kind « department »): created when missing,
+    named after the department, their members exactly the team's, the team's manager (the head) moderating.
+
+    Idempotent and set-based (a constant number of queries plus one per changed salon). Returns counts of
+    what changed.
+    """
+    teams = {team.source_id: team for team in teams}
     report = {"salons_created": 0, "members_added": 0, "members_removed": 0, "roles_changed": 0}
-    if not departments:
+    if not teams:
         return report
     salons = {
         s.department_id: s
-        for s in Salon.objects.filter(kind=SalonKind.DEPARTMENT, department__in=departments)
+        for s in Salon.objects.filter(kind=SalonKind.DEPARTMENT, department_id__in=list(teams))
     }
-    for department in departments:
-        salon = salons.get(department.pk)
+    for department_id, team in teams.items():
+        salon = salons.get(department_id)
         if salon is None:
             salon = Salon.objects.create(
-                name=department.name[:120],
+                name=team.name[:120],
                 kind=SalonKind.DEPARTMENT,
-                department=department,
-                topic=_("Le salon des agents du service %(name)s.") % {"name": department.name},
+                department_id=department_id,
+                topic=_("Le salon des agents du service %(name)s.") % {"name": team.name},
             )
-            salons[department.pk] = salon
+            salons[department_id] = salon
             report["salons_created"] += 1
-        elif salon.name != department.name[:120]:
-            Salon.objects.filter(pk=salon.pk).update(name=department.name[:120])
-    wanted = _department_members(departments)
-    heads = {d.pk: d.head_id for d in departments}
+        elif salon.name != team.name[:120]:
+            Salon.objects.filter(pk=salon.pk).update(name=team.name[:120])
     existing: dict[int, dict[int, Membership]] = {}
     for m in Membership.objects.filter(salon__in=salons.values()).only("pk", "user_id", "salon_id", "role"):
         existing.setdefault(m.salon_id, {})[m.user_id] = m
@@ -511,19 +501,18 @@ def salon_department_sync(*, departments=None) -> dict[str, int]:
     changed_salons: dict[int, list[int]] = {}
     for department_id, salon in salons.items():
         have = existing.get(salon.pk, {})
-        want = wanted.get(department_id, set())
-        head = heads.get(department_id)
-        for user_id in want - set(have):
-            role = MemberRole.MODERATOR if user_id == head else MemberRole.MEMBER
+        roster = teams[department_id].members
+        for user_id in set(roster) - set(have):
+            role = MemberRole.MODERATOR if roster[user_id] == "manager" else MemberRole.MEMBER
             to_create.append(Membership(user_id=user_id, salon=salon, role=role))
             changed_salons.setdefault(salon.pk, [])
-        gone = set(have) - want
+        gone = set(have) - set(roster)
         if gone:
             to_delete.extend(have[u].pk for u in gone)
             changed_salons.setdefault(salon.pk, []).extend(gone)
         for user_id, m in have.items():
-            if user_id in want:
-                should = MemberRole.MODERATOR if user_id == head else MemberRole.MEMBER
+            if user_id in roster:
+                should = MemberRole.MODERATOR if roster[user_id] == "manager" else MemberRole.MEMBER
                 if m.role != should:
                     (promote if should == MemberRole.MODERATOR else demote).append(m.pk)
     if to_create:

@@ -13,7 +13,7 @@ class ChatConfig(AppConfig):
         from intranet.api import api
         from intranet.routing import register_websockets
 
-        from . import a11y_pages, signals
+        from . import a11y_pages, signals  # noqa: F401  (signals: the leaver receivers)
         from .api import router
         from .demo import seed_chat_demo
         from .models import DASHBOARD_TOPIC, Membership, Message, Salon
@@ -58,6 +58,19 @@ class ChatConfig(AppConfig):
             order=20,
             changed=workspaces.changed,
         )
+        from . import departments
+
+        registry.register_team_provisioner(
+            key="chat.department",
+            create=departments.create,
+            sync_roster=departments.sync_roster,
+            sync_rosters=departments.sync_rosters,
+            close=departments.close,
+            reopen=departments.reopen,
+            order=20,
+            changed=departments.changed,
+            kinds=("department",),
+        )
         from . import links
 
         registry.register_link_kind(
@@ -71,5 +84,4 @@ class ChatConfig(AppConfig):
         register_sample_pages(key="chat", resolve=a11y_pages.accessibility_pages, order=50)
         register_websockets(websocket_urlpatterns)
         api.add_router("/chat", router)
-        signals.connect_people_signals()
         register_matrix_kinds()

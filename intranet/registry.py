@@ -6,7 +6,8 @@
 - sections of a department's page (its salon, its document space…);
 - demo seeders run by `manage.py seed_demo` after the people core;
 - search sources (documents, rooms…) that the one search page queries beside pages and people;
-- team provisioners: what other apps attach to a team (a project's roster) and keep in step with it.
+- team provisioners: what other apps attach to a team (a project's roster, a department) and keep in step
+  with it.
 """
 
 from collections.abc import Callable
@@ -112,6 +113,11 @@ class Team:
     by the provisioner's key (empty at creation). `closed`: the team is closed (read-only everywhere).
     `departed`: user ids who have just left the roster (on a `sync_roster` that removed someone), so an app
     whose object others may also join by themselves (an open salon) removes the leavers and no one else.
+
+    `kind`: « project » (a project's roster, owned by `projects`) or « department » (a department of the
+    core, `intranet.people.teams`: its active agents and its group's members as contributors, the head as
+    manager, private, never closed; `refs` stay empty, the app finds its object by `source_id`, the
+    department's id). Only the provisioners registered for a kind are called for its teams.
     """
 
     key: str
@@ -124,6 +130,8 @@ class Team:
     refs: dict[str, dict] = field(default_factory=dict)
     closed: bool = False
     departed: frozenset = frozenset()
+    kind: str = "project"
+    source_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,9 @@ class TeamProvisioner:
     changed. `changed(team, actor)`: the team's own fields changed (name, description, visibility): the app
     brings its object in line (the space's policy, the salon's openness). `close(team, actor)` /
     `reopen(team, actor)`: read-only and back. `resolve(ref, user)`: a (label, url) link to the object for a
-    page, or None when the user may not open it.
+    page, or None when the user may not open it. `kinds`: the team kinds served (see Team.kind).
+    `sync_rosters(teams, actor)`, optional: `sync_roster` for many teams at once, set-based (after a
+    directory sync every department's roster may have changed); without it each team is synced in turn.
     """
 
     key: str
@@ -147,6 +157,15 @@ class TeamProvisioner:
     resolve: Callable[[dict, Any], tuple[Any, str] | None] | None = None
     order: int = 100
     changed: Callable[[Team, Any], None] | None = None
+    kinds: tuple[str, ...] = ("project",)
+    sync_rosters: Callable[[list[Team], Any], None] | None = None
+
+    def sync_many(self, teams: list[Team], actor) -> None:
+        if self.sync_rosters is not None:
+            self.sync_rosters(teams, actor)
+            return
+        for team in teams:
+            self.sync_roster(team, actor)
 
 
 @dataclass
@@ -245,6 +264,8 @@ def register_team_provisioner(
     resolve=None,
     order=100,
     changed=None,
+    kinds=("project",),
+    sync_rosters=None,
 ) -> None:
     _registry.team_provisioners[key] = TeamProvisioner(
         key=key,
@@ -255,11 +276,20 @@ def register_team_provisioner(
         resolve=resolve,
         order=order,
         changed=changed,
+        kinds=tuple(kinds),
+        sync_rosters=sync_rosters,
     )
 
 
-def team_provisioners() -> list[TeamProvisioner]:
-    return sorted(_registry.team_provisioners.values(), key=lambda p: (p.order, p.key))
+def unregister_team_provisioner(key: str) -> None:
+    _registry.team_provisioners.pop(key, None)
+
+
+def team_provisioners(kind: str = "project") -> list[TeamProvisioner]:
+    """The provisioners serving teams of this kind, in their order."""
+    return sorted(
+        (p for p in _registry.team_provisioners.values() if kind in p.kinds), key=lambda p: (p.order, p.key)
+    )
 
 
 # --- The agenda's link to a room booking (implemented by `rooms`, read by `events`) ---------------------

@@ -11,7 +11,9 @@ class PeopleConfig(AppConfig):
     def ready(self):
         from intranet import registry
 
-        from . import signals  # noqa: F401  (receivers that keep UserSession filled)
+        from . import signals, teams  # noqa: F401  (signals: receivers that keep UserSession filled)
+
+        teams.connect()  # departments served through the team hooks (chat's department salons)
 
         registry.register_nav(
             key="directory", label=_("Annuaire"), url=reverse_lazy("directory:index"), order=70
