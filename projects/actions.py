@@ -7,7 +7,6 @@ transaction: if any of them fails, nothing of the workspace remains.
 
 import datetime
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Max, PositiveIntegerField, Value, When
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from intranet import dashboard, registry
 from intranet.audit.actions import audit_record
 from intranet.notifications.actions import notify
+from intranet.people import team_groups
 
 from . import notices, push, revoke
 from .agent import DASHBOARD_TOPIC
@@ -31,7 +31,6 @@ from .models import (
     Comment,
     Label,
     Member,
-    RosterGroup,
     Workspace,
 )
 from .permissions import forget_roles
@@ -66,9 +65,7 @@ def _full_name(user) -> str:
 
 
 def team_of(workspace: Workspace, *, departed=()) -> registry.Team:
-    groups = {
-        rg.role: rg.group for rg in RosterGroup.objects.filter(workspace=workspace).select_related("group")
-    }
+    groups = team_groups.role_groups(workspace.team_id)
     members = dict(
         Member.objects.filter(workspace=workspace, user__is_active=True).values_list("user_id", "role")
     )
@@ -102,15 +99,8 @@ def team_changed(workspace: Workspace, actor) -> None:
 
 
 def _put_in_group(workspace: Workspace, user, role: str | None) -> None:
-    """Keep the user in exactly the core group of their role (none when they left)."""
-    groups = {
-        rg.role: rg.group for rg in RosterGroup.objects.filter(workspace=workspace).select_related("group")
-    }
-    for group_role, group in groups.items():
-        if group_role == role:
-            group.user_set.add(user)
-        else:
-            group.user_set.remove(user)
+    """Keep the user in exactly the core team's group of their role (none when they left)."""
+    team_groups.put_in_role_group(workspace.team_id, user, role)
 
 
 # --- Workspaces ------------------------------------------------------------------------------------------
@@ -133,8 +123,8 @@ def workspace_create(
     board_name: str = "",
     columns=DEFAULT_COLUMNS,
 ) -> Workspace:
-    """A workspace, its roster groups, its lead as « responsable », then the provisioners' objects (GED space,
-    salon) and its first board, all in this one transaction. `members`: {user: role}."""
+    """A workspace, its core team with one group per role, its lead as « responsable », then the provisioners'
+    objects (GED space, salon) and its first board, all in this one transaction. `members`: {user: role}."""
     lead = lead or creator
     if not lead.is_active:
         raise ValidationError({"lead": _("Ce compte est désactivé : choisissez un autre chef de projet.")})
@@ -154,11 +144,13 @@ def workspace_create(
     )
     if start_date and end_date and end_date < start_date:
         raise ValidationError({"end_date": _("La fin prévue doit suivre le début du projet.")})
-    workspace.full_clean(exclude=["lead", "sponsor", "created_by"])
+    workspace.full_clean(exclude=["lead", "sponsor", "created_by", "team"])
+    # The team's key and group names carry the workspace's id: the team is reserved, then provisioned.
+    workspace.team = team_groups.team_reserve(name=workspace.name, kind="project")
     workspace.save()
-    for role in MemberRole:
-        group = Group.objects.create(name=f"projet:{workspace.pk}:{role.value}")
-        RosterGroup.objects.create(workspace=workspace, role=role, group=group)
+    groups = team_groups.team_provision(
+        workspace.team, key=workspace.team_key, group_name=lambda role: f"projet:{workspace.pk}:{role}"
+    )
     roster = {lead: MemberRole.MANAGER}
     for user, role in (members or {}).items():
         if user.pk == lead.pk:
@@ -171,7 +163,6 @@ def workspace_create(
             )
         roster[user] = role
     Member.objects.bulk_create([Member(workspace=workspace, user=u, role=r) for u, r in roster.items()])
-    groups = {rg.role: rg.group for rg in workspace.roster_groups.select_related("group")}
     for user, role in roster.items():
         groups[role].user_set.add(user)
     team = team_of(workspace)
@@ -200,8 +191,10 @@ def workspace_update(*, workspace: Workspace, actor, **fields) -> Workspace:
         raise ValidationError({"status": _("Pour clore le projet, utilisez le bouton « Clore le projet ».")})
     if workspace.start_date and workspace.end_date and workspace.end_date < workspace.start_date:
         raise ValidationError({"end_date": _("La fin prévue doit suivre le début du projet.")})
-    workspace.full_clean(exclude=["lead", "sponsor", "created_by"])
+    workspace.full_clean(exclude=["lead", "sponsor", "created_by", "team"])
     workspace.save()
+    if "name" in fields:
+        team_groups.team_rename(workspace.team_id, workspace.name)
     audit_record(action="projects.workspace.update", actor=actor, obj=workspace)
     return workspace
 

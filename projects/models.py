@@ -1,11 +1,11 @@
 """Workspaces (« projets ») with their roster, boards, columns and cards.
 
 Rules live in actions.py and permissions.py; this module holds fields, constraints and QuerySet verbs.
-The roster is backed by one core group per (workspace, role): the GED grants its space to those groups.
+The roster is backed by a core team (`intranet.people.models.Team`) with one core group per role: the GED
+grants its space to those groups.
 """
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +46,10 @@ class Workspace(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    # The core team whose role groups hold the roster (intranet/people/team_groups.py); its key is team_key.
+    team = models.OneToOneField(
+        "people.Team", on_delete=models.PROTECT, related_name="workspace", editable=False
+    )
 
     class Meta:
         verbose_name = _("projet")
@@ -70,22 +74,6 @@ class Workspace(models.Model):
     @property
     def team_key(self) -> str:
         return f"projects.workspace:{self.pk}"
-
-
-class RosterGroup(models.Model):
-    """The core group that holds the workspace's members of one role."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="roster_groups")
-    role = models.CharField(max_length=12, choices=MemberRole.choices)
-    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="project_roster")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "role"], name="projects_one_group_per_role")
-        ]
-
-    def __str__(self):
-        return self.group.name
 
 
 class Member(models.Model):
