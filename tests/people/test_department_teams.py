@@ -33,16 +33,19 @@ class Recorder:
 @pytest.fixture
 def recorder():
     departments, projects = Recorder(), Recorder()
-    for key, rec, kinds in (("test.department", departments, ("department",)), ("test.project", projects, ())):
+    for key, rec, kind in (
+        ("test.department", departments, "department"),
+        ("test.project", projects, "project"),
+    ):
         registry.register_team_provisioner(
             key=key,
             create=rec.hook("create"),
             sync_roster=rec.hook("sync_roster"),
-            sync_rosters=rec.many if kinds else None,
+            sync_rosters=rec.many if kind == "department" else None,
             close=rec.hook("close"),
             reopen=rec.hook("reopen"),
             changed=rec.hook("changed"),
-            kinds=kinds or ("project",),
+            kinds=(kind,),
         )
     yield departments, projects
     registry.unregister_team_provisioner("test.department")
