@@ -31,6 +31,7 @@ from .models import (
     Comment,
     Label,
     Member,
+    RosterGroup,
     Workspace,
 )
 from .permissions import forget_roles
@@ -65,7 +66,7 @@ def _full_name(user) -> str:
 
 
 def team_of(workspace: Workspace, *, departed=()) -> registry.Team:
-    groups = team_groups.role_groups(workspace.team_id)
+    groups = team_groups.role_groups(_team_id(workspace))
     members = dict(
         Member.objects.filter(workspace=workspace, user__is_active=True).values_list("user_id", "role")
     )
@@ -100,7 +101,31 @@ def team_changed(workspace: Workspace, actor) -> None:
 
 def _put_in_group(workspace: Workspace, user, role: str | None) -> None:
     """Keep the user in exactly the core team's group of their role (none when they left)."""
-    team_groups.put_in_role_group(workspace.team_id, user, role)
+    team_groups.put_in_role_group(_team_id(workspace), user, role)
+
+
+def _team_id(workspace: Workspace) -> int:
+    """The workspace's core team. One created by the previous release's code while it still served, during
+    a rolling upgrade, has none: it gets one now, holding the groups its RosterGroup rows name (what
+    migration projects 0004 did for the others)."""
+    if workspace.team_id is None:
+        with transaction.atomic():
+            locked = Workspace.objects.select_for_update().only("pk", "team_id").get(pk=workspace.pk)
+            if locked.team_id is None:
+                groups = dict(
+                    RosterGroup.objects.filter(workspace_id=workspace.pk).values_list("role", "group_id")
+                )
+                team = team_groups.team_adopt(
+                    key=workspace.team_key,
+                    name=workspace.name,
+                    kind="project",
+                    groups=groups,
+                    group_name=lambda role: f"projet:{workspace.pk}:{role}",
+                )
+                Workspace.objects.filter(pk=workspace.pk).update(team=team)
+                locked.team_id = team.pk
+        workspace.team_id = locked.team_id
+    return workspace.team_id
 
 
 # --- Workspaces ------------------------------------------------------------------------------------------
@@ -151,6 +176,10 @@ def workspace_create(
     groups = team_groups.team_provision(
         workspace.team, key=workspace.team_key, group_name=lambda role: f"projet:{workspace.pk}:{role}"
     )
+    # The same groups as RosterGroup rows, for the previous release's workers during an upgrade (one release).
+    RosterGroup.objects.bulk_create(
+        [RosterGroup(workspace=workspace, role=role, group=group) for role, group in groups.items()]
+    )
     roster = {lead: MemberRole.MANAGER}
     for user, role in (members or {}).items():
         if user.pk == lead.pk:
@@ -194,7 +223,7 @@ def workspace_update(*, workspace: Workspace, actor, **fields) -> Workspace:
     workspace.full_clean(exclude=["lead", "sponsor", "created_by", "team"])
     workspace.save()
     if "name" in fields:
-        team_groups.team_rename(workspace.team_id, workspace.name)
+        team_groups.team_rename(_team_id(workspace), workspace.name)
     audit_record(action="projects.workspace.update", actor=actor, obj=workspace)
     return workspace
 

@@ -6,6 +6,7 @@ grants its space to those groups.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -47,8 +48,10 @@ class Workspace(models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     # The core team whose role groups hold the roster (intranet/people/team_groups.py); its key is team_key.
+    # Nullable for one release: a workspace created by the previous release's code during a rolling upgrade
+    # has none until the new code adopts it (actions._team_id). The next release makes it required.
     team = models.OneToOneField(
-        "people.Team", on_delete=models.PROTECT, related_name="workspace", editable=False
+        "people.Team", null=True, on_delete=models.PROTECT, related_name="workspace", editable=False
     )
 
     class Meta:
@@ -74,6 +77,25 @@ class Workspace(models.Model):
     @property
     def team_key(self) -> str:
         return f"projects.workspace:{self.pk}"
+
+
+class RosterGroup(models.Model):
+    """The roster's groups as the previous release kept them, kept for one release so that its workers,
+    still serving during a rolling upgrade (docs/operations.md), read and write what they expect: the
+    current code writes these rows beside the core team (the same groups) and reads the core team. The next
+    release drops this table (and makes Workspace.team required)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="roster_groups")
+    role = models.CharField(max_length=12, choices=MemberRole.choices)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="project_roster")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "role"], name="projects_one_group_per_role")
+        ]
+
+    def __str__(self):
+        return self.group.name
 
 
 class Member(models.Model):

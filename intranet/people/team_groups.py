@@ -52,6 +52,21 @@ def team_create(*, key: str, name: str, kind: str, group_name: Callable[[str], s
     return team
 
 
+def team_adopt(
+    *, key: str, name: str, kind: str, groups: dict[str, int], group_name: Callable[[str], str]
+) -> Team:
+    """A team for an owner's row that already has its role groups (`groups`: {role: group id}), e.g. one
+    made by an earlier release's code before its owner moved to core teams; a missing role gets a group."""
+    team = Team.objects.create(key=key, name=name, kind=kind)
+    for role in TeamRole.values:
+        if role not in groups:
+            groups[role] = Group.objects.create(name=group_name(role)).pk
+    TeamGroup.objects.bulk_create(
+        [TeamGroup(team=team, role=role, group_id=groups[role]) for role in TeamRole.values]
+    )
+    return team
+
+
 def team_rename(team_id: int, name: str) -> None:
     Team.objects.filter(pk=team_id).update(name=name)
 

@@ -1,9 +1,11 @@
 """The roster's groups move into the core: one `people.Team` per workspace, its `TeamGroup` rows taking over
 the `RosterGroup` rows (same core groups, same roles, same names « projet:<id>:<role> »).
 
-This migration adds `Workspace.team` (nullable) and moves the data; 0005 makes the field required and drops
-`RosterGroup`. Two migrations, because on PostgreSQL a table whose rows were just written in a transaction
-cannot be altered in it (« pending trigger events » of the deferred foreign keys).
+This migration adds `Workspace.team` (nullable) and moves the data. `RosterGroup` stays for one release, and
+the field nullable: the previous release's workers still serve during a rolling upgrade (docs/operations.md,
+tests/ops/test_upgrade.py), reading and writing RosterGroup rows; the current code writes them too and adopts
+a workspace they create without a team (projects.actions._team_id). The next release drops RosterGroup and
+makes the field required.
 """
 
 import django.db.models.deletion
@@ -57,10 +59,13 @@ def backwards(apps, schema_editor):
         .filter(team_id__in=team_ids)
         .values_list("team__workspace__pk", "role", "group_id")
     )
+    # Rows the current code wrote beside the team (for the previous release's workers) are there already.
+    present = set(RosterGroup.objects.using(db).values_list("workspace_id", "role"))
     RosterGroup.objects.using(db).bulk_create(
         [
             RosterGroup(workspace_id=workspace_id, role=role, group_id=group_id)
             for workspace_id, role, group_id in rows
+            if (workspace_id, role) not in present
         ]
     )
     Workspace.objects.using(db).filter(team__isnull=False).update(team=None)

@@ -107,3 +107,35 @@ def test_the_team_admin_is_read_only(client, make_user, make_workspace):
     assert page.status_code == 200
     assert f"projet:{ws.pk}:manager" in page.content.decode()
     assert client.get("/django-admin/people/team/add/").status_code == 403
+
+
+def test_the_previous_release_s_workers_find_their_roster_groups(make_workspace, colleague):
+    """For one release (rolling upgrades), a new workspace's groups are RosterGroup rows too, the same."""
+    from projects.models import RosterGroup
+
+    ws = make_workspace(members={colleague: MemberRole.READER})
+    assert dict(RosterGroup.objects.filter(workspace=ws).values_list("role", "group_id")) == dict(
+        ws.team.role_groups.values_list("role", "group_id")
+    )
+
+
+def test_a_workspace_made_by_the_previous_release_is_adopted_by_a_core_team(make_workspace, lead, colleague):
+    """The previous release's code, still serving during an upgrade, makes a workspace (its space, salon and
+    RosterGroup rows) without a core team: its first roster change gives it a team holding those groups."""
+    from projects.models import RosterGroup, Workspace
+
+    ws = make_workspace(name="Projet d'avant")
+    groups = dict(RosterGroup.objects.filter(workspace=ws).values_list("role", "group_id"))
+    team_id = ws.team_id
+    # What the previous release leaves: the same rows, no team.
+    Workspace.objects.filter(pk=ws.pk).update(team=None)
+    TeamGroup.objects.filter(team_id=team_id).delete()
+    Team.objects.filter(pk=team_id).delete()
+    ws = Workspace.objects.get(pk=ws.pk)
+    assert ws.team_id is None
+
+    member_set(workspace=ws, user=colleague, role=MemberRole.CONTRIBUTOR, actor=lead, notify_member=False)
+    ws.refresh_from_db()
+    assert ws.team is not None and ws.team.key == f"projects.workspace:{ws.pk}"
+    assert dict(TeamGroup.objects.filter(team=ws.team).values_list("role", "group_id")) == groups
+    assert Group.objects.get(pk=groups["contributor"]).user_set.filter(pk=colleague.pk).exists()

@@ -1,5 +1,5 @@
-"""Migrations projects 0004/0005: the RosterGroup rows of existing workspaces become core teams (same groups,
-same roles) and come back as RosterGroup rows when the migrations are reversed."""
+"""Migration projects 0004: the RosterGroup rows of existing workspaces become core teams (same groups, same
+roles) and come back as RosterGroup rows when the migration is reversed."""
 
 import pytest
 from django.db import connection
