@@ -6,7 +6,6 @@ role. The apps that serve the team (the GED's space grants, chat) grant to those
 
 A team's key and group names may depend on the id of the owner's row, which itself points at the team: the
 owner then reserves the team first (`team_reserve`), saves its row, and finishes with `team_provision`.
-`team_create` does both at once when the key is known beforehand.
 """
 
 import uuid
@@ -43,13 +42,6 @@ def team_provision(team: Team, *, key: str, group_name: Callable[[str], str]) ->
         ]
     )
     return {role.value: group for role, group in zip(TeamRole, groups, strict=True)}
-
-
-def team_create(*, key: str, name: str, kind: str, group_name: Callable[[str], str]) -> Team:
-    """A team with its three empty role groups."""
-    team = Team.objects.create(key=key, name=name, kind=kind)
-    team_provision(team, key=key, group_name=group_name)
-    return team
 
 
 def team_adopt(

@@ -67,14 +67,13 @@ def test_a_failed_creation_leaves_no_team_nor_group(make_workspace):
             make_workspace()
         assert (Team.objects.count(), Group.objects.count()) == (teams, groups)
     finally:
-        registry._registry.team_provisioners.pop("zz_failing")
+        registry.unregister_team_provisioner("zz_failing")
 
 
 def test_core_team_create_and_put_in_role_group(make_user):
     agent = make_user()
-    team = team_groups.team_create(
-        key="tests.team:1", name="Équipe", kind="project", group_name=lambda role: f"tests:1:{role}"
-    )
+    team = team_groups.team_reserve(name="Équipe", kind="project")
+    team_groups.team_provision(team, key="tests.team:1", group_name=lambda role: f"tests:1:{role}")
     assert sorted(team.role_groups.values_list("role", flat=True)) == ["contributor", "manager", "reader"]
     team_groups.put_in_role_group(team.pk, agent, "manager")
     team_groups.put_in_role_group(team.pk, agent, "reader")
