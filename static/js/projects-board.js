@@ -11,6 +11,22 @@
   var live = null;
   var pending = {};
   var sent = 0;
+  var movedText = board.dataset.moved || "{card} \u2192 {column}";
+
+  // One announcement for every path (this page's drop answered, or a move pushed by the server), so the order
+  // in which the answer and the broadcast arrive never changes what a screen reader hears; the column counts
+  // follow the cards.
+  function announce(card, column) {
+    board.querySelectorAll(".board-column").forEach(function (section) {
+      var count = section.querySelector("h2 .meta");
+      if (count) count.textContent = "(" + section.querySelectorAll(".board-card").length + ")";
+    });
+    if (!status || !card || !column) return;
+    var title = card.querySelector("a");
+    var heading = column.querySelector("h2");
+    var name = heading ? heading.firstChild.textContent.trim() : "";
+    status.textContent = movedText.replace("{card}", title ? title.textContent.trim() : "").replace("{column}", name);
+  }
 
   // Live moves: every open page applies the server's order of the target column. A card this page does not
   // show, or a lost connection, means the page's copy may be stale: it reloads instead of guessing.
@@ -22,7 +38,7 @@
       var el = document.getElementById("card-" + id);
       if (el) column.appendChild(el);
     });
-    if (status) status.textContent = card.textContent.trim().split("\n")[0];
+    announce(card, column.closest(".board-column"));
   }
   function listen(reconnecting) {
     if (!window.WebSocket || !board.dataset.socket) return;
@@ -91,9 +107,7 @@
     }
     var card = dragged;
     list.insertBefore(card, cards[position] || null);
-    var moved = function () {
-      if (status) status.textContent = column.querySelector("h2").textContent.trim();
-    };
+    var moved = function () { announce(card, column); };
     if (live && live.readyState === WebSocket.OPEN) {
       sent += 1;
       var ref = String(sent);
