@@ -340,10 +340,10 @@ def user_mapping() -> SimpleNamespace:
 
 
 class UserEntryMapper:
-    """`entry_to_user` compiled once for a run: the LDAP_ATTR_* names resolved to slots up front, each
-    attribute name the server spells learned on first sight, only the first value of the mapped attributes
-    decoded. The sync maps every entry with one instance (a dict walk of ~10 attributes, no lower-cased copy
-    of the entry, no per-field lookups by name)."""
+    """`entry_to_user` compiled once for a run: the LDAP_ATTR_* names resolved to slots up front, a plan per
+    set of attribute names the server sends (learned on first sight), only the first value of the mapped
+    attributes decoded. The sync maps every entry with one instance (one dict lookup per field, no walk or
+    lower-cased copy of the entry)."""
 
     def __init__(self, mapping: SimpleNamespace | None = None):
         s = mapping or user_mapping()
@@ -390,7 +390,7 @@ class UserEntryMapper:
                 *DISABLED_MARKERS,
             )
         ]
-        self.learned: dict[str, int] = {}  # attribute name as the server spells it -> slot
+        self.plans: dict[tuple, tuple[list, object]] = {}  # attribute names of an entry -> _plan
         self.expected = {
             s.LDAP_ATTR_USERNAME: "username",
             s.LDAP_ATTR_GUID: "guid",
@@ -398,23 +398,36 @@ class UserEntryMapper:
             s.LDAP_ATTR_EMAIL: "email",
         }.items()
 
+    def _plan(self, names: tuple) -> tuple[list, object]:
+        """For one spelling and order of an entry's attribute names: the name feeding each text field, and the
+        GUID's name."""
+        by_slot: dict[int, str] = {}
+        for name in names:
+            slot = self.slot_of.get(name.lower())
+            if slot is not None:
+                by_slot[slot] = name
+        # "" for a field the entry lacks: no attribute has that name, and a login's case-insensitive dict
+        # (ldap.cidict) can look it up, where None would fail.
+        fields = [by_slot.get(slot, "") if slot >= 0 else "" for slot in self.text_slots]
+        return fields, by_slot.get(self.guid_slot, "") if self.guid_slot >= 0 else ""
+
     def __call__(self, dn: str, attrs) -> dict:
-        first: list = [None] * (self.size + 1)  # the extra slot swallows unmapped attributes
-        learned = self.learned
-        for name, values in attrs.items():
-            slot = learned.get(name)
-            if slot is None:
-                slot = learned[name] = self.slot_of.get(name.lower(), self.size)
-            if values:
-                first[slot] = values[0]
-        # Each field's first value decoded in one pass over the precomputed slots (no per-field call).
+        # A directory sends its entries with the same few sets of attribute names: the names' tuple picks a
+        # plan made once, and each field is one dict lookup (no walk of the entry, no lower-casing).
+        names = tuple(attrs)
+        plan = self.plans.get(names)
+        if plan is None:
+            plan = self._plan(names)
+            if len(self.plans) < 1024:  # a few in practice; bounded whatever the directory sends
+                self.plans[names] = plan
+        fields, guid_name = plan
+        get = attrs.get
+        # Each field's first value decoded in one pass (no per-field call); absent or empty: "".
         text = [
-            ""
-            if value is None
-            else value.decode("utf-8", "replace")
-            if value.__class__ is bytes
-            else str(value)
-            for value in [first[slot] if slot >= 0 else None for slot in self.text_slots]
+            (value.decode("utf-8", "replace") if (value := values[0]).__class__ is bytes else str(value))
+            if (values := get(name))
+            else ""
+            for name in fields
         ]
         (
             username,
@@ -430,7 +443,8 @@ class UserEntryMapper:
             registration_number,
         ) = text[:11]
         uac, locked, ad_disabled = text[11:]  # DISABLED_MARKERS order
-        raw_guid = first[self.guid_slot] if self.guid_slot >= 0 else None
+        guid_values = get(guid_name)
+        raw_guid = guid_values[0] if guid_values else None
         if raw_guid is None:
             guid = ""
         elif self.guid_is_objectguid and raw_guid.__class__ is bytes and len(raw_guid) == 16:

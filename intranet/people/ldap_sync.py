@@ -64,6 +64,18 @@ USER_FIELDS = [
     "is_active",
 ]
 
+# The columns of each existing row the sync reads (suspended_at is read, never written: a local suspension is
+# IT's decision, not the directory's). Rows stay tuples; a row becomes a dict only when it is compared field by
+# field (an entry whose digest changed) or reported as a leaver.
+ROW_NAMES = ["pk", *USER_FIELDS, "suspended_at", "ldap_hash"]
+_ROW = {name: i for i, name in enumerate(ROW_NAMES)}
+R_PK, R_USERNAME, R_GUID, R_DN = _ROW["pk"], _ROW["username"], _ROW["ldap_guid"], _ROW["ldap_dn"]
+R_ACTIVE, R_SUSPENDED, R_HASH = _ROW["is_active"], _ROW["suspended_at"], _ROW["ldap_hash"]
+
+
+def _row_dict(row: tuple) -> dict:
+    return dict(zip(ROW_NAMES, row, strict=True))
+
 
 @dataclass
 class SyncReport:
@@ -275,6 +287,9 @@ class _Sync:
         self._placeholder = 0
         self.employer_cache: dict[str, int | None] = {}
         self.chain_cache: dict[str, list[tuple[str, str]]] = {}
+        # Read once: Django's settings object costs a lookup per access, twice per entry in the loops below.
+        self.employer_attribute = bool(self.mapping.LDAP_ATTR_EMPLOYER)
+        self.department_from_attribute = self.mapping.LDAP_DEPARTMENT_FROM == "attribute"
 
     def placeholder(self) -> int:
         """A negative id standing for a row a dry run would have created."""
@@ -287,12 +302,7 @@ class _Sync:
             Organisation.objects.values_list("pk", "name", "insee_code", "ldap_ou", "is_host")
         )
         self.department_rows = fetch_tuples(Department.objects.values_list("pk", "ldap_dn", "group_id"))
-        # suspended_at is read, never written: a local suspension is IT's decision, not the directory's.
-        names = ["pk", *USER_FIELDS, "suspended_at", "ldap_hash"]
-        self.user_rows = [
-            dict(zip(names, values, strict=True))
-            for values in fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*names))
-        ]
+        self.user_rows = fetch_tuples(User.objects.filter(ldap_dn__isnull=False).values_list(*ROW_NAMES))
         self.local_usernames = list(
             User.objects.filter(ldap_dn__isnull=True).values_list("username", flat=True)
         )
@@ -367,7 +377,7 @@ class _Sync:
         return None
 
     def employer_for(self, entry: dict) -> int | None:
-        if settings.LDAP_ATTR_EMPLOYER:
+        if self.employer_attribute:
             found = self.org_by_key.get(entry["employer"].strip().lower())
         else:
             parent = entry["parent"]
@@ -381,7 +391,7 @@ class _Sync:
     def department_chain(self, entry: dict) -> list[tuple[str, str]]:
         """(key, DN) of the entry's departments from the top down: OUs between the user base and the entry,
         or the single department named by the attribute."""
-        if settings.LDAP_DEPARTMENT_FROM == "attribute":
+        if self.department_from_attribute:
             value = entry["department"].strip()
             if not value:
                 return []
@@ -404,9 +414,16 @@ class _Sync:
             directory.normalize_dn(dn): pk for pk, dn, _group_id in self.department_rows if dn is not None
         }
         wanted: dict[str, tuple[str, str | None]] = {}  # key -> (dn, parent key)
+        # The chain depends only on the entry's parent DN (or its department attribute): walked once for each.
+        source = "department" if self.department_from_attribute else "parent"
+        department_key_of: dict[str, str | None] = {}
         for entry in self.entries:
+            value = entry[source]
+            if value in department_key_of:
+                entry["department_key"] = department_key_of[value]
+                continue
             chain = self.department_chain(entry)
-            entry["department_key"] = chain[-1][0] if chain else None
+            entry["department_key"] = department_key_of[value] = chain[-1][0] if chain else None
             parent = None
             for key, dn in chain:
                 wanted.setdefault(key, (dn, parent))
@@ -465,24 +482,25 @@ class _Sync:
     def sync_users(self):
         report = self.report
         rows = self.user_rows
-        by_guid = {r["ldap_guid"]: r for r in rows if r["ldap_guid"]}
-        by_dn = {directory.normalize_dn(r["ldap_dn"]): r for r in rows}
-        taken = {r["username"].lower() for r in rows}
+        by_guid = {r[R_GUID]: r for r in rows if r[R_GUID]}
+        normalize = directory.normalize_dn
+        by_dn = {normalize(r[R_DN]): r for r in rows}
+        taken = {r[R_USERNAME].lower() for r in rows}
         taken.update(name.lower() for name in self.local_usernames)
         self.existing = rows
         self.matched: dict[int, dict] = {}  # user pk -> entry
-        pairs: list[tuple[dict, dict]] = []
+        pairs: list[tuple[tuple, dict]] = []
         new: list[tuple[User, dict]] = []
         self.drop_shared_registration_numbers()
         for entry in self.entries:
             row = by_guid.get(entry["guid"]) if entry["guid"] else None
             if row is None:
                 candidate = by_dn.get(entry["key"])
-                if candidate is not None and (not candidate["ldap_guid"] or not entry["guid"]):
+                if candidate is not None and (not candidate[R_GUID] or not entry["guid"]):
                     row = candidate
             if row is not None:
-                if row["pk"] not in self.matched:
-                    self.matched[row["pk"]] = entry
+                if row[R_PK] not in self.matched:
+                    self.matched[row[R_PK]] = entry
                     pairs.append((row, entry))
                 continue
             if not entry["username"] or not entry["guid"]:
@@ -520,15 +538,14 @@ class _Sync:
         changed, rehashed = [], []
         department_ids, manager_for, digest_of = self.department_ids, self.manager_for, self.entry_digest
         for row, entry in pairs:
-            pk = row["pk"]
+            pk = row[R_PK]
             manager_id = manager_for(entry, pk)
             digest = digest_of(entry, department_ids.get(entry["department_key"]), manager_id)
-            if digest == row["ldap_hash"] and (
-                row["is_active"] or entry["disabled"] or row["suspended_at"] is not None
-            ):
+            if digest == row[R_HASH] and (row[R_ACTIVE] or entry["disabled"] or row[R_SUSPENDED] is not None):
                 # What the last write stored, and the row has not been saved since: nothing to compare.
                 report.unchanged += 1
                 continue
+            row = _row_dict(row)
             if entry["username"] != row["username"] and entry["username"] in taken:
                 report.warnings.append(
                     f"{entry['dn']} : le nom « {entry['username']} » est déjà pris, l'ancien est gardé."
@@ -763,9 +780,10 @@ class _Sync:
                 "Départs non traités : la recherche des agents est incomplète, personne n'est désactivé."
             )
             return
-        active = [r for r in self.existing if r["is_active"]]
-        absent = [r for r in active if r["pk"] not in self.matched]
-        disabled = [r for r in active if r["pk"] in self.matched and self.matched[r["pk"]]["disabled"]]
+        matched = self.matched
+        active = [r for r in self.existing if r[R_ACTIVE]]
+        absent = [_row_dict(r) for r in active if r[R_PK] not in matched]
+        disabled = [_row_dict(r) for r in active if r[R_PK] in matched and matched[r[R_PK]]["disabled"]]
         leavers = absent + disabled
         report.leavers = [r["username"] for r in leavers]
         if not leavers:
