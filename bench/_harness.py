@@ -146,13 +146,20 @@ def teardown(connection, db_name):
     connection.creation.destroy_test_db(db_name, verbosity=0)
 
 
-def interleaved(app, base, reps: int = 30, warmup: int = 1):
-    """Time `app` and `base` alternately (A B A B …) so machine noise hits both; returns ns lists."""
+def interleaved(app, base, reps: int = 30, warmup: int = 1, before_app=None):
+    """Time `app` and `base` alternately (A B A B …) so machine noise hits both; returns ns lists.
+
+    `before_app` (optional) runs untimed before each call of `app`: what puts the state back to the one the
+    measured operation meets in real use (e.g. vacuuming the rows a rolled-back repetition left)."""
     for _ in range(warmup):
+        if before_app is not None:
+            before_app()
         app()
         base()
     app_ns, base_ns = [], []
     for _ in range(reps):
+        if before_app is not None:
+            before_app()
         t = time.perf_counter_ns()
         app()
         app_ns.append(time.perf_counter_ns() - t)

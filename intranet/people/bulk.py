@@ -1,6 +1,8 @@
 """Set-based writes for large syncs, where building one model instance per row costs more than the SQL."""
 
+import itertools
 import json
+import operator
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -89,7 +91,8 @@ def insert_users(fields: list[str], rows: list[tuple]) -> None:
             "LEFT JOIN people_department d ON d.id = k.department_id "
             "LEFT JOIN people_department p ON p.id = d.parent_id "
             "LEFT JOIN people_organisation o ON o.id = k.employer_id"
-            ") c ON coalesce(c.department_id, 0) = coalesce(n.department_id, 0) "
+            # OFFSET 0 keeps the planner from pulling the subquery up, which computed the vector per agent.
+            " OFFSET 0) c ON coalesce(c.department_id, 0) = coalesce(n.department_id, 0) "
             "AND coalesce(c.employer_id, 0) = coalesce(n.employer_id, 0) "
             "AND c.what_i_do IS NOT DISTINCT FROM n.what_i_do"
         )
@@ -209,34 +212,51 @@ def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
     """Every concrete column of `model` for each dict of attribute values (primary key included): the
     model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples).
 
-    Values that are already what the database takes (a str for a text column, an int for an integer or a
-    foreign key, a bool, None) pass as they are; others go through the field's get_db_prep_save, once per
-    distinct run of equal values (a sync stamps every row with the same datetime)."""
+    Built column by column: a column whose values are all already what the database takes (a str for a text
+    column, an int for an integer or a foreign key, a bool, None) is checked with one pass over their types
+    and kept as it is; others go through the field's get_db_prep_save, once per distinct run of equal values
+    (a sync stamps every row with the same datetime). The rows are then the columns zipped (no Python work per
+    row and column)."""
     template = model()
     fields = list(model._meta.concrete_fields)
     names = [f.attname for f in fields]
+    if not rows:
+        return names, []
     defaults = {
         f.attname: _serialised(f.get_db_prep_save(getattr(template, f.attname), connection)) for f in fields
     }
-    by_attname = {f.attname: f for f in fields}
-    plain = {f.attname: _plain_type(f) for f in fields}
-    last: dict[str, tuple] = {}  # attname -> (python value, prepared value) of the previous row
-    prepared = []
-    for row in rows:
-        values = dict(defaults)
-        for name, value in row.items():
-            kind = plain[name]
-            if kind is not None and (value is None or value.__class__ is kind):
-                values[name] = value
-                continue
-            previous = last.get(name)
-            if previous is not None and previous[0] is value:
-                values[name] = previous[1]
-                continue
-            values[name] = by_attname[name].get_db_prep_save(value, connection)
-            last[name] = (value, values[name])
-        prepared.append(tuple([values[name] for name in names]))
-    return names, prepared
+    count = len(rows)
+    # Rows made by one loop have the same keys in the same order: each column is then read at C speed.
+    uniform = len({tuple(row) for row in rows}) == 1
+    present = set(rows[0]) if uniform else set().union(*rows)
+    missing = object()
+    columns = []
+    for field in fields:
+        name = field.attname
+        if name not in present:
+            columns.append(itertools.repeat(defaults[name], count))
+            continue
+        if uniform:
+            column = list(map(operator.itemgetter(name), rows))
+        else:
+            column = [row.get(name, missing) for row in rows]
+        kind = _plain_type(field)
+        if kind is not None and set(map(type, column)) <= {kind, type(None)}:
+            columns.append(column)
+            continue
+        prepared, last, last_prepared = [], missing, None
+        for value in column:
+            if value is missing:
+                prepared.append(defaults[name])
+            elif kind is not None and (value is None or value.__class__ is kind):
+                prepared.append(value)
+            elif value is last:
+                prepared.append(last_prepared)
+            else:
+                last, last_prepared = value, field.get_db_prep_save(value, connection)
+                prepared.append(last_prepared)
+        columns.append(prepared)
+    return names, list(zip(*columns, strict=False))
 
 
 def fetch_tuples(queryset) -> list[tuple]:

@@ -526,11 +526,13 @@ class _Sync:
             self.matched[pk] = entry
         self.pk_by_key = {entry["key"]: pk for pk, entry in self.matched.items()}
         self.pk_by_username = {entry["username"]: pk for pk, entry in self.matched.items()}
-        for fields, entry in new:
+        # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper; the random
+        # bytes for every new agent read in one call.
+        noise = secrets.token_hex(20 * len(new))
+        for i, (fields, entry) in enumerate(new):
             fields["manager_id"] = self.manager_for(entry, fields["id"])
             fields["ldap_hash"] = self.digest(entry, fields)
-            # Unusable like make_password(None) ("!" + 40 random characters), a hundred times cheaper.
-            fields["password"] = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+            fields["password"] = UNUSABLE_PASSWORD_PREFIX + noise[40 * i : 40 * i + 40]
             fields["ldap_synced_at"] = self.now
             fields["date_joined"] = self.now
         if not self.dry and new:
