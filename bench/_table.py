@@ -69,7 +69,7 @@ PLAN = [
         args=["--clients", "500", "--messages", "30", "--configs", "uvicorn:pubsub"],
         counted=False,
     ),
-    Entry("B7", "ldap_sync.py", fixed="10,000 users, 300 groups, 5+15 reps"),
+    Entry("B7", "ldap_sync.py", fixed="10,000 users, 300 groups, 9+15 reps"),
     Entry("B8", "ged_history.py", env={"B8_ROWS": "10000", "B8_SAVES": "1000", "B8_REPS": "5"}),
     Entry("B9", "page_render.py", fixed="30 warm + 10 cold reps"),
     Entry("B10", "dav_propfind.py", fixed="1,000 and 10,000 docs, 7 reps"),

@@ -152,7 +152,7 @@ def main():
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {', '.join(WRITTEN_TABLES)}")
 
-    sync_figures = summary(*interleaved(first_sync, baseline, reps=5, before_app=vacuum))
+    sync_figures = summary(*interleaved(first_sync, baseline, reps=9, before_app=vacuum))
 
     vacuum()
     report = ldap_sync_run()  # committed, for the re-sync
