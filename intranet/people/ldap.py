@@ -211,15 +211,14 @@ def dn_key(parts) -> str:
 _PLAIN_DN = re.compile(r"^[^\\\"+#<>;]+=[^\\\"+#<>;]*$")
 
 
-# The common DN, `uid=x,ou=y,dc=z`: RDNs of one `type=value` each, the type a name or an OID, the value neither
-# empty nor starting or ending with a space, no "=" inside it, none of the characters that need the slower paths below (escapes,
-# quotes, multi-valued RDNs, hex values). A single left-to-right match: about five times faster than searching
-# for each thing that is not allowed, which mattered on the first run of a process (10,000 DNs, none cached).
-_SIMPLE_TYPE = r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*)"  # a name or an OID (RFC 4512 descr / numericoid)
+# The common DN, `uid=x,ou=y,dc=z`: RDNs of one `type=value` each, the type a name or an OID, the value
+# neither empty nor starting or ending with a space, no "=" inside it, none of the characters that need the
+# slower paths below (escapes, quotes, multi-valued RDNs, hex values). A single left-to-right match: about
+# five times faster than searching for each thing that is not allowed, which mattered on the first run of a
+# process (10,000 DNs, none cached).
+_SIMPLE_TYPE = r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*)"  # RFC 4512 descr or numericoid
 _SIMPLE_VALUE = r"[^\s,=\\\"+#<>;](?:[^,=\\\"+#<>;]*[^\s,=\\\"+#<>;])?"
-_SIMPLE_DN = re.compile(
-    f"{_SIMPLE_TYPE}={_SIMPLE_VALUE}(?:,{_SIMPLE_TYPE}={_SIMPLE_VALUE})*"
-)
+_SIMPLE_DN = re.compile(f"{_SIMPLE_TYPE}={_SIMPLE_VALUE}(?:,{_SIMPLE_TYPE}={_SIMPLE_VALUE})*")
 
 
 @functools.lru_cache(maxsize=65536)

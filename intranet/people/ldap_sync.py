@@ -64,9 +64,9 @@ USER_FIELDS = [
     "is_active",
 ]
 
-# The columns of each existing row the sync reads (suspended_at is read, never written: a local suspension is
-# IT's decision, not the directory's). Rows stay tuples; a row becomes a dict only when it is compared field by
-# field (an entry whose digest changed) or reported as a leaver.
+# The columns of each existing row the sync reads (suspended_at is read, never written: a local suspension
+# is IT's decision, not the directory's). Rows stay tuples; a row becomes a dict only when it is compared
+# field by field (an entry whose digest changed) or reported as a leaver.
 ROW_NAMES = ["pk", *USER_FIELDS, "suspended_at", "ldap_hash"]
 _ROW = {name: i for i, name in enumerate(ROW_NAMES)}
 R_PK, R_USERNAME, R_GUID, R_DN = _ROW["pk"], _ROW["username"], _ROW["ldap_guid"], _ROW["ldap_dn"]

@@ -67,7 +67,7 @@ def test_a_drag_by_the_lead_reaches_a_teammates_open_board_live(page, login, bro
         done = page.locator(".board-column").nth(2)
         page.locator(f"#card-{card.pk}").drag_to(done.locator(".board-cards"))
         expect(paul_page.locator(".board-column").nth(2)).to_contain_text(card.title)
-        # One announcement whether the socket's « moved » answer or the broadcast of the same move comes first.
+        # One announcement, whether the socket's « moved » answer or the broadcast of the move comes first.
         announced = f"« {card.title} » déplacée dans « Terminé »"
         expect(page.locator("#board-status")).to_have_text(announced)
         expect(paul_page.locator("#board-status")).to_have_text(announced)

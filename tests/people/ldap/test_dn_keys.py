@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from intranet.people.ldap import _SIMPLE_DN, dn_key, dn_key_of
 
 # Letters (accented too), digits, the separators and every character that has a meaning in a DN.
-ALPHABET = "abcXYZéÉ019 -._,=+\\\"#<>;\t"
+ALPHABET = 'abcXYZéÉ019 -._,=+\\"#<>;\t'
 
 
 @settings(max_examples=400, deadline=None)
