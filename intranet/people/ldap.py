@@ -240,7 +240,8 @@ def dn_key_of(dn: str) -> str | None:
             return "\x1f".join(parts).lower()
     try:
         return dn_key(ldap.dn.str2dn(dn))
-    except ldap.DECODING_ERROR:
+    except (ldap.DECODING_ERROR, UnicodeDecodeError):
+        # python-ldap raises the latter for a hex escape that is not UTF-8 (`cn=\\b1`).
         return None
 
 
@@ -261,7 +262,11 @@ def dn_parents(dn: str) -> list[str]:
 
 
 def rdn_value(dn: str) -> str:
-    return ldap.dn.str2dn(dn)[0][0][1]
+    """The first RDN's value; the DN itself when it cannot be parsed (a group named by an odd DN keeps it)."""
+    try:
+        return ldap.dn.str2dn(dn)[0][0][1]
+    except (ldap.DECODING_ERROR, UnicodeDecodeError, IndexError):
+        return dn
 
 
 def user_filter(username: str) -> str:
