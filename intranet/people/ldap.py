@@ -381,7 +381,6 @@ class UserEntryMapper:
                 self.field_slots[key] = self.slot_of.setdefault(name.lower(), len(self.slot_of))
             else:
                 self.field_slots[key] = -1
-        self.size = len(self.slot_of)
         self.guid_slot = self.field_slots["guid"]
         self.text_slots = [
             self.field_slots[key]

@@ -6,7 +6,7 @@ import ldap
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from intranet.people.ldap import _SIMPLE_DN, dn_key, dn_key_of
+from intranet.people.ldap import _SIMPLE_DN, dn_key, dn_key_of, rdn_value
 
 # Letters (accented too), digits, the separators and every character that has a meaning in a DN.
 ALPHABET = 'abcXYZéÉ019 -._,=+\\"#<>;\t'
@@ -46,3 +46,9 @@ SHAPED = st.lists(_rdn, min_size=1, max_size=5).map(lambda rdns: ",".join(f"{t}=
 @given(SHAPED)
 def test_the_fast_key_is_the_parsers_key_for_directory_shaped_dns(dn):
     test_the_fast_key_is_the_parsers_key.hypothesis.inner_test(dn)
+
+
+def test_rdn_value_of_an_unparsable_dn_is_the_dn():
+    assert rdn_value("cn=Informatique,ou=groups,dc=x") == "Informatique"
+    assert rdn_value("cn=b1\\b1Z1") == "cn=b1\\b1Z1"  # not UTF-8 once unescaped
+    assert rdn_value("cn=a\\") == "cn=a\\"  # a dangling escape
