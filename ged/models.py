@@ -89,7 +89,7 @@ class Folder(SavedWithHistory, MP_Node):
     # The activity pages read one folder's rows, newest first; nobody reads history by path or author.
     history = HistoricalRecords(
         excluded_fields=["numchild"],
-        no_db_index=["id", "path", "space", "created_by"],
+        no_db_index=["id", "path", "space", "created_by", "history_date", "history_user"],
         indexes=[models.Index(fields=["id", "history_date"], name="ged_hfolder_id_date")],
     )
 
@@ -214,8 +214,18 @@ class Document(SavedWithHistory, models.Model):
             "placeholder",
         ],
         # What the activity pages read (queries/activity.py): one document's rows or a space's rows, newest
-        # first. The other copied foreign keys are never filtered on: no index to write on every save.
-        no_db_index=["id", "space", "folder", "created_by", "lock_holder", "trashed_by"],
+        # first. The other copied foreign keys, the date alone and the author are never filtered on: no index
+        # to write on every save.
+        no_db_index=[
+            "id",
+            "space",
+            "folder",
+            "created_by",
+            "lock_holder",
+            "trashed_by",
+            "history_date",
+            "history_user",
+        ],
         indexes=[
             models.Index(fields=["id", "history_date"], name="ged_hdoc_id_date"),
             models.Index(fields=["space", "history_date"], name="ged_hdoc_space_date"),

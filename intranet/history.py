@@ -20,8 +20,9 @@ history. `SavedWithHistory` makes them one:
   statement.
 
 simple-history also indexes every copied foreign key and unique column of the historical table (`folder`,
-`lock_holder`, `created_by`, a tree's `path`…), which nobody reads, and each of them is written on every save.
-`HistoricalRecords(no_db_index=[...], indexes=[...])` drops those and adds the composite indexes the activity
+`lock_holder`, `created_by`, a tree's `path`…), its `history_date` and its `history_user`, which nobody reads
+alone, and each of them is written on every save. `HistoricalRecords(no_db_index=[...], indexes=[...])` drops
+those (`history_date` and `history_user` included when named) and adds the composite indexes the activity
 pages read (`ged/queries/activity.py`: one object's rows, or a space's rows, newest first).
 
 And simple-history's `Model.history` builds a new manager class (`Manager.from_queryset`, an `inspect` walk of
@@ -32,7 +33,7 @@ import contextlib
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import signals
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
@@ -109,6 +110,23 @@ class HistoricalRecords(simple_history.HistoricalRecords):
         super().__init__(*args, **kwargs)
         self.indexes = list(indexes)
 
+    @property
+    def _date_indexing(self):
+        # `no_db_index=["history_date", ...]`: a historical table whose readers use composite indexes
+        # (`indexes`) does not also index the date alone.
+        if "history_date" in self.no_db_index:
+            return False
+        return super()._date_indexing
+
+    def _get_history_user_fields(self):
+        fields = super()._get_history_user_fields()
+        # `no_db_index=["history_user", ...]`: nobody reads these rows by author, and agents are deactivated,
+        # never deleted (a deletion would set the column to NULL by a scan of the table, not an index).
+        user = fields.get("history_user")
+        if "history_user" in self.no_db_index and isinstance(user, models.ForeignKey):
+            user.db_index = False
+        return fields
+
     def contribute_to_class(self, cls, name):
         if not cls._meta.abstract and not issubclass(cls, SavedWithHistory):
             raise ImproperlyConfigured(
@@ -137,6 +155,12 @@ class HistoricalRecords(simple_history.HistoricalRecords):
         options["indexes"] = [*options.get("indexes", ()), *(index.clone() for index in self.indexes)]
         return options
 
+    def _merged_plan(self) -> "_MergedPlan":
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self.__dict__["_plan"] = _MergedPlan(self)
+        return plan
+
     def writes_to(self, using: str) -> bool:
         """Whether the history rows of a save on `using` go to the same database (one statement can hold
         both)."""
@@ -158,19 +182,21 @@ class HistoricalRecords(simple_history.HistoricalRecords):
         history_date = getattr(instance, "_history_date", timezone.now())
         history_user = self.get_history_user(instance)
         history_change_reason = self.get_change_reason_for_object(instance, history_type, using)
-        manager = getattr(instance, self.manager_name)
-        attrs = {field.attname: getattr(instance, field.attname) for field in self.fields_included(instance)}
-        if getattr(manager.model, "history_relation", None) is not None:
-            attrs["history_relation"] = instance
-        history_instance = manager.model(
-            history_date=history_date,
-            history_type=history_type,
-            history_user=history_user,
-            history_change_reason=history_change_reason,
-            **attrs,
-        )
+        plan = self._merged_plan()
+        # The historical row built as simple-history builds it (the included fields' values, then the
+        # history fields), positionally in the historical model's field order: no keyword walk per save.
+        values = dict.fromkeys(plan.names)
+        for attname in plan.copied:
+            values[attname] = getattr(instance, attname)
+        values["history_date"] = history_date
+        values["history_type"] = history_type
+        values["history_change_reason"] = history_change_reason
+        history_instance = plan.model(*values.values())
+        history_instance.history_user = history_user
+        if plan.relation:
+            history_instance.history_relation = instance
         pre_create_historical_record.send(
-            sender=manager.model,
+            sender=plan.model,
             instance=instance,
             history_date=history_date,
             history_user=history_user,
@@ -178,10 +204,10 @@ class HistoricalRecords(simple_history.HistoricalRecords):
             history_instance=history_instance,
             using=signal_using,
         )
-        if not _insert_with_update(history_instance, update, using):
+        if not _insert_with_update(history_instance, update, using, plan):
             return False
         post_create_historical_record.send(
-            sender=manager.model,
+            sender=plan.model,
             instance=instance,
             history_instance=history_instance,
             history_date=history_date,
@@ -192,7 +218,52 @@ class HistoricalRecords(simple_history.HistoricalRecords):
         return True
 
 
-def _insert_with_update(history_instance, update: tuple[str, tuple], using: str) -> bool:
+class _MergedPlan:
+    """What a merged save needs of its historical model, worked out once: the field order, the fields copied
+    from the saved model, the INSERT's columns."""
+
+    def __init__(self, records: HistoricalRecords):
+        model = self.model = records.history_model
+        meta = model._meta
+        self.names = [f.attname for f in meta.concrete_fields]
+        history = {
+            "history_id",
+            "history_date",
+            "history_type",
+            "history_change_reason",
+            "history_user_id",
+            "history_relation_id",
+        }
+        self.copied = [f.attname for f in records.fields_included(records.cls) if f.attname in self.names]
+        unknown = set(self.names) - history - set(self.copied)
+        if unknown:
+            raise ImproperlyConfigured(f"{meta.label}: history columns not copied from the model: {unknown}")
+        self.relation = getattr(model, "history_relation", None) is not None
+        self.fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+        # Every column a plain `%s` whose value is the attribute itself (no placeholder of its own, no
+        # auto_now: simple-history clears it on the historical copies): the row's parameters are the fields'
+        # `get_db_prep_save` of the attributes, without an InsertQuery and its compiler per save.
+        self.plain = not any(
+            hasattr(f, "get_placeholder")
+            or getattr(f, "auto_now", False)
+            or getattr(f, "auto_now_add", False)
+            for f in self.fields
+        )
+        self.placeholders = ", ".join(["%s"] * len(self.fields))
+        self.columns: dict[str, str] = {}
+
+    def insert_prefix(self, connection) -> str:
+        prefix = self.columns.get(connection.alias)
+        if prefix is None:
+            qn = connection.ops.quote_name
+            columns = ", ".join(qn(f.column) for f in self.fields)
+            prefix = self.columns[connection.alias] = (
+                f"INSERT INTO {qn(self.model._meta.db_table)} ({columns}) "
+            )
+        return prefix
+
+
+def _insert_with_update(history_instance, update: tuple[str, tuple], using: str, plan: _MergedPlan) -> bool:
     """Insert `history_instance` in the statement of `update`, as `history_instance.save()` would (its
     `pre_save` / `post_save` signals, its field's `pre_save`, its primary key set); False, and nothing
     written, when the UPDATE found no row."""
@@ -200,23 +271,28 @@ def _insert_with_update(history_instance, update: tuple[str, tuple], using: str)
     meta = model._meta
     connection = connections[using]
     signals.pre_save.send(sender=model, instance=history_instance, raw=False, using=using, update_fields=None)
-    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
-    query = InsertQuery(model)
-    query.insert_values(fields, [history_instance])
-    compiler = query.get_compiler(using=using)
-    row = [compiler.prepare_value(f, compiler.pre_save_val(f, history_instance)) for f in fields]
-    placeholders, params = compiler.assemble_as_sql(fields, [row])
-    qn = connection.ops.quote_name
+    fields = plan.fields
+    values = [getattr(history_instance, f.attname) for f in fields]
+    if plan.plain and not any(hasattr(v, "resolve_expression") for v in values):
+        placeholders = plan.placeholders
+        params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    else:
+        query = InsertQuery(model)
+        query.insert_values(fields, [history_instance])
+        compiler = query.get_compiler(using=using)
+        row = [compiler.prepare_value(f, compiler.pre_save_val(f, history_instance)) for f in fields]
+        rows_placeholders, rows_params = compiler.assemble_as_sql(fields, [row])
+        placeholders, params = ", ".join(rows_placeholders[0]), rows_params[0]
     update_sql, update_params = update
     # Only quoted names, the UPDATE compiled by Django and its placeholders are interpolated; values travel
     # as parameters. INSERT … SELECT types the literals by their target columns, as VALUES does.
+    pk = connection.ops.quote_name(meta.pk.column)
     sql = (
         f"WITH history_update AS ({update_sql} RETURNING 1) "  # noqa: S608 (names and placeholders only)
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"SELECT {', '.join(placeholders[0])} FROM history_update RETURNING {qn(meta.pk.column)}"
+        f"{plan.insert_prefix(connection)}SELECT {placeholders} FROM history_update RETURNING {pk}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*update_params, *params[0]))
+        cursor.execute(sql, (*update_params, *params))
         found = cursor.fetchone()
     if found is None:
         return False
