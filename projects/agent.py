@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,11 @@ from intranet.registry import SearchHit
 from . import models as project_models
 from .choices import Status, Visibility
 from .models import Card, Column, Comment, Member, Workspace
-from .permissions import readable_workspaces_q, visible_workspaces_q
+from .permissions import (
+    readable_workspaces_sql,
+    visible_workspaces_q,
+    visible_workspaces_sql,
+)
 
 DASHBOARD_TOPIC = "projects"
 PANEL_ROWS = 6
@@ -269,45 +274,65 @@ def department_context(request, department) -> dict | None:
     }
 
 
+def _contains_all(words: list[str], columns: tuple[str, str]) -> tuple[str, list]:
+    """Every word in one of `columns`, case-insensitively, as the ORM's `icontains` matches (LIKE with the
+    pattern's wildcards escaped)."""
+    conditions, params = [], []
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append("(" + " OR ".join(f"UPPER({c}) LIKE UPPER(%s) ESCAPE '\\'" for c in columns) + ")")
+        params += [pattern] * len(columns)
+    return " AND ".join(conditions), params
+
+
 def search(user, query: str, limit: int) -> tuple[list[SearchHit], int]:
-    """Projects the agent may see and live cards of the projects they may read: four queries."""
+    """Projects the agent may see (by name) and live cards of the projects they may read (newest first), and
+    how many of each: one statement, each part ranked, limited and counted by the database."""
     words = [w for w in (query or "").split() if w][:6]
     if not words or not getattr(user, "is_authenticated", False):
         return [], 0
-    ws_q, card_q = Q(), Q()
-    for word in words:
-        ws_q &= Q(name__icontains=word) | Q(description__icontains=word)
-        card_q &= Q(title__icontains=word) | Q(description__icontains=word)
-    workspaces = Workspace.objects.filter(visible_workspaces_q(user)).filter(ws_q).order_by("name", "pk")
-    cards = (
-        Card.objects.live()
-        .filter(readable_workspaces_q(user, "board__workspace__"))
-        .filter(card_q)
-        .select_related("board__workspace")
-        .order_by("-updated_at", "pk")
+    visible, visible_params = visible_workspaces_sql(user, "w")
+    readable, readable_params = readable_workspaces_sql(user, "cw")
+    ws_match, ws_params = _contains_all(words, ("w.name", "w.description"))
+    card_match, card_params = _contains_all(words, ("c.title", "c.description"))
+    # A part asked for no hit still returns its first row, for its count.
+    sql = (
+        "SELECT * FROM (SELECT 0, w.id, w.name, w.description, w.status, '', '', count(*) OVER () "  # noqa: S608
+        f"FROM {Workspace._meta.db_table} w WHERE {visible} AND {ws_match} "
+        "ORDER BY w.name, w.id LIMIT %s) ws "
+        "UNION ALL "
+        "SELECT * FROM (SELECT 1, c.id, c.title, c.description, '', cw.name, b.name, count(*) OVER () "
+        f"FROM {Card._meta.db_table} c JOIN {project_models.Board._meta.db_table} b ON b.id = c.board_id "
+        f"JOIN {Workspace._meta.db_table} cw ON cw.id = b.workspace_id "
+        f"WHERE c.archived_at IS NULL AND {readable} AND {card_match} "
+        "ORDER BY c.updated_at DESC, c.id LIMIT %s) cards"
     )
+    params = [*visible_params, *ws_params, max(limit, 1), *readable_params, *card_params, max(limit, 1)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    statuses = dict(Status.choices)
+    workspaces = [r for r in rows if r[0] == 0]
+    cards = [r for r in rows if r[0] == 1]
+    total = (workspaces[0][7] if workspaces else 0) + (cards[0][7] if cards else 0)
     hits = [
         SearchHit(
-            title=w.name,
-            url=reverse("projects:workspace", args=[w.pk]),
-            snippet=w.description[:200],
-            meta=_("Projet · %(status)s") % {"status": w.get_status_display()},
+            title=name,
+            url=reverse("projects:workspace", args=[pk]),
+            snippet=description[:200],
+            meta=_("Projet · %(status)s") % {"status": statuses.get(status, status)},
         )
-        for w in workspaces[:limit]
+        for _kind, pk, name, description, status, *_rest in workspaces[:limit]
     ]
-    room = max(0, limit - len(hits))
-    hits += (
-        [
-            SearchHit(
-                title=c.title,
-                url=reverse("projects:card", args=[c.pk]),
-                snippet=c.description[:200],
-                meta=_("Carte · %(project)s › %(board)s")
-                % {"project": c.board.workspace.name, "board": c.board.name},
-            )
-            for c in cards[:room]
+    hits += [
+        SearchHit(
+            title=title,
+            url=reverse("projects:card", args=[pk]),
+            snippet=description[:200],
+            meta=_("Carte · %(project)s › %(board)s") % {"project": project, "board": board},
+        )
+        for _kind, pk, title, description, _status, project, board, _total in cards[
+            : max(0, limit - len(hits))
         ]
-        if room
-        else []
-    )
-    return hits, workspaces.count() + cards.count()
+    ]
+    return hits, total

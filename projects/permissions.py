@@ -125,3 +125,27 @@ def readable_workspaces_q(user, prefix: str = "") -> Q:
     """Workspaces whose boards the agent may read: open ones and the ones they are in."""
     mine = Exists(Member.objects.filter(workspace=OuterRef(f"{prefix}pk"), user_id=user.pk))
     return Q(**{f"{prefix}visibility": Visibility.OPEN}) | Q(mine)
+
+
+# The same two gates written out as SQL, for the search source's one statement (projects/agent.py); a test
+# checks they keep exactly what the Q gates keep (tests/projects/test_search_gate_sql.py).
+
+
+def _member_sql(alias: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM {Member._meta.db_table} pm "  # noqa: S608 (table and alias names only)
+        f"WHERE pm.workspace_id = {alias}.id AND pm.user_id = %s)"
+    )
+
+
+def visible_workspaces_sql(user, alias: str) -> tuple[str, list]:
+    """`visible_workspaces_q` as a condition on the workspace table aliased `alias`, and its parameters."""
+    return (
+        f"({alias}.visibility IN (%s, %s) OR {_member_sql(alias)})",
+        [Visibility.OPEN.value, Visibility.PRIVATE.value, user.pk],
+    )
+
+
+def readable_workspaces_sql(user, alias: str) -> tuple[str, list]:
+    """`readable_workspaces_q` as a condition on the workspace table aliased `alias`, and its parameters."""
+    return f"({alias}.visibility = %s OR {_member_sql(alias)})", [Visibility.OPEN.value, user.pk]
