@@ -135,6 +135,8 @@ def circuit_submit(
                     document=locked,
                     version=version,
                     version_sha256=version.blob_id,
+                    submitted_version=version,
+                    submitted_sha256=version.blob_id,
                     template=template,
                     name=template.name,
                     submitter=submitter,
@@ -293,8 +295,11 @@ def _sign_version(document: Document, circuit: Circuit, step: CircuitStep, actor
         )
     finally:
         _own_version.reset(token)
+    if circuit.submitted_version_id is None:  # a row an older release inserted: keep what was submitted
+        circuit.submitted_version, circuit.submitted_sha256 = circuit.version, circuit.version_sha256
+    # The following steps act on the signed version; the submitted one stays on the page and the bordereau.
     circuit.version, circuit.version_sha256 = version, version.blob_id
-    circuit.save(update_fields=["version", "version_sha256"])
+    circuit.save(update_fields=["version", "version_sha256", "submitted_version", "submitted_sha256"])
     audit_record(
         action="circuits.pades",
         actor=actor,

@@ -100,7 +100,14 @@ class CircuitOut(Schema):
     id: int
     name: str
     document: DocumentRef
-    version: VersionRef
+    version: VersionRef = Field(
+        ...,
+        description="La version sur laquelle agissent les étapes (la version signée après une signature).",
+    )
+    submitted_version: VersionRef = Field(..., description="La version soumise au circuit.")
+    signed_version: VersionRef | None = Field(
+        None, description="La version signée (PAdES) ajoutée par le circuit, s'il y en a une."
+    )
     status: str
     message: str
     submitter: str | None
@@ -208,6 +215,14 @@ def _circuit_out(user, pk) -> CircuitOut:
         document=DocumentRef(id=circuit.document_id, title=circuit.document.title),
         version=VersionRef(
             id=circuit.version_id, number=circuit.version.number, sha256=circuit.version_sha256
+        ),
+        submitted_version=VersionRef(
+            id=circuit.first_version.pk, number=circuit.first_version.number, sha256=circuit.first_sha256
+        ),
+        signed_version=(
+            VersionRef(id=signed.pk, number=signed.number, sha256=circuit.version_sha256)
+            if (signed := circuit.signed_version)
+            else None
         ),
         status=circuit.status,
         message=circuit.message,

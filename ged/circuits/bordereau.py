@@ -1,7 +1,7 @@
-"""The « bordereau » of a finished circuit: a PDF listing the document, the exact version and its SHA-256,
-then every step and every decision (who, when, « pour le compte de », decision, reason, version hash).
-Built with fpdf2 from the recorded rows, so the same circuit always prints the same facts. Private
-annotations are not printed."""
+"""The « bordereau » of a finished circuit: a PDF listing the document, the version submitted and its SHA-256
+(and the PAdES-signed version the circuit added, if any), then every step and every decision (who, when,
+« pour le compte de », decision, reason, version hash). Built with fpdf2 from the recorded rows, so the same
+circuit always prints the same facts. Private annotations are not printed."""
 
 from pathlib import Path
 
@@ -79,9 +79,15 @@ def bordereau_pdf(circuit: Circuit) -> bytes:
     pdf.line_of(_("Document : %(t)s") % {"t": document.title}, bold=True)
     pdf.line_of(
         _("Version soumise : %(n)s · SHA-256 %(h)s")
-        % {"n": circuit.version.number, "h": circuit.version_sha256},
+        % {"n": circuit.first_version.number, "h": circuit.first_sha256},
         size=9,
     )
+    signed = circuit.signed_version
+    if signed is not None:
+        pdf.line_of(
+            _("Version signée : %(n)s · SHA-256 %(h)s") % {"n": signed.number, "h": circuit.version_sha256},
+            size=9,
+        )
     pdf.line_of(_("Circuit : %(n)s") % {"n": circuit.name})
     submitter = circuit.submitter.get_full_name() if circuit.submitter else "—"
     pdf.line_of(_("Déposé par %(who)s le %(at)s") % {"who": submitter, "at": _when(circuit.submitted_at)})

@@ -92,8 +92,9 @@ class CircuitQuerySet(models.QuerySet):
 class Circuit(models.Model):
     """One document, one exact version (and its SHA-256), going through the steps copied from a template.
 
-    `version` moves forward only when the circuit itself adds a version (the PAdES-signed PDF): any other
-    new version of the document stops the circuit."""
+    `version` is the version the steps act on: it moves forward only when the circuit itself adds a version
+    (the PAdES-signed PDF), and any other new version of the document stops the circuit. `submitted_version`
+    and `submitted_sha256` keep what was submitted, for the page and the bordereau."""
 
     document = models.ForeignKey(
         "ged.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="circuits"
@@ -103,6 +104,19 @@ class Circuit(models.Model):
         "ged.Version", verbose_name=_("version"), on_delete=models.CASCADE, related_name="+"
     )
     version_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # Empty on rows an older release inserted (it did not know these columns, hence the database default):
+    # readers then fall back on `version`, which such a release never moved (`first_version`).
+    submitted_version = models.ForeignKey(
+        "ged.Version",
+        verbose_name=_("version soumise"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    submitted_sha256 = models.CharField(
+        _("empreinte SHA-256 de la version soumise"), max_length=64, blank=True, default="", db_default=""
+    )
     template = models.ForeignKey(
         CircuitTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="circuits"
     )
@@ -146,6 +160,23 @@ class Circuit(models.Model):
     @property
     def finished(self) -> bool:
         return self.status != CircuitStatus.IN_PROGRESS
+
+    @property
+    def first_version(self):
+        """The version submitted (select_related `submitted_version` to read it without a query)."""
+        return self.submitted_version if self.submitted_version_id else self.version
+
+    @property
+    def first_sha256(self) -> str:
+        return self.submitted_sha256 if self.submitted_version_id else self.version_sha256
+
+    @property
+    def signed_version(self):
+        """The PAdES-signed version the circuit added, or None while the steps still act on the submitted
+        version."""
+        if self.submitted_version_id and self.version_id != self.submitted_version_id:
+            return self.version
+        return None
 
 
 class CircuitStepQuerySet(models.QuerySet):

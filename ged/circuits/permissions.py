@@ -93,7 +93,9 @@ def step_recipients(step: CircuitStep, document) -> list[int]:
 def access_circuit(user, pk) -> tuple[Circuit, dict]:
     """The circuit and the viewer's abilities on it, or 404 (missing and forbidden alike)."""
     try:
-        circuit = Circuit.objects.select_related("document", "version", "submitter").get(pk=parse_id(pk))
+        circuit = Circuit.objects.select_related("document", "version", "submitted_version", "submitter").get(
+            pk=parse_id(pk)
+        )
     except (Circuit.DoesNotExist, BadParameter):
         raise Http404 from None
     # Every reader of the document sees its circuit (as the document page does); acting needs the desk.

@@ -1,11 +1,15 @@
-"""Reads of the circuits: the agent's steps to act on, their own circuits, late circuits, a circuit's log."""
+"""Reads of the circuits: the agent's steps to act on, their own circuits, late circuits, a circuit's log,
+the templates offered for a document."""
+
+import re
+import unicodedata
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from ..permissions import readable_documents_q
 from .choices import Decision
-from .models import Circuit, CircuitStep, StepAction
+from .models import Circuit, CircuitStep, CircuitTemplate, StepAction
 from .permissions import desk_ids_for, seats, visible_actions_q
 
 
@@ -45,7 +49,7 @@ def my_circuits(user, limit: int = 200) -> list[Circuit]:
     return list(
         Circuit.objects.filter(submitter=user)
         .filter(readable_documents_q(user, prefix="document__"))
-        .select_related("document", "version")
+        .select_related("document", "version", "submitted_version")
         .prefetch_related(Prefetch("steps", queryset=CircuitStep.objects.select_related("desk")))
         .order_by("-submitted_at", "-pk")[:limit]
     )
@@ -91,7 +95,45 @@ def document_circuit(document_id: int) -> Circuit | None:
     """The document's newest circuit (one query): at most one is in progress, and it is then the newest."""
     return (
         Circuit.objects.filter(document_id=document_id)
-        .select_related("version")
+        .select_related("version", "submitted_version")
         .order_by("-submitted_at", "-pk")
         .first()
     )
+
+
+def _words(value: str) -> list[str]:
+    """Lower-case words without accents nor a plural « s »: « Délibérations du conseil » → deliberation,
+    du, conseil."""
+    plain = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().casefold()
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", plain)]
+
+
+def template_fits(document_type: str, rule_code: str, rule_label: str) -> bool:
+    """Whether a template's free-text document type names a retention rule: its code, or the first words of
+    its label (« Délibération » fits « Délibérations du conseil », « Marché public » fits « Marchés publics
+    (pièces non retenues) »)."""
+    wanted = _words(document_type)
+    if not wanted:
+        return False
+    return wanted == _words(rule_code) or wanted == _words(rule_label)[: len(wanted)]
+
+
+def templates_for(document) -> tuple[list[CircuitTemplate], list[CircuitTemplate], str]:
+    """The active templates for the document's type (its retention rule), the others, and the type's label
+    (two queries). Without a type, or when no template names it, every template is among the others."""
+    templates = list(CircuitTemplate.objects.filter(active=True).order_by("name"))
+    try:
+        from ged.retention.models import DocumentRecord
+    except ImportError:  # the records management is an optional part of the GED
+        return [], templates, ""
+    record = (
+        DocumentRecord.objects.filter(document_id=document.pk)
+        .select_related("rule")
+        .only("rule__code", "rule__label")
+        .first()
+    )
+    if record is None:
+        return [], templates, ""
+    fitting = [t for t in templates if template_fits(t.document_type, record.rule.code, record.rule.label)]
+    others = [t for t in templates if t not in fitting]
+    return fitting, others, record.rule.label

@@ -21,7 +21,7 @@ from ..views.common import error_text
 from . import actions, queries
 from .bordereau import bordereau_filename, bordereau_pdf
 from .choices import Visibility
-from .models import CircuitTemplate, Delegation, Desk
+from .models import Delegation, Desk
 from .permissions import access_circuit, desk_ids_for
 
 
@@ -84,7 +84,10 @@ def act(request, pk):
 def submit(request, document_pk):
     access = access_document(request.user, document_pk)
     document = access.document
-    templates = list(CircuitTemplate.objects.filter(active=True).order_by("name"))
+    # The templates for the document's type come first (preselected), the others after: a document typed
+    # wrongly, or a circuit the template's type does not name, may still be submitted.
+    fitting, others, type_label = queries.templates_for(document)
+    templates = fitting + others
     error = ""
     if request.method == "POST":
         template = None
@@ -118,7 +121,14 @@ def submit(request, document_pk):
     return render(
         request,
         "circuits/submit.html",
-        {"document": document, "templates": templates, "error": error},
+        {
+            "document": document,
+            "templates": templates,
+            "fitting": fitting,
+            "others": others,
+            "type_label": type_label,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 

@@ -185,3 +185,113 @@ def test_visible_stamp_option_still_validates(test_ca, settings):
     signed = pades_sign(pdf_bytes(["Arrêté du président"]), reason="Signature", name="Valérie Adjointe")
     status = _validate(signed, test_ca["ca"])
     assert status.bottom_line
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "bordereau.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def visa_after_signature(desks):
+    """Finances' visa, the DGS's signature, then the finances' visa again on what was signed."""
+    from ged.circuits.actions import template_create
+    from ged.circuits.choices import StepKind
+
+    return template_create(
+        name="Délibération signée puis visée",
+        document_type="Délibération",
+        steps=[
+            {"desk": desks["fin"], "kind": StepKind.VISA},
+            {"desk": desks["dgs"], "kind": StepKind.SIGNATURE},
+            {"desk": desks["fin"], "kind": StepKind.VISA},
+        ],
+    )
+
+
+def test_a_visa_after_the_signature_acts_on_the_signed_version_and_the_bordereau_lists_both(
+    test_ca, pdf_doc, submit, people, visa_after_signature, client, tmp_path
+):
+    """Later steps act on the signed version (issue 18's decision); the circuit keeps the submitted version
+    and its hash, and the page, the API and the bordereau show both."""
+    from ged.circuits.bordereau import bordereau_pdf
+
+    circuit = submit(document=pdf_doc, tpl=visa_after_signature)
+    submitted = pdf_doc.current_version
+    first_visa = step_approve(circuit=circuit, actor=people["fin1"])
+    signature = step_approve(circuit=circuit, actor=people["dgs"])
+    circuit.refresh_from_db()
+    pdf_doc.refresh_from_db()
+    signed = pdf_doc.current_version
+    assert signed.number == 2 and circuit.status == CircuitStatus.IN_PROGRESS
+    later_visa = step_approve(circuit=circuit, actor=people["fin2"])
+    circuit.refresh_from_db()
+    assert circuit.status == CircuitStatus.APPROVED
+    # Each decision records the exact version its actor saw.
+    assert (first_visa.version, first_visa.version_sha256) == (submitted, submitted.blob_id)
+    assert (signature.version, signature.version_sha256) == (submitted, submitted.blob_id)
+    assert (later_visa.version, later_visa.version_sha256) == (signed, signed.blob_id)
+    # The circuit keeps both.
+    assert (circuit.submitted_version, circuit.submitted_sha256) == (submitted, submitted.blob_id)
+    assert (circuit.version, circuit.version_sha256) == (signed, signed.blob_id)
+    assert circuit.first_version == submitted and circuit.signed_version == signed
+
+    text = _pdf_text(bordereau_pdf(circuit), tmp_path)
+    squeezed = text.replace(" ", "")
+    assert f"Versionsoumise:1·SHA-256{submitted.blob_id}" in squeezed
+    assert f"Versionsignée:2·SHA-256{signed.blob_id}" in squeezed
+    assert f"Version2·SHA-256{signed.blob_id}" in squeezed  # the later visa, on the signed version
+
+    client.force_login(people["submitter"])
+    html = client.get(f"/parapheur/circuit/{circuit.pk}/").content.decode()
+    assert "Version soumise</dt><dd>1 · " in html and submitted.blob_id in html
+    assert "Version signée</dt><dd>2 · " in html and signed.blob_id in html
+    data = client.get(f"/api/v1/circuits/{circuit.pk}").json()
+    assert data["submitted_version"] == {"id": submitted.pk, "number": 1, "sha256": submitted.blob_id}
+    assert data["signed_version"] == {"id": signed.pk, "number": 2, "sha256": signed.blob_id}
+    assert data["version"]["id"] == signed.pk
+
+
+def test_without_a_signature_the_bordereau_prints_no_signed_version(
+    pdf_doc, submit, people, visa_after_signature, tmp_path
+):
+    from ged.circuits.bordereau import bordereau_pdf
+
+    circuit = submit(document=pdf_doc, tpl=visa_after_signature)
+    for key in ("fin1", "dgs", "fin2"):
+        step_approve(circuit=circuit, actor=people[key])
+    circuit.refresh_from_db()
+    assert circuit.status == CircuitStatus.APPROVED and circuit.signed_version is None
+    text = _pdf_text(bordereau_pdf(circuit), tmp_path)
+    assert "Version soumise : 1" in text and "Version signée" not in text
+
+
+def test_the_migration_fills_the_submitted_version_of_rows_already_signed(
+    test_ca, pdf_doc, submit, people, visa_after_signature
+):
+    """Rows from before migration 0003 (and from an older release's INSERT): the first action's version is
+    what was submitted; a circuit without any action was submitted as its `version`."""
+    import importlib
+
+    from django.apps import apps
+
+    from ged.circuits.models import Circuit
+
+    fill = importlib.import_module("ged.circuits.migrations.0003_circuit_submitted_version").fill_submitted
+    circuit = submit(document=pdf_doc, tpl=visa_after_signature)
+    submitted = pdf_doc.current_version
+    step_approve(circuit=circuit, actor=people["fin1"])
+    step_approve(circuit=circuit, actor=people["dgs"])  # signed: `version` moved to version 2
+    Circuit.objects.update(submitted_version=None, submitted_sha256="")
+    circuit.refresh_from_db()
+    assert circuit.first_version.number == 2  # what an old row showed: the signed version
+    fill(apps, None)
+    circuit.refresh_from_db()
+    assert (circuit.submitted_version, circuit.submitted_sha256) == (submitted, submitted.blob_id)
+    assert circuit.signed_version.number == 2
