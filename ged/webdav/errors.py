@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from wsgidav.dav_error import (
+    HTTP_CONFLICT,
     HTTP_FORBIDDEN,
     HTTP_LOCKED,
     HTTP_MEDIATYPE_NOT_SUPPORTED,
@@ -12,6 +13,7 @@ from wsgidav.dav_error import (
 )
 
 from ..actions import StaleVersion
+from ..removal_hooks import RemovalRefused
 
 # ValidationError codes of the upload path (ged/uploads.py, ged/antivirus.py) and the status they answer.
 UPLOAD_STATUS = {
@@ -59,11 +61,15 @@ def locked(message: str | None = None) -> FrenchDAVError:
 
 
 def from_validation(exc: ValidationError) -> FrenchDAVError:
-    """A GED refusal (upload checks, names, rules): 413 or 415 for the content, 403 for anything else."""
+    """A GED refusal (upload checks, names, rules): 413 or 415 for the content, 409 for a removal a guard
+    refused (a legal hold: the document's state, not the agent's rights, as the API answers), 403 for
+    anything else."""
     code = getattr(exc, "code", None)
     if code is None and hasattr(exc, "error_list") and exc.error_list:
         code = exc.error_list[0].code
     message = " ".join(str(m) for m in exc.messages) or _("Opération refusée.")
+    if isinstance(exc, RemovalRefused):
+        return FrenchDAVError(HTTP_CONFLICT, message)
     return FrenchDAVError(UPLOAD_STATUS.get(code, HTTP_FORBIDDEN), message)
 
 
