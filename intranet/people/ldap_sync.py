@@ -15,6 +15,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from typing import Any
 
 import ldap
 from django.conf import settings
@@ -75,6 +76,28 @@ R_ACTIVE, R_SUSPENDED, R_HASH = _ROW["is_active"], _ROW["suspended_at"], _ROW["l
 
 def _row_dict(row: tuple) -> dict:
     return dict(zip(ROW_NAMES, row, strict=True))
+
+
+# The entry's own values in the digest, in order (User.ldap_hash: the digest of these, then of the rows they
+# point to; the same bytes as ever, so stored digests stay valid).
+_DIGEST_FIELDS = (
+    "dn",
+    "guid",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "mobile",
+    "job_title",
+    "registration_number",
+)
+
+
+def _digest_head(entry: dict):
+    """The digest fed with the entry's own values and a separator; entry_digest continues a copy."""
+    head = "\x1f".join([entry[f] for f in _DIGEST_FIELDS]) + "\x1f"
+    return hashlib.blake2b(head.encode(), digest_size=16)
 
 
 @dataclass
@@ -341,6 +364,10 @@ class _Sync:
             self.report.warnings.append(
                 f"{dn} : attributs absents ({', '.join(entry['missing'])}), synchronisé avec le reste."
             )
+        # What the digest takes from the entry alone, hashed now, while the next entries are on the wire
+        # (entry_digest adds the rows it points to); dropped whenever one of these values changes.
+        entry["digest_head"] = _digest_head(entry)
+        entry["manager_key"] = directory.normalize_dn(entry["manager_dn"]) if entry["manager_dn"] else ""
         ident = entry["guid"] or key
         if ident in self.seen:
             self.report.warnings.append(f"{dn} : identifiant en double, entrée ignorée.")
@@ -484,9 +511,20 @@ class _Sync:
         rows = self.user_rows
         by_guid = {r[R_GUID]: r for r in rows if r[R_GUID]}
         normalize = directory.normalize_dn
-        by_dn = {normalize(r[R_DN]): r for r in rows}
-        taken = {r[R_USERNAME].lower() for r in rows}
-        taken.update(name.lower() for name in self.local_usernames)
+        # Built on first need: a run where every entry is found by its GUID and keeps its name needs neither.
+        lazy: dict[str, Any] = {}
+
+        def by_dn() -> dict:
+            if "by_dn" not in lazy:
+                lazy["by_dn"] = {normalize(r[R_DN]): r for r in rows}
+            return lazy["by_dn"]
+
+        def taken() -> set:
+            if "taken" not in lazy:
+                lazy["taken"] = {r[R_USERNAME].lower() for r in rows}
+                lazy["taken"].update(name.lower() for name in self.local_usernames)
+            return lazy["taken"]
+
         self.existing = rows
         self.matched: dict[int, dict] = {}  # user pk -> entry
         pairs: list[tuple[tuple, dict]] = []
@@ -495,7 +533,7 @@ class _Sync:
         for entry in self.entries:
             row = by_guid.get(entry["guid"]) if entry["guid"] else None
             if row is None:
-                candidate = by_dn.get(entry["key"])
+                candidate = by_dn().get(entry["key"])
                 if candidate is not None and (not candidate[R_GUID] or not entry["guid"]):
                     row = candidate
             if row is not None:
@@ -506,13 +544,13 @@ class _Sync:
             if not entry["username"] or not entry["guid"]:
                 report.warnings.append(f"{entry['dn']} : sans identifiant ni nom de connexion, non créé.")
                 continue
-            if entry["username"] in taken:
+            if entry["username"] in taken():
                 report.warnings.append(
                     f"{entry['dn']} : le nom « {entry['username']} » appartient déjà à un autre compte "
                     "(compte local ou ancienne entrée), non créé."
                 )
                 continue
-            taken.add(entry["username"])
+            taken().add(entry["username"])
             fields = self.desired(entry, None)
             fields["is_active"] = not entry["disabled"]
             new.append((fields, entry))
@@ -548,11 +586,11 @@ class _Sync:
                 report.unchanged += 1
                 continue
             row = _row_dict(row)
-            if entry["username"] != row["username"] and entry["username"] in taken:
+            if entry["username"] != row["username"] and entry["username"] in taken():
                 report.warnings.append(
                     f"{entry['dn']} : le nom « {entry['username']} » est déjà pris, l'ancien est gardé."
                 )
-                entry = {**entry, "username": row["username"]}
+                entry = {**entry, "username": row["username"], "digest_head": None}
                 digest = ""  # compared field by field (and warned about) on every run until resolved
             desired = self.desired(entry, row)
             desired["manager_id"] = manager_id
@@ -565,8 +603,8 @@ class _Sync:
                 if digest != row["ldap_hash"]:
                     rehashed.append((pk, [digest]))  # the same values; only the digest was missing or old
                 continue
-            taken.discard(row["username"].lower())
-            taken.add(desired["username"])
+            taken().discard(row["username"].lower())
+            taken().add(desired["username"])
             changed.append((pk, [desired[f] for f in USER_FIELDS] + [self.now, digest]))
             report.updated += 1
             report.details.append(f"Agent mis à jour : {desired['username']} ({', '.join(diff)})")
@@ -581,27 +619,12 @@ class _Sync:
         """A digest of what the directory says about one agent, as the sync maps it: the entry's mapped
         values and the rows they point to (department, employer, manager). Stored on the row when the sync
         writes it (User.ldap_hash); the same digest on the next run means the same values to write."""
-        return hashlib.blake2b(
-            "\x1f".join(
-                [
-                    entry["dn"],
-                    entry["guid"],
-                    entry["username"],
-                    entry["first_name"],
-                    entry["last_name"],
-                    entry["email"],
-                    entry["phone"],
-                    entry["mobile"],
-                    entry["job_title"],
-                    entry["registration_number"],
-                    str(department_id),
-                    str(self.employer_for(entry)),
-                    str(manager_id),
-                    "1" if entry["disabled"] else "0",
-                ]
-            ).encode(),
-            digest_size=16,
-        ).hexdigest()
+        head = entry.get("digest_head") or _digest_head(entry)
+        digest = head.copy()
+        employer_id = self.employer_for(entry)
+        disabled = "1" if entry["disabled"] else "0"
+        digest.update(f"{department_id}\x1f{employer_id}\x1f{manager_id}\x1f{disabled}".encode())
+        return digest.hexdigest()
 
     def desired(self, entry: dict, row: dict | None) -> dict:
         """The directory-owned fields of one agent, as they should be after this run (manager aside)."""
@@ -638,11 +661,13 @@ class _Sync:
                     "entrées, ignoré."
                 )
                 entry["registration_number"] = ""
+                entry["digest_head"] = None
 
     def manager_for(self, entry: dict, pk: int) -> int | None:
         if not entry["manager_dn"]:
             return None
-        manager_id = self.pk_by_key.get(directory.normalize_dn(entry["manager_dn"]))
+        key = entry.get("manager_key") or directory.normalize_dn(entry["manager_dn"])
+        manager_id = self.pk_by_key.get(key)
         if manager_id is None:
             self.report.warnings.append(f"{entry['dn']} : responsable introuvable ({entry['manager_dn']}).")
         return manager_id if manager_id != pk else None
