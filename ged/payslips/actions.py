@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, F
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from ged import storage
 from ged.models import Blob
 from ged.uploads import StagedFile
 from intranet import dashboard
-from intranet.audit.actions import client_ip
+from intranet.audit.actions import audit_delete, client_ip
+from intranet.audit.choices import Result
 from intranet.audit.models import AccessEvent
 from intranet.notifications.actions import notify
 from intranet.outbox.actions import outbox_add
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 DASHBOARD_TOPIC = "payslips"
 NOTIFY_VERB = "payslips.deposit"
+LEAVER_REFUSED_VERB = "payslips.leaver_refused"
 LEAVER_MAIL_KIND = "payslips.leaver_mail"
 LEAVER_SALT = "ged.payslips.leaver"
 SAFE_OBJECT = "ged_payslips.safe"  # audit events of an agent's safe: object_id is the agent's id
@@ -48,7 +51,9 @@ SAFE_OBJECT = "ged_payslips.safe"  # audit events of an agent's safe: object_id 
 # --- Audit ---------------------------------------------------------------------------------------------
 
 
-def _events(action: str, *, actor, request, agent_ids_extras: list[tuple[int, dict]]) -> None:
+def _events(
+    action: str, *, actor, request, agent_ids_extras: list[tuple[int, dict]], result: str = Result.SUCCESS
+) -> None:
     """Audit events of an agent's safe, written in one INSERT (a deposit writes one per agent; the fields are
     those `intranet.audit.actions.audit_record` writes). The agent reads them on « Journal de mon coffre »."""
     label = actor.get_username() if actor is not None else ""
@@ -62,6 +67,7 @@ def _events(action: str, *, actor, request, agent_ids_extras: list[tuple[int, di
                 action=action,
                 object_type=SAFE_OBJECT,
                 object_id=str(agent_id),
+                result=result,
                 ip=ip,
                 user_agent=agent,
                 extra=extra,
@@ -378,24 +384,66 @@ def leaver_token(link: LeaverLink) -> str:
 
 def leaver_link_create(*, agent, email: str, by, request=None) -> LeaverLink:
     """Record the leaver's personal address and send them (through the outbox) a signed, single-use link to a
-    zip of all their payslips, valid PAYSLIPS_LEAVER_LINK_DAYS days."""
+    zip of all their payslips, valid PAYSLIPS_LEAVER_LINK_DAYS days.
+
+    For a leaver only: the account must be deactivated. An agent in post reads their payslips in their safe;
+    a link for them would hand their payslips to whatever address HR types. So an active account is refused
+    (ValidationError, nothing created, no mail), the refusal written in the agent's safe log and the agent
+    told in-app. The account's state is read again here, under a row lock, not taken from `agent`: a
+    reactivation between HR's form and this write cannot let a link through."""
     now = timezone.now()
     with transaction.atomic():
-        link = LeaverLink.objects.create(
-            agent=agent,
-            email=email,
-            created_by=by,
-            created_at=now,
-            expires_at=now + datetime.timedelta(days=settings.PAYSLIPS_LEAVER_LINK_DAYS),
+        left = (
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=agent.pk, is_active=False)
+            .values_list("pk", flat=True)
+            .first()
         )
-        _events(
-            "payslips.leaver_link",
-            actor=by,
-            request=request,
-            agent_ids_extras=[(agent.pk, {"link": link.pk})],
+        if left is not None:
+            link = LeaverLink.objects.create(
+                agent_id=agent.pk,
+                email=email,
+                created_by=by,
+                created_at=now,
+                expires_at=now + datetime.timedelta(days=settings.PAYSLIPS_LEAVER_LINK_DAYS),
+            )
+            _events(
+                "payslips.leaver_link",
+                actor=by,
+                request=request,
+                agent_ids_extras=[(agent.pk, {"link": link.pk})],
+            )
+            outbox_add(kind=LEAVER_MAIL_KIND, payload={"link": link.pk})
+            return link
+        _leaver_link_refused(agent, by, request)
+    raise ValidationError(
+        _(
+            "Le compte de cet agent est encore actif : un lien de départ ne s'envoie qu'à un agent parti, "
+            "une fois son compte désactivé. Vérifiez le matricule, ou faites d'abord désactiver le compte."
         )
-        outbox_add(kind=LEAVER_MAIL_KIND, payload={"link": link.pk})
-    return link
+    )
+
+
+def _leaver_link_refused(agent, by, request) -> None:
+    """The agent's safe log keeps the refused attempt (who, when, from where; never the address typed) and
+    the agent hears of it in-app."""
+    _events(
+        "payslips.leaver_link_refused",
+        actor=by,
+        request=request,
+        agent_ids_extras=[(agent.pk, {})],
+        result=Result.DENIED,
+    )
+    notify(
+        recipients=[agent.pk],
+        verb=LEAVER_REFUSED_VERB,
+        text=_(
+            "Un lien de départ vers vos bulletins de paie a été demandé puis refusé, car votre compte est "
+            "actif : rien n'a été envoyé. La demande figure dans le journal de votre coffre."
+        ),
+        url=reverse("payslips:log"),
+    )
 
 
 class LinkRefused(Exception):
@@ -404,8 +452,18 @@ class LinkRefused(Exception):
         self.message = message
 
 
+def _active_refusal() -> LinkRefused:
+    return LinkRefused(
+        _(
+            "Ce lien n'est plus valable : votre compte est de nouveau actif. Retrouvez vos bulletins de paie "
+            "dans votre coffre, sur l'intranet."
+        )
+    )
+
+
 def leaver_link_open(token: str) -> LeaverLink:
-    """The link a token names, if it is still valid (not used, not expired); raises LinkRefused (French)."""
+    """The link a token names, if it is still valid (not used, not expired, its agent still gone: a link
+    never opens an active agent's payslips, even one sent before a reactivation); raises LinkRefused."""
     try:
         pk = signing.loads(token, salt=LEAVER_SALT)
     except signing.BadSignature:
@@ -419,12 +477,17 @@ def leaver_link_open(token: str) -> LeaverLink:
         )
     if link.expires_at <= timezone.now():
         raise LinkRefused(_("Ce lien a expiré. Demandez un nouveau lien au service des ressources humaines."))
+    if link.agent.is_active:
+        raise _active_refusal()
     return link
 
 
 def leaver_link_use(*, link: LeaverLink, request=None) -> list[Payslip]:
     """Spend the link (once: a concurrent second use finds it used) and return the agent's payslips."""
     with transaction.atomic():
+        # The agent's row locked first: a reactivation cannot slip between this check and the spending.
+        if get_user_model().objects.select_for_update().filter(pk=link.agent_id, is_active=True).exists():
+            raise _active_refusal()
         spent = LeaverLink.objects.filter(
             pk=link.pk, used_at__isnull=True, expires_at__gt=timezone.now()
         ).update(used_at=timezone.now())
@@ -447,7 +510,7 @@ def send_leaver_mail(payload: dict) -> None:
     from django.core.mail import send_mail  # noqa: PLC0415
 
     link = LeaverLink.objects.select_related("agent").filter(pk=payload.get("link")).first()
-    if link is None or link.used_at is not None:
+    if link is None or link.used_at is not None or link.agent.is_active:
         return
     url = settings.SITE_URL.rstrip("/") + reverse("payslips:leaver", args=[leaver_token(link)])
     send_mail(
@@ -472,21 +535,25 @@ def purge_cutoff(today: datetime.date | None = None) -> datetime.date:
     return today.replace(day=1).replace(year=today.year - settings.PAYSLIPS_RETENTION_YEARS)
 
 
+def leavers():
+    """Agents who have left, as far as retention goes: account disabled, a leaver link sent by HR and none
+    still open (used or expired)."""
+    open_links = LeaverLink.objects.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+    return (
+        get_user_model()
+        .objects.filter(is_active=False, pk__in=LeaverLink.objects.values("agent_id"))
+        .exclude(pk__in=open_links.values("agent_id"))
+    )
+
+
 def purgeable(today: datetime.date | None = None):
-    """Payslips past the employer's period of agents who have left: account disabled, a leaver link sent by
-    HR and none still open.
+    """Payslips past the employer's period of agents who have left (`leavers`).
 
     The agent's copy is for life: while the agent works here, none of their payslips is ever purged; nor is
     it for a disabled account HR never processed as a departure (a suspension, a long leave): no leaver link,
     no purge. At departure HR sends the leaver link (a zip of everything); once that window is closed (used
     or expired), only the months inside the employer's period stay."""
-    now = timezone.now()
-    open_links = LeaverLink.objects.filter(used_at__isnull=True, expires_at__gt=now).values("agent_id")
-    return (
-        Payslip.objects.filter(period__lt=purge_cutoff(today), agent__is_active=False)
-        .filter(agent_id__in=LeaverLink.objects.values("agent_id"))
-        .exclude(agent_id__in=open_links)
-    )
+    return Payslip.objects.filter(period__lt=purge_cutoff(today), agent__in=leavers())
 
 
 def payslips_purge(*, today: datetime.date | None = None) -> int:
@@ -512,3 +579,22 @@ def payslips_purge(*, today: datetime.date | None = None) -> int:
     dashboard.bump(DASHBOARD_TOPIC, users=list(per_agent))
     dashboard.bump(DASHBOARD_TOPIC)  # the cached map of unopened payslips (hooks.py)
     return len(rows)
+
+
+def safe_log_purge(*, today: datetime.date | None = None) -> int:
+    """Delete the safe-log events (`SAFE_OBJECT`) older than the employer's period, of the agents whose
+    payslips `payslips_purge` deletes (`leavers`) and of accounts that no longer exist. Returns how many.
+
+    The safe's log is kept out of the access log's purge (`audit_keep_apart` in apps.py, AUDIT_RETENTION_DAYS
+    is a year at most): it lasts as long as the payslips it tells of. An agent in post, or disabled without a
+    departure processed by HR, keeps every payslip and so every event of their safe."""
+    cutoff = timezone.make_aware(datetime.datetime.combine(purge_cutoff(today), datetime.time.min))
+    kept = (
+        get_user_model()
+        .objects.exclude(pk__in=leavers().values("pk"))
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return audit_delete(
+        AccessEvent.objects.filter(object_type=SAFE_OBJECT, created_at__lt=cutoff).exclude(object_id__in=kept)
+    )

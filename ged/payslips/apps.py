@@ -16,6 +16,7 @@ class PayslipsConfig(AppConfig):
         from intranet import registry
         from intranet.accessibility.pages import register_sample_pages
         from intranet.api import api
+        from intranet.audit.actions import audit_keep_apart
         from intranet.outbox.registry import register_kind
 
         from . import actions, hooks
@@ -37,3 +38,5 @@ class PayslipsConfig(AppConfig):
             label=_("Courriel de départ : lien vers les bulletins de paie"),
         )
         api.add_router("/", router)
+        # The safe's log lasts as long as the payslips (actions.safe_log_purge), not AUDIT_RETENTION_DAYS.
+        audit_keep_apart(actions.SAFE_OBJECT)

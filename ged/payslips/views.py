@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from ged.views.common import error_text
 from intranet.audit.models import AccessEvent
 
 from . import actions
-from .forms import DepositForm, LeaverForm
+from .forms import DepositForm, LeaverForm, QuarantineAssignForm
 from .models import Batch, LeaverLink, QuarantinePage
 from .permissions import access_payslip, own_payslips, require_payroll_manager
 from .zips import zip_response
@@ -164,15 +163,17 @@ def quarantine_page(request, pk):
     page = _page(request, pk)
     error = ""
     if request.method == "POST":
-        choice = request.POST.get("action", "")
         try:
-            if choice == "discard":
+            if request.POST.get("action", "") == "discard":
                 actions.quarantine_discard(page=page, by=request.user)
                 messages.success(request, _("La page est écartée."))
                 return redirect("payslips:batch", pk=page.batch_id)
-            number = (request.POST.get("registration_number") or "").strip()
+            form = QuarantineAssignForm(request.POST)
+            if not form.is_valid():  # a NUL or an overlong number never reaches the lookup
+                raise ValidationError(next(iter(form.errors.values())))
+            number = form.cleaned_data["registration_number"]
             agent = get_user_model().objects.filter(registration_number=number, is_active=True).first()
-            if not number or agent is None:
+            if agent is None:
                 raise ValidationError(_("Aucun agent actif n'a ce matricule."))
             actions.quarantine_assign(page=page, agent=agent, by=request.user, request=request)
             messages.success(
@@ -189,21 +190,27 @@ def quarantine_page(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def leaver_new(request):
+    """A leaver's link. The agent is looked up whatever their account's state so that HR is told why a number
+    is refused; `leaver_link_create` refuses an agent in post (the rule lives there, for every caller)."""
     require_payroll_manager(request.user)
     form = LeaverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["registration_number"]
-        agent = get_user_model().objects.filter(Q(registration_number=number)).first()
+        agent = get_user_model().objects.filter(registration_number=number).first()
         if agent is None:
             form.add_error("registration_number", _("Aucun agent n'a ce matricule."))
         else:
-            actions.leaver_link_create(
-                agent=agent, email=form.cleaned_data["email"], by=request.user, request=request
-            )
-            messages.success(
-                request, _("Le lien de téléchargement est envoyé à l'adresse personnelle indiquée.")
-            )
-            return redirect("payslips:leaver_new")
+            try:
+                actions.leaver_link_create(
+                    agent=agent, email=form.cleaned_data["email"], by=request.user, request=request
+                )
+            except ValidationError as exc:
+                form.add_error("registration_number", error_text(exc))
+            else:
+                messages.success(
+                    request, _("Le lien de téléchargement est envoyé à l'adresse personnelle indiquée.")
+                )
+                return redirect("payslips:leaver_new")
     links = LeaverLink.objects.select_related("agent")[:50]
     return render(
         request,

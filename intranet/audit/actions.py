@@ -53,22 +53,45 @@ def audit_record(
     )
 
 
+# Object types whose events follow a retention rule of their own, registered by their app at start-up
+# (`audit_keep_apart`): the general purge leaves them to that rule. The payslip safe's log (ged.payslips) is
+# kept as long as the payslips it tells of, years past AUDIT_RETENTION_DAYS.
+_kept_apart: set[str] = set()
+
+
+def audit_keep_apart(object_type: str) -> None:
+    """Leave `object_type`'s events out of `audit_purge`: the registering app deletes them itself (through
+    `audit_delete`) under its own retention rule, which it documents."""
+    _kept_apart.add(object_type)
+
+
+@transaction.atomic
+def audit_delete(events: models.QuerySet) -> int:
+    """Delete `events` (a queryset of AccessEvent): the append-only trigger's one exception (migration 0002),
+    for retention rules only. Returns how many were deleted."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL intranet.audit_purge = 'on'")
+    deleted, _ = events.delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL intranet.audit_purge = 'off'")
+    return deleted
+
+
 @transaction.atomic
 def audit_purge(*, days: int | None = None) -> int:
     """Delete events older than the retention period and log the run itself.
 
-    The only deletion the append-only trigger lets through (migration 0002); document versions and
-    object history are administrative records with their own retention and are never touched here.
+    The only deletion the append-only trigger lets through (migration 0002), with the retention rules of the
+    object types kept apart (`audit_keep_apart`), which this purge never touches; document versions and
+    object history are administrative records with their own retention and are never touched here either.
     """
     days = days or settings.AUDIT_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL intranet.audit_purge = 'on'")
-    deleted, _ = AccessEvent.objects.filter(created_at__lt=cutoff).delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL intranet.audit_purge = 'off'")
+    deleted = audit_delete(
+        AccessEvent.objects.filter(created_at__lt=cutoff).exclude(object_type__in=sorted(_kept_apart))
+    )
     audit_record(
         action="audit.purge",
         actor_label="audit_purge",

@@ -95,6 +95,8 @@ def test_hr_deposits_through_the_page(client, agents, hr):
 
 def test_leaver_link_single_use_and_expiry(client, agents, delivered, hr, django_capture_on_commit_callbacks):
     agent = agents[0]
+    agent.is_active = False  # a leaver: links are for them only (test_leaver_links.py)
+    agent.save(update_fields=["is_active"])
     with django_capture_on_commit_callbacks(execute=True):
         link = leaver_link_create(agent=agent, email="perso@example.org", by=hr)
     send_leaver_mail({"link": link.pk})
