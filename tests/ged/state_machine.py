@@ -42,6 +42,7 @@ from ged.actions import (
 from ged.choices import Role, ShareRole, SpacePolicy
 from ged.models import Document, Folder
 from ged.payslips.actions import deposit as payslip_deposit
+from ged.payslips.models import Payslip
 from ged.payslips.permissions import own_payslips
 from ged.payslips.samples import payroll_pdf
 from ged.permissions import (
@@ -54,10 +55,14 @@ from ged.permissions import (
 from ged.queries import recent_documents, search_documents, trash_listing
 from ged.samples import docx_bytes
 from ged.uploads import stage
+from ged.webdav.app import make_app
+from ged.webdav.shared import SHARED_NAME
 from intranet.notifications.models import Notification
+from intranet.people.app_passwords import create_app_password
 from intranet.people.leavers import user_deactivate
 
 from .oracle import RANK, Oracle
+from .webdav.conftest import WsgiDav
 
 User = get_user_model()
 ROLES = [Role.READER, Role.CONTRIBUTOR, Role.EDITOR, Role.MANAGER]
@@ -149,6 +154,13 @@ class GedMachine(RuleBasedStateMachine):
             c.force_login(u)
             self.bypass_clients.append((u, c))
         o.payslips = {}
+        # WebDAV in this thread and transaction (no server, tests/ged/webdav/conftest.py), each viewer of the
+        # safe's check with an app password of their own.
+        dav_app = make_app(manage_connections=False)
+        self.davs = {}
+        for u in (*self.agents, self.root, self.manager):
+            _password, secret = create_app_password(u, "Machine")
+            self.davs[u.pk] = WsgiDav(dav_app, u.username, secret)
         self.seed()
 
     def seed(self):
@@ -462,6 +474,35 @@ class GedMachine(RuleBasedStateMachine):
         assert not [h for h in body["hits"] if "/mon-coffre/" in h["url"]], ("search", viewer)
         noted = Notification.objects.filter(recipient=viewer, verb="payslips.deposit").count()
         assert noted == len(mine), ("payslip notifications", viewer, noted, mine)
+        self.check_safe_dav(viewer)
+
+    def check_safe_dav(self, viewer, everything=False):
+        """WebDAV: payslips have no path there. Per check, two requests per viewer, in turn over the steps
+        (offset by the viewer, so each viewer goes round them all): one PROPFIND (the DAV root, each space,
+        « Partagés avec moi » at Depth 1; the root at Depth infinity, refused) that must name no payslip nor
+        the safe, and one GET of a path a payslip could have had, which answers 404. `everything`: every
+        PROPFIND and every such path (the end of a replay)."""
+        dav = self.davs[viewer.pk]
+        slips = list(Payslip.objects.values_list("pk", "period", "sha256"))
+        listings = [("/dav/", "1"), ("/dav/", "infinity"), (f"/dav/{SHARED_NAME}/", "1")]
+        listings += [(f"/dav/{space.slug}/", "1") for space in self.spaces]
+        turn = self.steps + viewer.pk
+        for path, depth in listings if everything else [listings[turn % len(listings)]]:
+            response = dav.propfind(path, depth)
+            expected = {403} if depth == "infinity" else {207} if path.count("/") == 2 else {207, 404}
+            status = response.status_code
+            assert status in expected, ("DAV PROPFIND", path, depth, viewer, status)
+            body = response.text.lower()
+            named = [sha for _pk, _period, sha in slips if sha in body]
+            assert "bulletin" not in body and "coffre" not in body and not named, ("DAV lists", path, viewer)
+        paths = [
+            f"/dav/{where}{name}"
+            for pk, period, _sha in slips or [(0, datetime.date(2026, 1, 1), "")]
+            for name in (f"bulletin-{period:%Y-%m}-{pk}.pdf", f"bulletin-{period:%Y-%m}.pdf")
+            for where in ("", "mon-coffre/", f"{SHARED_NAME}/", *(f"{s.slug}/" for s in self.spaces))
+        ]
+        for path in paths if everything else [paths[turn % len(paths)]]:
+            assert dav.request("GET", path).status_code == 404, ("DAV GET", path, viewer)
 
     def check_http(self, viewer, part=None):
         """Every entry point for `viewer`; only the `part`-th third of the documents, folders and spaces
@@ -559,6 +600,8 @@ class GedMachine(RuleBasedStateMachine):
             f"/api/v1/ged/spaces/{self.spaces[0].slug}/trash",
         ):
             assert c.get(url).status_code != 200, url
+        # Deactivation revoked their app passwords: DAV asks for credentials.
+        assert self.davs[viewer.pk].propfind("/dav/").status_code == 401, ("DAV", viewer)
 
 
 def replay(steps, *, onlyoffice=False):
@@ -573,5 +616,8 @@ def replay(steps, *, onlyoffice=False):
         for viewer in machine.agents:  # and the whole surface at the end
             if machine.o.active[viewer.pk]:
                 machine.check_http(viewer)
+                machine.check_safe_dav(viewer, everything=True)
+        for viewer, _client in machine.bypass_clients:
+            machine.check_safe_dav(viewer, everything=True)
     finally:
         machine.teardown()
