@@ -2,6 +2,9 @@
 (propose, visa, execution, slip) and transfers to the archives. Thin: validate, call one action or query,
 render; refusals are French messages, missing and forbidden alike 404."""
 
+import itertools
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from intranet.audit.actions import audit_record
+from intranet.audit.choices import Result
 from intranet.params import parse_date, parse_id
 
 from ..views.common import error_text
@@ -27,6 +31,10 @@ from .permissions import (
     is_approver,
     is_archivist,
 )
+from .seda import document_items, stream_transfer
+from .seda.rules import retention_lookups
+
+logger = logging.getLogger(__name__)
 
 
 def _roles(request) -> dict:
@@ -250,60 +258,53 @@ def transfers(request):
         raise Http404
     records = list(queries.transfer_documents()[: queries.LIMIT])
     return render(
-        request,
-        "retention/transfers.html",
-        {**_roles(request), "records": records, "available": transfer_available(), "tab": "transfers"},
+        request, "retention/transfers.html", {**_roles(request), "records": records, "tab": "transfers"}
     )
-
-
-def transfer_available() -> bool:
-    try:
-        from .seda import document_items, stream_transfer  # noqa: F401  (written by another part of issue 18)
-    except ImportError:
-        return False
-    return True
 
 
 @require_GET
 def transfer_export(request):
+    """The SEDA package of the documents to keep whose DUA passed, built as `manage.py seda_export` builds it
+    (rules and legal holds from `retention_lookups`), its manifest validated against the SEDA 2.2 schema
+    before the first byte leaves: a manifest that does not conform is a French error page, not a zip the
+    archives would refuse."""
     if not is_archivist(request.user):
         raise Http404
-    try:
-        from .seda import document_items, stream_transfer
-    except ImportError:
-        messages.error(request, _("Export indisponible : le module SEDA n'est pas encore installé."))
-        return redirect("retention:transfers")
-    records = list(queries.transfer_documents())
-    if not records:
+    ids = list(queries.transfer_documents().values_list("document_id", flat=True))
+    if not ids:
         messages.error(request, _("Aucun document à verser : aucune échéance de règle « C » n'est passée."))
         return redirect("retention:transfers")
-    by_document = {r.document_id: r for r in records}
-
-    def rule_for(doc):
-        record = by_document.get(doc.pk)
-        if record is None:
-            return None
-        return record.rule.code, record.event_date, "Keep"
-
-    now = timezone.now()
-    message_id = f"versement-{now:%Y%m%d%H%M%S}"
-    audit_record(
-        action="retention.transfer.export",
-        actor=request.user,
-        request=request,
-        object_type="ged_retention.transfer",
-        object_id=message_id,
-        extra={"documents": [r.document_id for r in records][:1000]},
-    )
-    items = document_items([r.document for r in records], rule_for)
+    rule_for, hold_for = retention_lookups(ids)
+    items = document_items(ids, rule_for, hold_for=hold_for)
+    message_id = f"versement-{timezone.now():%Y%m%d%H%M%S}"
     chunks = stream_transfer(
         items,
         message_id=message_id,
-        comment=_("Versement de %(n)s documents à conserver") % {"n": len(records)},
+        comment=_("Versement de %(n)s documents à conserver") % {"n": len(items)},
         archival_agency=getattr(settings, "RETENTION_ARCHIVAL_AGENCY", "") or "FRAD059",
         transferring_agency=getattr(settings, "RETENTION_TRANSFERRING_AGENCY", "") or "CCFI",
+        validate=True,
     )
-    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    audit = {
+        "action": "retention.transfer.export",
+        "actor": request.user,
+        "request": request,
+        "object_type": "ged_retention.transfer",
+        "object_id": message_id,
+    }
+    try:
+        first = next(chunks)  # the manifest, validated before it is yielded
+    except ValueError as exc:  # xmlschema's XMLSchemaValidationError
+        logger.error("SEDA manifest %s does not validate: %s", message_id, exc)
+        audit_record(**audit, result=Result.FAILURE, extra={"reason": str(exc)[:500]})
+        return render(
+            request,
+            "retention/transfer_error.html",
+            {**_roles(request), "detail": getattr(exc, "reason", "") or str(exc)[:300], "tab": "transfers"},
+            status=500,
+        )
+    audit_record(**audit, extra={"documents": [item.document_id for item in items][:1000]})
+    response = StreamingHttpResponse(itertools.chain([first], chunks), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{message_id}.zip"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

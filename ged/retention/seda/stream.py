@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from .items import TransferItem
-from .manifest import MANIFEST_NAME, manifest_bytes, zip_name
+from .manifest import MANIFEST_NAME, manifest_bytes, validate_manifest, zip_name
 
 CHUNK = 1024 * 1024
 ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
@@ -69,8 +69,13 @@ def stream_transfer(
     archival_agency: str,
     transferring_agency: str,
     archival_agreement: str = "",
+    validate: bool = False,
 ) -> Iterator[bytes]:
     """The zip of a SEDA 2.2 `ArchiveTransfer` (`manifest.xml` + the files under `content/`), piece by piece.
+
+    With `validate`, the manifest is checked against the SEDA 2.2 schema before the first piece: asking for
+    that piece raises `xmlschema.XMLSchemaValidationError` (a ValueError) when it does not conform, so a
+    caller that takes the first piece before answering never sends a package the archives would refuse.
 
     Raises `TransferIntegrityError` (while iterating) when a file is missing or its bytes do not hash to the
     stored SHA-256: the caller must discard what it received (the zip is left without its directory)."""
@@ -85,6 +90,8 @@ def stream_transfer(
         archival_agreement=archival_agreement,
         now=now,
     )
+    if validate:
+        validate_manifest(manifest)
     sink = _Sink()
     # allowZip64: a transfer may pass 4 GiB; each entry's size is known, so zip64 is used only where needed.
     with zipfile.ZipFile(sink, mode="w", allowZip64=True) as archive:
