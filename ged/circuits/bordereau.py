@@ -25,7 +25,10 @@ def _font_file(name: str) -> Path | None:
     return None
 
 
-class _Pdf(FPDF):
+class SlipPdf(FPDF):
+    """A4 in DejaVu when installed (every French character), else the core font; `line_of` writes a paragraph.
+    The bordereau's, and the demo's deliberation (ged/circuits/demo.py)."""
+
     def __init__(self):
         super().__init__(format="A4")
         regular, bold = _font_file("DejaVuSans.ttf"), _font_file("DejaVuSans-Bold.ttf")
@@ -71,7 +74,7 @@ def _decision_label(action) -> str:
 
 def bordereau_pdf(circuit: Circuit) -> bytes:
     document = circuit.document
-    pdf = _Pdf()
+    pdf = SlipPdf()
     pdf.set_title(_("Bordereau de circuit"))
     pdf.set_creator("CCFI intranet")
     pdf.add_page()
