@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from intranet import dashboard
 
 from ..permissions import readable_documents_q
-from .models import Circuit, CircuitTemplate, Delegation, Desk
+from .models import Circuit, CircuitTemplate, Desk
+from .permissions import Roster, desk_roster
 from .queries import steps_to_act
 from .setup_actions import may_administer
 
@@ -53,12 +54,16 @@ PANEL_ROWS = 5
 
 
 def dashboard_context(request) -> dict | None:
-    """The steps waiting for the agent (delegations included): hidden for an agent who acts for no desk (one
-    query); otherwise the same query as « À viser / à signer »: a handful, whatever the number of steps."""
+    """The steps waiting for the agent (delegations included): hidden for an agent who acts for no desk;
+    otherwise one query (the steps, their decisions and the reading rule together), the desks' roster coming
+    from the cache (`_roster`)."""
     user = request.user
-    if not getattr(user, "is_authenticated", False) or user.pk not in _actor_ids():
+    if not getattr(user, "is_authenticated", False):
         return None
-    steps = steps_to_act(user)
+    roster = _roster()
+    if user.pk not in roster.actor_ids():
+        return None
+    steps = steps_to_act(user, roster)
     now = timezone.now()
     upcoming = [s.due_at for s in steps if s.due_at and s.due_at >= now]
     return {
@@ -71,26 +76,24 @@ def dashboard_context(request) -> dict | None:
     }
 
 
-def _actor_ids() -> set[int]:
-    """Who acts for a desk today (members and current deputies), cached for everyone under the `circuits`
-    topic's version (bumped by any desk, membership or delegation change) and the day: most agents act for
-    no desk, and their home page then costs no query for this panel (the B9 budget)."""
+def _roster() -> Roster:
+    """Today's roster of the desks (members and current delegations), cached for everyone under the
+    `circuits` topic's version (bumped by any desk, membership or delegation change) and the day: most agents
+    act for no desk, and their home page then costs no query for this panel, and a desk member's costs one
+    (the B9 budget). Two queries when it changed."""
     today = timezone.localdate().isoformat()
     try:
-        key = f"{dashboard.global_data_key('circuits-actors', DASHBOARD_TOPIC)}:{today}"
+        key = f"{dashboard.global_data_key('circuits-roster', DASHBOARD_TOPIC)}:{today}"
         found = cache.get(key)
     except Exception:  # the cache is down: read the database
         key, found = None, None
     if found is not None:
         return found
-    current = Delegation.objects.current(timezone.localdate())
-    ids = set(Desk.members.through.objects.values_list("user_id", flat=True)) | set(
-        current.values_list("deputy_id", flat=True)
-    )
+    roster = desk_roster()
     if key is not None:
-        with contextlib.suppress(Exception):  # a cache outage only costs this query next time
-            cache.set(key, ids, timeout=86400)
-    return ids
+        with contextlib.suppress(Exception):  # a cache outage only costs these queries next time
+            cache.set(key, roster, timeout=86400)
+    return roster
 
 
 def dashboard_valid_until(context: dict):

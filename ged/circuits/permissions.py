@@ -42,6 +42,63 @@ def desk_ids_for(user, day=None) -> set[int]:
     )
 
 
+@dataclass(frozen=True)
+class Roster:
+    """Today's desks at once: each desk's active members and every current delegation, the facts `seats` and
+    `desk_ids_for` read desk by desk. Plain data (the home page's panel caches it for everyone, hooks.py);
+    the actions keep reading `seats`, fresh from the database, before they record anything."""
+
+    members: dict[int, frozenset[int]]  # desk id -> its active members
+    # (desk id or None, absent agent id or None, deputy id) of each current delegation, oldest first
+    delegations: tuple[tuple[int | None, int | None, int], ...]
+
+    def actor_ids(self) -> set[int]:
+        """Everyone who acts for some desk today: members and deputies."""
+        out = {deputy for *_rest, deputy in self.delegations}
+        for ids in self.members.values():
+            out |= ids
+        return out
+
+    def seat_ids(self, user_id: int, desk_id: int) -> list[int]:
+        """Whose seats `user_id` holds on the desk, their own first: the same seats as `seats`."""
+        members = self.members.get(desk_id, frozenset())
+        out = [user_id] if user_id in members else []
+        for d_id, person_id, deputy_id in self.delegations:
+            if deputy_id != user_id:
+                continue
+            if d_id is not None:
+                if d_id == desk_id and user_id not in members:
+                    out.append(user_id)
+            elif person_id in members and person_id != user_id:
+                out.append(person_id)
+        return out
+
+    def held(self, user_id: int) -> dict[int, list[int]]:
+        """Desk id -> the seats `user_id` holds there, for every desk where they hold one."""
+        desks = {d for d, ids in self.members.items() if user_id in ids}
+        for d_id, person_id, deputy_id in self.delegations:
+            if deputy_id == user_id:
+                if d_id is not None:
+                    desks.add(d_id)
+                else:
+                    desks |= {d for d, ids in self.members.items() if person_id in ids}
+        out = {d: self.seat_ids(user_id, d) for d in desks}
+        return {d: ids for d, ids in out.items() if ids}
+
+
+def desk_roster(day=None) -> Roster:
+    """Today's roster of every desk: two queries, whatever the number of desks and delegations."""
+    members: dict[int, set[int]] = {}
+    for desk_id, user_id in Desk.members.through.objects.filter(user__is_active=True).values_list(
+        "desk_id", "user_id"
+    ):
+        members.setdefault(desk_id, set()).add(user_id)
+    delegations = tuple(
+        Delegation.objects.current(day).order_by("pk").values_list("desk_id", "person_id", "deputy_id")
+    )
+    return Roster(members={d: frozenset(ids) for d, ids in members.items()}, delegations=delegations)
+
+
 def seats(user, desk: Desk, day=None) -> list[Seat]:
     """Every seat `user` holds on `desk` today, their own first. Two queries."""
     if not (user.is_authenticated and user.is_active):

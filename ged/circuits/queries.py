@@ -4,45 +4,52 @@ the templates offered for a document."""
 import re
 import unicodedata
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from ..permissions import readable_documents_q
+from ..permissions import readable_documents_parts, readable_documents_q
 from .choices import Decision
 from .models import Circuit, CircuitStep, CircuitTemplate, StepAction
-from .permissions import desk_ids_for, seats, visible_actions_q
+from .permissions import Roster, desk_ids_for, desk_roster, visible_actions_q
 
 
-def steps_to_act(user) -> list[CircuitStep]:
+def steps_to_act(user, roster: Roster | None = None) -> list[CircuitStep]:
     """Active steps of the desks the agent acts for (delegations included) on documents they may read, where
-    they still hold an undecided seat; oldest due first."""
-    desk_ids = desk_ids_for(user)
-    if not desk_ids:
+    they still hold an undecided seat; oldest due first. One query, plus the roster's two when it is not
+    given (the home page's panel passes the cached one) and the viewer's grants (cached per request)."""
+    if not (user.is_authenticated and user.is_active):
         return []
+    held = (roster or desk_roster()).held(user.pk)
+    if not held:
+        return []
+
+    def decided(seat_id: int) -> Exists:
+        return Exists(
+            StepAction.objects.filter(
+                step=OuterRef("pk"), seat_id=seat_id, decision__in=[Decision.APPROVE, Decision.REJECT]
+            )
+        )
+
+    # A step waits for the agent while one of the seats they hold on its desk has not decided.
+    waiting = Q(pk__in=[])
+    for desk_id, seat_ids in sorted(held.items()):
+        free = ~decided(seat_ids[0])
+        for seat_id in seat_ids[1:]:
+            free |= ~decided(seat_id)
+        waiting |= Q(desk_id=desk_id) & free
+    readable = readable_documents_parts(user, prefix="circuit__document__", restricted_in_query=True)[0]
     steps = list(
         CircuitStep.objects.active()
-        .filter(desk_id__in=desk_ids)
-        .filter(readable_documents_q(user, prefix="circuit__document__"))
+        .filter(waiting)
+        .filter(readable)
+        .annotate(own_decided=decided(user.pk))
         .select_related("desk", "circuit", "circuit__document", "circuit__submitter", "circuit__version")
         .order_by("due_at", "started_at", "pk")
     )
-    if not steps:
-        return []
-    decided: dict[int, set[int]] = {}
-    for step_id, seat_id in StepAction.objects.filter(
-        step__in=steps, decision__in=[Decision.APPROVE, Decision.REJECT]
-    ).values_list("step_id", "seat_id"):
-        decided.setdefault(step_id, set()).add(seat_id)
-    held: dict[int, list[int]] = {}
-    out = []
     for step in steps:
-        if step.desk_id not in held:  # seats per desk, not per step: a few desks at most
-            held[step.desk_id] = [s.user_id for s in seats(user, step.desk)]
-        free = [uid for uid in held[step.desk_id] if uid not in decided.get(step.pk, set())]
-        if free:
-            step.for_someone_else = free[0] != user.pk
-            out.append(step)
-    return out
+        # The first free seat is the agent's own unless they hold none here or have decided already.
+        step.for_someone_else = held[step.desk_id][0] != user.pk or step.own_decided
+    return steps
 
 
 def my_circuits(user, limit: int = 200) -> list[Circuit]:

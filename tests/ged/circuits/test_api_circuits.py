@@ -90,9 +90,10 @@ def test_my_circuits_lists_submitted_and_to_act_with_delegations(
     )
     client.force_login(people["deputy"])
     client.get(f"{API}/")  # session warm
-    with django_assert_num_queries(11):
-        # session and user (2), token check none; desks (1), steps (1), decided (1), seats (2),
-        # my circuits (1) and its steps (1), readable folders (2)
+    with django_assert_num_queries(8):
+        # session and user (2), token check none; the desks' roster (2), the steps with their decisions and
+        # the reading rule (1), my circuits (1, none: no prefetch of their steps), the grants and the
+        # restricted folders of the reading rule (2)
         data = client.get(f"{API}/").json()
     assert [c["id"] for c in data["to_act"]] == [circuit.pk] and data["to_act"][0]["for_someone_else"]
 
