@@ -301,7 +301,8 @@ def transfer_export(request):
             request,
             "retention/transfer_error.html",
             {**_roles(request), "detail": getattr(exc, "reason", "") or str(exc)[:300], "tab": "transfers"},
-            status=500,
+            # Never a 500 (house rule): these documents cannot be transferred as they are; nothing was sent.
+            status=409,
         )
     audit_record(**audit, extra={"documents": [item.document_id for item in items][:1000]})
     response = StreamingHttpResponse(itertools.chain([first], chunks), content_type="application/zip")

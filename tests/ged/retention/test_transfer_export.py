@@ -92,7 +92,7 @@ def test_a_manifest_that_does_not_validate_is_a_french_error_page(client, people
     monkeypatch.setattr(stream, "manifest_bytes", without_message_identifier)
     client.force_login(people["archivist"])
     response = client.get(reverse("retention:transfer_export"))
-    assert response.status_code == 500 and response["Content-Type"].startswith("text/html")
+    assert response.status_code == 409 and response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert "Versement impossible" in html and "n'est pas conforme au schéma SEDA 2.2" in html
     assert AccessEvent.objects.filter(action="retention.transfer.export", result="failure").count() == 1
