@@ -14,6 +14,8 @@ DEMO_TOTP_SECRETS = {
     "camille.martin": "MNRWM2JNMRSW23ZNMNQW22LMNRSS2MBR",
     # The news approver reaches /cms/ through a group, without being staff: the admin asks her for a factor.
     "aurelie.lemaire": "MNRWM2JNMRSW23ZNMF2XEZLMNFSS2MBR",
+    # The archivist edits the retention rules in /cms/ through the « Archivistes » group: the same.
+    "francois.declercq": "MNRWM2JNMRSW23ZNMFZGG2DJOZSS2MBR",
 }
 
 
