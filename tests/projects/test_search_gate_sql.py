@@ -62,7 +62,8 @@ def test_sql_gates_keep_what_the_q_gates_keep(matrix, lead, colleague, outsider)
 def test_search_hits_and_counts_follow_the_gates_in_one_query(matrix, lead, outsider):
     for workspace in matrix.values():
         board = Board.objects.get(workspace=workspace)
-        actions.card_create(board=board, column=board.columns.first(), title="Relevé des compteurs", actor=lead)
+        column = board.columns.first()
+        actions.card_create(board=board, column=column, title="Relevé des compteurs", actor=lead)
     with CaptureQueriesContext(connection) as queries:
         hits, total = _search(outsider, "CHANTIER")
     assert len(queries.captured_queries) == 1
