@@ -14,6 +14,7 @@ LONG = "Compte-rendu-du-conseil-communautaire-du-12-decembre-2026-version-defini
 
 
 def _no_horizontal_scroll(page):
+    page.wait_for_load_state("load")  # measured with the stylesheet applied (see test_ged.py)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide at 390 px: it scrolls sideways"
 

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _no_horizontal_scroll(page):
+    page.wait_for_load_state("load")  # measured with the stylesheet applied (see test_ged.py)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide at 390 px: it scrolls sideways"
 
