@@ -1,5 +1,7 @@
-"""Management rules in the Django admin (the archivist, with the model permissions); holds and lists are
-read there only, their writes go through the /archives/ pages and the API (actions, audit)."""
+"""Management rules in the Django admin, which is IT's only (superusers, intranet/urls.py); the archivist
+edits them in the Wagtail admin (wagtail_hooks.py), and both recompute due dates through the same action.
+Holds and lists are read here only, their writes go through the /archives/ pages and the API (actions,
+audit)."""
 
 from django.contrib import admin
 
