@@ -108,7 +108,9 @@ def test_mail_follows_the_agents_preference(ws, board, lead, colleague, django_c
 
 
 def test_command_sends_milestone_reminders_once(ws, lead, capsys):
-    _milestone(ws, lead, "Dossier DETR", TODAY)
+    # The command reads today's date itself: the milestone's date is read now, not at import (a run that
+    # crossed midnight once saw it late), and a day ahead, so it is still « soon » if midnight passes here.
+    _milestone(ws, lead, "Dossier DETR", timezone.localdate() + DAY)
     call_command("projects_due_reminders")
     call_command("projects_due_reminders")
     assert _told(notices.MILESTONE_SOON_VERB) == {"claire.lead"}
