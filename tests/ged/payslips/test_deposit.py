@@ -9,8 +9,16 @@ from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
 from ged import storage
-from ged.payslips.actions import deposit, numbers_in, quarantine_assign, quarantine_discard
+from ged.payslips.actions import (
+    deposit,
+    matricule_pattern,
+    numbers_in,
+    pdftotext_pages,
+    quarantine_assign,
+    quarantine_discard,
+)
 from ged.payslips.models import Batch, Payslip, QuarantinePage
+from ged.payslips.samples import payroll_pdf
 from intranet.audit.models import AccessEvent
 from intranet.notifications.models import Notification
 
@@ -175,3 +183,27 @@ def test_demo_seeder_gives_each_agent_their_payslip(make_user):
     assert people["marine.petit"].groups.filter(name="Gestionnaire paie").exists()
     seed_payslips(stdout=out, agents=people)  # a second run writes nothing
     assert Payslip.objects.count() == 3
+
+
+def _numbers_by_page(path, pattern):
+    return [numbers_in(page.extract_text() or "", pattern) for page in PdfReader(path).pages]
+
+
+def test_pdftotext_reads_what_pypdf_reads_and_its_absence_falls_back(agents, deposit_rows, monkeypatch):
+    """The deposit reads the pages' text with one `pdftotext` run (poppler, installed by system-deps); each
+    page's numbers are those pypdf reads. Without the tool, or when it does not give one text per page, each
+    page is read with pypdf and the deposit is the same."""
+    pattern = matricule_pattern()
+    rows = [*rows_for(agents[:6]), ("999999", "Inconnu"), ("", "sans matricule")]
+    staged = staged_pdf(payroll_pdf(rows, PERIOD, seed=3), "paie.pdf")
+    try:
+        texts = pdftotext_pages(staged.path, len(rows))
+        assert texts is not None and len(texts) == len(rows)
+        assert [numbers_in(t, pattern) for t in texts] == _numbers_by_page(staged.path, pattern)
+        assert pdftotext_pages(staged.path, len(rows) + 1) is None  # not one text per page: pypdf instead
+    finally:
+        staged.discard()
+    monkeypatch.setattr("ged.payslips.actions.shutil.which", lambda _name: None)
+    batch = deposit_rows(rows, seed=3)
+    assert (batch.pages, batch.delivered, batch.quarantined) == (8, 6, 2)
+    assert sorted(Payslip.objects.values_list("agent_id", flat=True)) == sorted(a.pk for a in agents[:6])
