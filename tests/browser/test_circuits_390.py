@@ -6,18 +6,11 @@ visa given through the page is recorded."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import PHONE, assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
 LONG = "Deliberation-du-conseil-communautaire-du-12-decembre-2026-budget-primitif-version-definitive"
-
-
-def _no_horizontal_scroll(page):
-    page.wait_for_load_state("load")  # measured with the stylesheet applied (see test_ged.py)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width} px wide at 390 px: it scrolls sideways"
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def _check(page, path, heading=None):
     page.goto(path)
     if heading:
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
 
@@ -75,7 +68,7 @@ def test_parapheur_pages_at_390_px(page, login, world):
     page.get_by_label("Commentaire, ou motif du rejet").fill("Vu, crédits disponibles.")
     page.get_by_role("button", name="Viser").click()
     expect(page.get_by_text("Votre décision est enregistrée.")).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
     assert StepAction.objects.filter(circuit=circuit, decision="approve").count() == 1
     _check(page, "/parapheur/en-retard/", "Dossiers en retard")

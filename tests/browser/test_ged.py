@@ -5,7 +5,7 @@ axe check on every GED page visited."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,15 +88,6 @@ def test_upload_version_restore_trash_share(page, login, setup, tmp_path):
     assert_accessible(page)
 
 
-def _no_horizontal_scroll(page):
-    # After a click, the new page's heading can be found before its stylesheet has applied: a layout read by
-    # a script then ignores the pending sheet, and an unwrapped long name measured 575 px once in CI. What
-    # an agent sees is rendered after the sheet: measure once the page has loaded.
-    page.wait_for_load_state("load")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the page is {width} px wide at 390 px: it scrolls sideways"
-
-
 def test_folder_and_document_pages_at_390_px(page, login, setup):
     """On a phone (390 × 844): the folder listing and the versions become labelled cards, long names wrap, no
     sideways scroll, axe clean; the type is in words."""
@@ -124,7 +115,7 @@ def test_folder_and_document_pages_at_390_px(page, login, setup):
     login("anais.decool")
     page.goto(f"/documents/dossier/{folder.pk}/")
     expect(page.get_by_role("link", name=long_name)).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     type_cell = page.get_by_role("cell", name="Document Word")
     expect(type_cell).to_be_visible()
     # Each stacked cell says what it is (CSS data-label + ::before).
@@ -134,7 +125,7 @@ def test_folder_and_document_pages_at_390_px(page, login, setup):
     page.get_by_role("link", name=long_name).click()
     expect(page.get_by_role("heading", name=long_name)).to_be_visible()
     expect(page.get_by_text("Document Word", exact=True)).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     comment = page.get_by_role(
         "cell", name="Relecture numéro 3 par le service juridique, avec les annexes budgétaires"
     )
@@ -143,7 +134,7 @@ def test_folder_and_document_pages_at_390_px(page, login, setup):
 
     page.get_by_role("link", name="Qui a accès, et pourquoi ?").first.click()
     expect(page.get_by_role("heading", name="Qui a accès, et pourquoi ?")).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
 

@@ -5,7 +5,7 @@ seeing its folder — axe on every page, no horizontal scroll."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,10 +31,6 @@ def setup(host_org, make_user, settings, tmp_path, django_capture_on_commit_call
     return {"doc": doc}
 
 
-def _no_horizontal_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_share_a_document_by_name_and_find_it_shared(page, login, setup):
     page.set_viewport_size({"width": 390, "height": 844})
     login("anais.decool")
@@ -42,7 +38,7 @@ def test_share_a_document_by_name_and_find_it_shared(page, login, setup):
     page.get_by_role("link", name="Partager", exact=True).click()
     expect(page.get_by_role("heading", name="Partager ce document")).to_be_visible()
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_label("Un agent : son nom ou son service").fill("dewi")
     expect(page.get_by_label("Paul Dewitte")).to_be_visible(timeout=10000)
@@ -55,17 +51,17 @@ def test_share_a_document_by_name_and_find_it_shared(page, login, setup):
     shares = page.get_by_role("table", name="Agents et services avec qui ce document est partagé")
     expect(shares.get_by_role("cell", name="Paul Dewitte")).to_be_visible()
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.context.clear_cookies()
     login("paul.dewitte")
     page.goto("/documents/")
     expect(page.get_by_role("heading", name="Partagés avec moi")).to_be_visible()
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Contrat Dewitte.txt").click()
     expect(page.get_by_role("heading", name="Contrat Dewitte.txt")).to_be_visible()
     expect(page.get_by_text("Partagé avec vous")).to_be_visible()
     expect(page.get_by_text("Dossiers individuels")).to_have_count(0)
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)

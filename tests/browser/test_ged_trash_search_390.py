@@ -5,18 +5,11 @@ axe-core finds zero violations."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import PHONE, assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
 LONG = "Compte-rendu-du-conseil-communautaire-du-12-decembre-2026-version-definitive-relue-par-le-juridique"
-
-
-def _no_horizontal_scroll(page):
-    page.wait_for_load_state("load")  # measured with the stylesheet applied (see test_ged.py)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width} px wide at 390 px: it scrolls sideways"
 
 
 @pytest.fixture
@@ -47,12 +40,12 @@ def test_trash_pages_at_390_px(page, login, world):
     page.goto("/documents/espace/rh/corbeille/")
     expect(page.get_by_role("heading", name="Corbeille")).to_be_visible()
     expect(page.get_by_text(f"{LONG}.txt").first).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
     page.goto(f"/documents/dossier/{world['folder'].pk}/corbeille/")
     expect(page.get_by_text(f"{LONG}.txt").first).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
 
@@ -61,15 +54,15 @@ def test_search_pages_at_390_px(page, login, world):
     login("anais.decool")
     page.goto("/recherche/?q=Compte-rendu-du-conseil")
     expect(page.get_by_role("link", name=f"{LONG}-0.txt").first).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
     page.goto("/documents/espace/rh/recherche/?q=Compte-rendu-du-conseil")
     expect(page.get_by_role("link", name=f"{LONG}-0.txt").first).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
 
     # Nothing found is a page too.
     page.goto("/documents/espace/rh/recherche/?q=introuvable-zzz")
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)

@@ -6,15 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _no_horizontal_scroll(page):
-    page.wait_for_load_state("load")  # measured with the stylesheet applied (see test_ged.py)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the page is {width} px wide at 390 px: it scrolls sideways"
 
 
 def test_network_drive_journey_at_390_px(page, login, make_user):
@@ -30,7 +24,7 @@ def test_network_drive_journey_at_390_px(page, login, make_user):
     expect(page.get_by_role("heading", level=1)).to_have_text("Connecter un lecteur réseau")
     expect(page.locator("#dav-url")).to_have_text(re.compile(r"^http://.+/dav/$"))
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_label("Nom de l'appareil").fill("PC du bureau")
     page.get_by_role("button", name="Créer le mot de passe").click()
@@ -42,13 +36,13 @@ def test_network_drive_journey_at_390_px(page, login, make_user):
     assert page.evaluate("navigator.clipboard.readText()") == secret
     expect(page.get_by_text("jamais utilisé")).to_be_visible()
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert authenticate_app_password("nadia.benali", secret, ip="127.0.0.1") is not None
 
     page.get_by_role("link", name="Révoquer PC du bureau").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Révoquer un mot de passe d'application")
     assert_accessible(page)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("button", name="Révoquer ce mot de passe").click()
     expect(page.get_by_role("status").first).to_contain_text("est révoqué")
     expect(page.get_by_text("Aucun mot de passe d'application")).to_be_visible()

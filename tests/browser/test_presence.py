@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import PHONE, assert_accessible, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -40,11 +39,6 @@ def team(host_org, make_user):
         backup_contact=paul,
     )
     return {"me": me, "paul": paul}
-
-
-def _no_sideways_scroll(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide at 390 px"
 
 
 def test_agent_declares_an_absence_colleague_sees_it(page, login, team):
@@ -80,5 +74,5 @@ def test_pages_at_390_px(page, login, team, path):
     login("helene.lefebvre")
     page.goto(path)
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     assert_accessible(page)
