@@ -6,6 +6,7 @@ raises ImproperlyConfigured. The sync lives in ldap_sync.py; this module only ta
 
 import functools
 import logging
+import operator
 import re
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 from django_auth_ldap.config import LDAPSearch, LDAPSettings
-from ldap.controls import SimplePagedResultsControl
+from ldap.controls import DecodeControlTuples, SimplePagedResultsControl
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,8 @@ class PagedSearch:
         result = self.result
         if self.msgid is None:  # the first request already failed
             return result
-        conn, control, transform = self.conn, self.control, self.transform
+        control, transform = self.control, self.transform
+        read = _message_reader(self.conn)
         response_controls = {SimplePagedResultsControl.controlType: SimplePagedResultsControl}
         entries = result.entries
         paging_seen = False
@@ -160,22 +162,19 @@ class PagedSearch:
             while True:
                 msgid = self.msgid
                 while True:
-                    rtype, rdata, _rmsgid, rctrls = conn.result3(
-                        msgid, all=0, resp_ctrl_classes=response_controls
-                    )
-                    if rtype == ldap.RES_SEARCH_RESULT:
+                    rtype, rdata, raw_controls = read(msgid)
+                    if rtype == RES_SEARCH_ENTRY:
+                        for dn, attrs in rdata:
+                            if transform is None:
+                                entries.append((dn, attrs))
+                            else:
+                                item = transform(dn, attrs)
+                                if item is not None:
+                                    entries.append(item)
+                    elif rtype == RES_SEARCH_RESULT:
                         break
-                    if rtype != ldap.RES_SEARCH_ENTRY:
-                        continue  # search references: not entries of ours
-                    for dn, attrs in rdata:
-                        if dn is None:
-                            continue
-                        if transform is None:
-                            entries.append((dn, attrs))
-                        else:
-                            item = transform(dn, attrs)
-                            if item is not None:
-                                entries.append(item)
+                    # Anything else (search references): not entries of ours.
+                rctrls = DecodeControlTuples(raw_controls, response_controls)
                 result.pages += 1
                 paged = [c for c in rctrls if c.controlType == SimplePagedResultsControl.controlType]
                 if not paged:
@@ -191,6 +190,27 @@ class PagedSearch:
         except ldap.LDAPError as exc:
             self._fail(exc)
         return result
+
+
+RES_SEARCH_ENTRY, RES_SEARCH_RESULT = ldap.RES_SEARCH_ENTRY, ldap.RES_SEARCH_RESULT
+
+
+def _message_reader(conn):
+    """`read(msgid)` -> (type, data, raw controls) of the search's next message.
+
+    python-ldap's public `result3` goes through three Python layers per call (result3, result4, _ldap_call,
+    with a Python-level lock) and decodes the response controls of every message: a few microseconds each,
+    once per entry. This calls the C method of the connection (`_l`, python-ldap 3.x, pinned in
+    pyproject.toml) directly: a search's connection is read only by the thread that started it, so the lock
+    has nothing to guard, and the caller decodes the controls of the one message that has them (the page's
+    result). Errors are the same `ldap.LDAPError`s."""
+    result4 = conn._l.result4
+
+    def read(msgid):
+        rtype, rdata, _rmsgid, controls = result4(msgid, 0, -1, 0, 0, 0)
+        return rtype, rdata, controls
+
+    return read
 
 
 def describe_error(exc: Exception) -> str:
@@ -349,6 +369,10 @@ def user_mapping() -> SimpleNamespace:
     )
 
 
+_first_value = operator.itemgetter(0)
+_decode = bytes.decode
+
+
 class UserEntryMapper:
     """`entry_to_user` compiled once for a run: the LDAP_ATTR_* names resolved to slots up front, a plan per
     set of attribute names the server sends (learned on first sight), only the first value of the mapped
@@ -407,9 +431,10 @@ class UserEntryMapper:
             s.LDAP_ATTR_EMAIL: "email",
         }.items()
 
-    def _plan(self, names: tuple) -> tuple[list, object]:
-        """For one spelling and order of an entry's attribute names: the name feeding each text field, and the
-        GUID's name."""
+    def _plan(self, names: tuple) -> tuple:
+        """For one spelling and order of an entry's attribute names: the name feeding each text field ("" when
+        the entry lacks it), the GUID's name, and two item getters: `take` reads the present attributes' value
+        lists in one call, `spread` puts their decoded first values into the text fields' order."""
         by_slot: dict[int, str] = {}
         for name in names:
             slot = self.slot_of.get(name.lower())
@@ -418,7 +443,17 @@ class UserEntryMapper:
         # "" for a field the entry lacks: no attribute has that name, and a login's case-insensitive dict
         # (ldap.cidict) can look it up, where None would fail.
         fields = [by_slot.get(slot, "") if slot >= 0 else "" for slot in self.text_slots]
-        return fields, by_slot.get(self.guid_slot, "") if self.guid_slot >= 0 else ""
+        present = list(dict.fromkeys(name for name in fields if name))
+        if len(present) > 1:
+            take = operator.itemgetter(*present)
+        elif present:
+            only = present[0]
+            take = lambda attrs: (attrs[only],)  # noqa: E731  (itemgetter of one name returns no tuple)
+        else:
+            take = lambda attrs: ()  # noqa: E731
+        # The decoded values come with a trailing "" that every absent field points at.
+        spread = operator.itemgetter(*[present.index(name) if name else len(present) for name in fields])
+        return fields, by_slot.get(self.guid_slot, "") if self.guid_slot >= 0 else "", take, spread
 
     def __call__(self, dn: str, attrs) -> dict:
         # A directory sends its entries with the same few sets of attribute names: the names' tuple picks a
@@ -429,15 +464,20 @@ class UserEntryMapper:
             plan = self._plan(names)
             if len(self.plans) < 1024:  # a few in practice; bounded whatever the directory sends
                 self.plans[names] = plan
-        fields, guid_name = plan
+        fields, guid_name, take, spread = plan
         get = attrs.get
-        # Each field's first value decoded in one pass (no per-field call); absent or empty: "".
-        text = [
-            (value.decode("utf-8", "replace") if (value := values[0]).__class__ is bytes else str(value))
-            if (values := get(name))
-            else ""
-            for name in fields
-        ]
+        try:
+            # Each field's first value, decoded as strict UTF-8, in three C-level calls and no Python loop.
+            text = spread((*map(_decode, map(_first_value, take(attrs))), ""))
+        except (TypeError, UnicodeDecodeError, IndexError, KeyError):
+            # A value that is not UTF-8 bytes (replaced characters), an empty list, a str (tests, logins):
+            # field by field; absent or empty: "".
+            text = [
+                (value.decode("utf-8", "replace") if (value := values[0]).__class__ is bytes else str(value))
+                if (values := get(name))
+                else ""
+                for name in fields
+            ]
         (
             username,
             first_name,
