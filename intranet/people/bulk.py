@@ -48,8 +48,8 @@ def insert_values(model, fields: list[str], rows: list[tuple]) -> None:
             )
 
 
-def insert_users(fields: list[str], rows: list[tuple]) -> None:
-    """Insert agents like insert_values, their search vectors computed in the same statement.
+def insert_users(fields: list[str], columns: list[list]) -> None:
+    """Insert agents given as columns (model_columns), their search vectors computed in the same statement.
 
     On PostgreSQL the rows are copied into a temporary table, then inserted with one INSERT … SELECT under the
     transaction-local setting that tells the row trigger the vector is given (migration people 0008). The
@@ -57,36 +57,50 @@ def insert_users(fields: list[str], rows: list[tuple]) -> None:
     of a first sync. Each vector is `people_user_search_names(...) || people_user_search_context(...)`, which
     is people_user_search_document (migration people 0011); the context part (what the agent does, their
     department, its parent, their employer) is computed once per distinct (department, employer, what I do):
-    a few dozen to_tsvector calls instead of one per agent. Elsewhere (no vector): insert_values."""
+    a few dozen to_tsvector calls instead of one per agent. A column holding one value for every row (a
+    default, the run's timestamp) is not copied: the INSERT … SELECT gives it as a parameter, which halves
+    what COPY carries for a first sync. Elsewhere (no vector): insert_values."""
     from .models import User
 
-    if connection.vendor != "postgresql" or not rows:
-        insert_values(User, fields, rows)
+    rows_count = len(columns[0]) if columns else 0
+    if connection.vendor != "postgresql" or not rows_count:
+        insert_values(User, fields, list(zip(*columns, strict=True)))
         return
     meta = User._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     qn = connection.ops.quote_name
     stage = qn("people_user_sync_stage")
-    columns = [qn(by_attname[name].column) for name in fields if name != "search_vector"]
-    column_list = ", ".join(columns)
-    selected = ", ".join(f"n.{column}" for column in columns)
+    # What the vector and the join below read from the staged rows, constant or not.
+    staged_always = {"first_name", "last_name", "username", "job_title", "department_id", "employer_id"}
+    staged_always.add("what_i_do")
+    copied, selected, params = [], [], []
+    for name, column in zip(fields, columns, strict=True):
+        if name == "search_vector":
+            continue
+        column_name = qn(by_attname[name].column)
+        if name not in staged_always and _one_value(column):
+            selected.append(f"CAST(%s AS {by_attname[name].db_type(connection)})")
+            params.append(column[0])
+        else:
+            copied.append((column_name, column))
+            selected.append(f"n.{column_name}")
+    column_list = ", ".join(qn(by_attname[name].column) for name in fields if name != "search_vector")
+    copied_list = ", ".join(name for name, _column in copied)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {qn(meta.db_table)}) ON COMMIT DROP")
-        position = [fields.index(name) for name in fields if name != "search_vector"]
-        with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
-            if len(position) == len(fields):
-                for row in rows:
-                    copy.write_row(row)
-            else:
-                pick = operator.itemgetter(*position)
-                for row in rows:
-                    copy.write_row(pick(row))
+        # The copied columns only, with their types (not their NOT NULL constraints).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 (quoted names only)
+            f"SELECT {copied_list} FROM {qn(meta.db_table)} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {stage} ({copied_list}) FROM STDIN") as copy:
+            for row in zip(*[column for _name, column in copied], strict=True):
+                copy.write_row(row)
         cursor.execute("SELECT set_config('intranet.search_vector_given', 'on', true)")
-        # Only quoted column names are interpolated; the rows travelled through COPY. Ids are positive: 0
-        # stands for NULL in the join keys, which keeps the join a hash join.
+        # Only quoted column names and types are interpolated; the rows travelled through COPY, the
+        # constants as parameters. Ids are positive: 0 stands for NULL in the join keys (a hash join).
         cursor.execute(
             f"INSERT INTO {qn(meta.db_table)} ({column_list}, search_vector) "  # noqa: S608
-            f"SELECT {selected}, "
+            f"SELECT {', '.join(selected)}, "
             "people_user_search_names(n.first_name, n.last_name, n.username, n.job_title) || c.vector "
             f"FROM {stage} n JOIN ("
             "SELECT k.department_id, k.employer_id, k.what_i_do, people_user_search_context(k.what_i_do, "
@@ -98,10 +112,19 @@ def insert_users(fields: list[str], rows: list[tuple]) -> None:
             # OFFSET 0 keeps the planner from pulling the subquery up, which computed the vector per agent.
             " OFFSET 0) c ON coalesce(c.department_id, 0) = coalesce(n.department_id, 0) "
             "AND coalesce(c.employer_id, 0) = coalesce(n.employer_id, 0) "
-            "AND c.what_i_do IS NOT DISTINCT FROM n.what_i_do"
+            "AND c.what_i_do IS NOT DISTINCT FROM n.what_i_do",
+            params,
         )
         cursor.execute("SELECT set_config('intranet.search_vector_given', 'off', true)")
         cursor.execute(f"DROP TABLE {stage}")
+
+
+def _one_value(column: list) -> bool:
+    """Every value of the column equal and of one type (1 and True are equal in a set, not here)."""
+    try:
+        return len(set(column)) == 1 and len(set(map(type, column))) == 1
+    except TypeError:  # unhashable values: copied row by row
+        return False
 
 
 def bulk_update_values(model, fields: list[str], rows: list[tuple[int, list]]) -> None:
@@ -214,18 +237,23 @@ def _serialised(value):
 
 def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
     """Every concrete column of `model` for each dict of attribute values (primary key included): the
-    model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples).
+    model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples)."""
+    names, columns = model_columns(model, rows)
+    return names, list(zip(*columns, strict=True))
+
+
+def model_columns(model, rows: list[dict]) -> tuple[list[str], list[list]]:
+    """model_rows by column: (attnames, one list of database values per column, in the attnames' order).
 
     Built column by column: a column whose values are all already what the database takes (a str for a text
     column, an int for an integer or a foreign key, a bool, None) is checked with one pass over their types
     and kept as it is; others go through the field's get_db_prep_save, once per distinct run of equal values
-    (a sync stamps every row with the same datetime). The rows are then the columns zipped (no Python work per
-    row and column)."""
+    (a sync stamps every row with the same datetime)."""
     template = model()
     fields = list(model._meta.concrete_fields)
     names = [f.attname for f in fields]
     if not rows:
-        return names, []
+        return names, [[] for _name in names]
     defaults = {
         f.attname: _serialised(f.get_db_prep_save(getattr(template, f.attname), connection)) for f in fields
     }
@@ -238,7 +266,7 @@ def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
     for field in fields:
         name = field.attname
         if name not in present:
-            columns.append(itertools.repeat(defaults[name], count))
+            columns.append([defaults[name]] * count)
             continue
         if uniform:
             column = list(map(operator.itemgetter(name), rows))
@@ -260,7 +288,7 @@ def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
                 last, last_prepared = value, field.get_db_prep_save(value, connection)
                 prepared.append(last_prepared)
         columns.append(prepared)
-    return names, list(zip(*columns, strict=False))
+    return names, columns
 
 
 def fetch_tuples(queryset) -> list[tuple]:

@@ -38,7 +38,7 @@ from .bulk import (
     fetch_tuples,
     insert_users,
     insert_values,
-    model_rows,
+    model_columns,
 )
 from .choices import DepartmentKind
 from .leavers import users_deactivate
@@ -574,7 +574,7 @@ class _Sync:
             fields["ldap_synced_at"] = self.now
             fields["date_joined"] = self.now
         if not self.dry and new:
-            insert_users(*model_rows(User, [fields for fields, _e in new]))
+            insert_users(*model_columns(User, [fields for fields, _e in new]))
         changed, rehashed = [], []
         department_ids, manager_for, digest_of = self.department_ids, self.manager_for, self.entry_digest
         for row, entry in pairs:

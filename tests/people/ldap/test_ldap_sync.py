@@ -315,3 +315,21 @@ def test_agents_inserted_by_the_sync_get_the_triggers_search_vector(directory):
             assert ":1A" in cursor.fetchone()[0]
         finally:
             cursor.execute("SELECT set_config('intranet.search_vector_given', '', false)")
+
+
+def test_agents_inserted_by_the_sync_hold_what_the_orm_would_store(directory):
+    """The first sync inserts agents without the ORM; on PostgreSQL the columns holding one value for every
+    new agent (defaults, the run's timestamp) travel as parameters, not through COPY. Each agent's row reads
+    back as one made by the ORM with the same values: the model's defaults, unusable passwords, the run's
+    dates."""
+    ldap_sync_run()
+    made = User(username="reference")
+    synced = list(User.objects.filter(ldap_dn__isnull=False))
+    assert len(synced) == BULK_USERS + NAMED
+    for agent in synced:
+        for name in ("office_days", "remote_days", "what_i_do", "contact_me_for", "office", "is_staff"):
+            assert getattr(agent, name) == getattr(made, name), (agent.username, name)
+        assert not agent.is_superuser and agent.last_login is None and agent.backup_contact_id is None
+        assert not agent.has_usable_password()
+        assert agent.date_joined is not None and agent.date_joined == agent.ldap_synced_at
+    assert len({agent.password for agent in synced}) == len(synced)
