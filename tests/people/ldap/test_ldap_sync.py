@@ -333,3 +333,16 @@ def test_agents_inserted_by_the_sync_hold_what_the_orm_would_store(directory):
         assert not agent.has_usable_password()
         assert agent.date_joined is not None and agent.date_joined == agent.ldap_synced_at
     assert len({agent.password for agent in synced}) == len(synced)
+
+
+def test_a_resync_with_every_digest_missing_compares_every_agent_and_changes_nothing(directory):
+    """Rows whose digest is missing (as after an upgrade that changes it) are compared field by field: their
+    full rows are read then, in batches (more agents here than one batch); only the digests are written."""
+    ldap_sync_run()
+    before = {u.pk: (u.first_name, u.email, u.manager_id, u.department_id) for u in User.objects.all()}
+    User.objects.filter(ldap_dn__isnull=False).update(ldap_hash="")
+    report = ldap_sync_run()
+    assert report.updated == 0 and report.unchanged == BULK_USERS + NAMED > 1000
+    assert not User.objects.filter(ldap_dn__isnull=False, ldap_hash="").exists()
+    after = {u.pk: (u.first_name, u.email, u.manager_id, u.department_id) for u in User.objects.all()}
+    assert after == before
