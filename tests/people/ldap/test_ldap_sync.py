@@ -346,3 +346,27 @@ def test_a_resync_with_every_digest_missing_compares_every_agent_and_changes_not
     assert not User.objects.filter(ldap_dn__isnull=False, ldap_hash="").exists()
     after = {u.pk: (u.first_name, u.email, u.manager_id, u.department_id) for u in User.objects.all()}
     assert after == before
+
+
+def test_posix_groups_follow_their_member_uids(directory, settings):
+    """LDAP_GROUP_TYPE=posix: a posixGroup names its members by login (memberUid), in any case; a login
+    nobody has is ignored; a removed memberUid removes the membership."""
+    posix = GROUPS.replace("ou=groups", "ou=posix")
+    directory.modify(
+        f"dn: {posix}\nchangetype: add\nobjectClass: organizationalUnit\nou: posix\n\n"
+        f"dn: cn=astreinte-eau,{posix}\nchangetype: add\nobjectClass: posixGroup\ncn: astreinte-eau\n"
+        "gidNumber: 5001\nmemberUid: eloise.garcon\nmemberUid: AGENT0001\nmemberUid: personne\n"
+    )
+    settings.LDAP_GROUP_BASE = posix
+    settings.LDAP_GROUP_FILTER = "(objectClass=posixGroup)"
+    settings.LDAP_ATTR_GROUP_MEMBER = "memberUid"
+    report = ldap_sync_run()
+    assert report.complete and report.groups_created == 1
+    group = DirectoryGroup.objects.get(ldap_dn=f"cn=astreinte-eau,{posix}").group
+    assert set(group.user_set.values_list("username", flat=True)) == {"eloise.garcon", "agent0001"}
+    directory.modify(
+        f"dn: cn=astreinte-eau,{posix}\nchangetype: modify\ndelete: memberUid\nmemberUid: AGENT0001\n"
+    )
+    report = ldap_sync_run()
+    assert report.memberships_removed == 1 and report.memberships_added == 0
+    assert set(group.user_set.values_list("username", flat=True)) == {"eloise.garcon"}
