@@ -68,46 +68,53 @@ class StandInApp:
                     app.inflight += 1
                     app.max_inflight = max(app.max_inflight, app.inflight)
                 try:
-                    raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                    record = {
-                        "path": self.path,
-                        "content_type": self.headers.get("Content-Type", ""),
-                        "header": self.headers.get(app.sim.header),
-                        "raw": raw,
-                        "body": None,
-                        "body_payload": None,
-                        "header_payload": None,
-                    }
-                    with contextlib.suppress(ValueError):
-                        record["body"] = json.loads(raw)
-                    token = (record["body"] or {}).get("token") if isinstance(record["body"], dict) else None
-                    try:
-                        if token:
-                            record["body_payload"] = jwt.decode(token, app.sim.secret, algorithms=["HS256"])
-                        if record["header"]:
-                            record["header_payload"] = jwt.decode(
-                                record["header"].removeprefix("Bearer "), app.sim.secret, algorithms=["HS256"]
-                            )["payload"]
-                    except jwt.PyJWTError as exc:
-                        record["error"] = str(exc)
-                    with app._lock:
-                        app.callbacks.append(record)
-                        saving = isinstance(record["body"], dict) and record["body"].get("status") in {
-                            2,
-                            3,
-                            6,
-                            7,
-                        }
-                        scripted = app.answers.pop(0) if app.answers and saving else None
-                    time.sleep(app.delay)
-                    if scripted:
-                        return self._answer(*scripted)
-                    if record.get("error") or not (record["body_payload"] or record["header_payload"]):
-                        return self._answer(403, b'{"error":1}')
-                    return self._answer(200, b'{"error":0}')
+                    answer = self._callback_answer()
                 finally:
+                    # Out of flight before the answer leaves: the sender's next callback, sent once it has
+                    # this answer, must not find this one still counted (a busy machine may pause this
+                    # thread between writing the answer and counting it done).
                     with app._lock:
                         app.inflight -= 1
+                self._answer(*answer)
+
+            def _callback_answer(self) -> tuple:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                record = {
+                    "path": self.path,
+                    "content_type": self.headers.get("Content-Type", ""),
+                    "header": self.headers.get(app.sim.header),
+                    "raw": raw,
+                    "body": None,
+                    "body_payload": None,
+                    "header_payload": None,
+                }
+                with contextlib.suppress(ValueError):
+                    record["body"] = json.loads(raw)
+                token = (record["body"] or {}).get("token") if isinstance(record["body"], dict) else None
+                try:
+                    if token:
+                        record["body_payload"] = jwt.decode(token, app.sim.secret, algorithms=["HS256"])
+                    if record["header"]:
+                        record["header_payload"] = jwt.decode(
+                            record["header"].removeprefix("Bearer "), app.sim.secret, algorithms=["HS256"]
+                        )["payload"]
+                except jwt.PyJWTError as exc:
+                    record["error"] = str(exc)
+                with app._lock:
+                    app.callbacks.append(record)
+                    saving = isinstance(record["body"], dict) and record["body"].get("status") in {
+                        2,
+                        3,
+                        6,
+                        7,
+                    }
+                    scripted = app.answers.pop(0) if app.answers and saving else None
+                time.sleep(app.delay)
+                if scripted:
+                    return scripted
+                if record.get("error") or not (record["body_payload"] or record["header_payload"]):
+                    return 403, b'{"error":1}'
+                return 200, b'{"error":0}'
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
