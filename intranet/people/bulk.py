@@ -235,15 +235,10 @@ def _serialised(value):
     return value
 
 
-def model_rows(model, rows: list[dict]) -> tuple[list[str], list[tuple]]:
-    """Every concrete column of `model` for each dict of attribute values (primary key included): the
-    model's defaults, computed once, fill what a dict leaves out. Returns (attnames, value tuples)."""
-    names, columns = model_columns(model, rows)
-    return names, list(zip(*columns, strict=True))
-
-
 def model_columns(model, rows: list[dict]) -> tuple[list[str], list[list]]:
-    """model_rows by column: (attnames, one list of database values per column, in the attnames' order).
+    """Every concrete column of `model` for a list of dicts of attribute values (primary key included), the
+    model's defaults, computed once, filling what a dict leaves out: (attnames, one list of database values
+    per column, in the attnames' order).
 
     Built column by column: a column whose values are all already what the database takes (a str for a text
     column, an int for an integer or a foreign key, a bool, None) is checked with one pass over their types
